@@ -1,0 +1,97 @@
+"""The cluster's actions: the contract every tool enumerates (docs/actions.md).
+
+Names are shared with the TLA+ spec and with the ``action`` recorded in ITF traces.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from raftmodel.messages import Message, message_key
+from raftmodel.types import NodeId, Value
+
+
+class Timeout(NamedTuple):
+    """Server i's election timer fires (§5.2)."""
+
+    i: NodeId
+
+
+class SendAppendEntries(NamedTuple):
+    """Leader i sends AppendEntries (entries or heartbeat) to server j (§5.3)."""
+
+    i: NodeId
+    j: NodeId
+
+
+class Receive(NamedTuple):
+    """Message m is delivered to m.dest."""
+
+    m: Message
+
+
+class ClientRequest(NamedTuple):
+    """A client submits value v to leader i (§5.3)."""
+
+    i: NodeId
+    v: Value
+
+
+class Restart(NamedTuple):
+    """Server i crashes and recovers with only its persistent state (Figure 2)."""
+
+    i: NodeId
+
+
+class Drop(NamedTuple):
+    """BAG semantics only: one copy of m is lost."""
+
+    m: Message
+
+
+class Duplicate(NamedTuple):
+    """BAG semantics only: the network makes one more copy of m."""
+
+    m: Message
+
+
+Action = Timeout | SendAppendEntries | Receive | ClientRequest | Restart | Drop | Duplicate
+_ORDERED: tuple[type, ...] = (
+    Timeout,
+    SendAppendEntries,
+    Receive,
+    ClientRequest,
+    Restart,
+    Drop,
+    Duplicate,
+)
+#: Action names as used in docs, ITF ``#meta.action`` and the TLA+ spec.
+ACTION_TYPES: dict[str, type] = {t.__name__: t for t in _ORDERED}
+_ORDER: dict[type, int] = {t: k for k, t in enumerate(_ORDERED)}
+
+
+def action_name(a: Action) -> str:
+    return type(a).__name__
+
+
+def action_key(a: Action) -> tuple[object, ...]:
+    """A total order on actions, used wherever actions are listed."""
+    if isinstance(a, Receive | Drop | Duplicate):
+        return (_ORDER[type(a)], message_key(a.m))
+    return (_ORDER[type(a)], *a)
+
+
+def describe(a: Action) -> str:
+    """One legible line, e.g. ``Receive(RequestVote 1->2 term=1 lastLog=(0,0))``."""
+    if isinstance(a, Receive | Drop | Duplicate):
+        return f"{action_name(a)}({describe_message(a.m)})"
+    args = ", ".join(f"{k}={v}" for k, v in zip(a._fields, a, strict=True))
+    return f"{action_name(a)}({args})"
+
+
+def describe_message(m: Message) -> str:
+    name = type(m).__name__
+    fields = ", ".join(
+        f"{k}={v}" for k, v in zip(m._fields, m, strict=True) if k not in ("source", "dest")
+    )
+    return f"{name} {m.source}->{m.dest} [{fields}]"

@@ -1,0 +1,273 @@
+"""The cluster harness: N nodes, a network, history variables, and the action list.
+
+This is the imperative shell's pure core: ``successors(state, config)`` enumerates
+every enabled action with its successor, in a deterministic order. Bounds are action
+guards here (never inside the node), written once and mirrored by the TLA+ spec:
+
+  Timeout(i)             role != Leader and currentTerm < max_term
+  SendAppendEntries(i,j) i is leader, j != i
+  Receive(m)             m in the network
+  ClientRequest(i,v)     i is leader, requests < max_requests, len(log) < max_log, v in values
+  Restart(i)             restarts < max_restarts
+  Drop(m), Duplicate(m)  BAG only; Duplicate needs copies(m) < max_copies
+  (BAG) any action whose successor holds more than max_copies copies of a message is disabled
+
+History variables (for invariants only; no node reads them): ``elections``, every
+(term, leader) ever elected; ``committed``, every entry ever committed with the term
+of the server that first committed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from raftmodel import network as net
+from raftmodel.actions import (
+    Action,
+    ClientRequest,
+    Drop,
+    Duplicate,
+    Receive,
+    Restart,
+    SendAppendEntries,
+    Timeout,
+    action_key,
+)
+from raftmodel.messages import ElectionTimeout, Message, Propose, SendAppend
+from raftmodel.network import Network, Semantics
+from raftmodel.node import NodeState, can_time_out, init_node, is_leader, restart, step
+from raftmodel.rules import RAFT, Rules
+from raftmodel.types import Index, NodeId, Role, Term, Value
+
+
+class Bounds(NamedTuple):
+    """Action guards that make the space finite. ``None`` means unbounded (simulation)."""
+
+    max_term: int | None = 2
+    max_log: int | None = 1
+    max_restarts: int | None = 1
+    max_requests: int | None = 1
+    values: tuple[Value, ...] = (1,)
+    max_copies: int = 1
+
+
+class Config(NamedTuple):
+    n: int = 3
+    bounds: Bounds = Bounds()
+    semantics: Semantics = Semantics.SET
+    rules: Rules = RAFT
+
+    @property
+    def servers(self) -> range:
+        return range(1, self.n + 1)
+
+
+class Election(NamedTuple):
+    term: Term
+    leader: NodeId
+
+
+class Committed(NamedTuple):
+    """An entry (index, term, value) and the currentTerm of the server that committed it."""
+
+    index: Index  # type: ignore[assignment]  # shadows tuple.index on purpose: the paper's name
+    term: Term
+    value: Value
+    commitTerm: Term
+
+
+class ClusterState(NamedTuple):
+    nodes: tuple[NodeState, ...]
+    network: Network
+    elections: frozenset[Election]
+    committed: frozenset[Committed]
+    restarts: int
+    requests: int
+
+
+class BadConfig(ValueError):
+    """A configuration no cluster can be built from (e.g. zero servers, a negative bound)."""
+
+
+def validate(config: Config) -> None:
+    if config.n < 1:
+        raise BadConfig(f"servers must be at least 1, got {config.n}")
+    b = config.bounds
+    for name in ("max_term", "max_log", "max_restarts", "max_requests"):
+        v = getattr(b, name)
+        if v is not None and v < 0:
+            raise BadConfig(f"{name} must be >= 0, got {v}")
+    if not b.values:
+        raise BadConfig("values must not be empty")
+    if b.max_copies < 1:
+        raise BadConfig(f"max_copies must be >= 1, got {b.max_copies}")
+
+
+def init_state(config: Config) -> ClusterState:
+    validate(config)
+    nodes = tuple(init_node(i, config.n) for i in config.servers)
+    return ClusterState(nodes, net.EMPTY, frozenset(), frozenset(), 0, 0)
+
+
+def _under(value: int, bound: int | None) -> bool:
+    return bound is None or value < bound
+
+
+def _record(
+    before: NodeState,
+    after: NodeState,
+    elections: frozenset[Election],
+    committed: frozenset[Committed],
+) -> tuple[frozenset[Election], frozenset[Committed]]:
+    # History: a node that turns leader (or leads a new term) is an election; indexes
+    # that pass commitIndex are commits, recorded once per entry with the first commit term.
+    if after.role == Role.LEADER and (
+        before.role != Role.LEADER or before.currentTerm != after.currentTerm
+    ):
+        elections = elections | {Election(after.currentTerm, after.id)}
+    if after.commitIndex > before.commitIndex:
+        known = {(c.index, c.term, c.value) for c in committed}
+        new = [
+            Committed(k, after.log[k - 1].term, after.log[k - 1].value, after.currentTerm)
+            for k in range(before.commitIndex + 1, after.commitIndex + 1)
+            if (k, after.log[k - 1].term, after.log[k - 1].value) not in known
+        ]
+        if new:
+            committed = committed | frozenset(new)
+    return elections, committed
+
+
+def _with_node(
+    s: ClusterState,
+    before: NodeState,
+    after: NodeState,
+    sent: tuple[Message, ...],
+    network: Network,
+    config: Config,
+) -> ClusterState | None:
+    nodes = s.nodes
+    if after is not before:
+        i = after.id - 1
+        nodes = (*nodes[:i], after, *nodes[i + 1 :])
+    network = net.send(network, sent, config.semantics)
+    if (
+        config.semantics is Semantics.BAG
+        and net.max_copies(network, config.semantics) > config.bounds.max_copies
+    ):
+        return None
+    elections, committed = _record(before, after, s.elections, s.committed)
+    return ClusterState(nodes, network, elections, committed, s.restarts, s.requests)
+
+
+def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
+    """The successor of ``s`` under ``a``, or None when ``a`` is not enabled in ``s``."""
+    rules, n, b, sem = config.rules, config.n, config.bounds, config.semantics
+    if isinstance(a, Receive):
+        m = a.m
+        if net.count(s.network, m, sem) == 0 or not 1 <= m.dest <= n:
+            return None
+        before = s.nodes[m.dest - 1]
+        after, sent = step(before, m, n, rules)
+        return _with_node(s, before, after, sent, net.consume(s.network, m, sem), config)
+    if isinstance(a, Timeout):
+        if not 1 <= a.i <= n:
+            return None
+        before = s.nodes[a.i - 1]
+        if not (can_time_out(before) and _under(before.currentTerm, b.max_term)):
+            return None
+        after, sent = step(before, ElectionTimeout(), n, rules)
+        return _with_node(s, before, after, sent, s.network, config)
+    if isinstance(a, SendAppendEntries):
+        if not (1 <= a.i <= n and 1 <= a.j <= n and a.i != a.j):
+            return None
+        before = s.nodes[a.i - 1]
+        if not is_leader(before):
+            return None
+        after, sent = step(before, SendAppend(a.j), n, rules)
+        return _with_node(s, before, after, sent, s.network, config)
+    if isinstance(a, ClientRequest):
+        if not 1 <= a.i <= n or a.v not in b.values:
+            return None
+        before = s.nodes[a.i - 1]
+        if not (
+            is_leader(before)
+            and _under(s.requests, b.max_requests)
+            and _under(len(before.log), b.max_log)
+        ):
+            return None
+        after, sent = step(before, Propose(a.v), n, rules)
+        nxt = _with_node(s, before, after, sent, s.network, config)
+        return None if nxt is None else nxt._replace(requests=s.requests + 1)
+    if isinstance(a, Restart):
+        if not (1 <= a.i <= n and _under(s.restarts, b.max_restarts)):
+            return None
+        i = a.i - 1
+        after = restart(s.nodes[i], n, rules)
+        nodes = (*s.nodes[:i], after, *s.nodes[i + 1 :])
+        return s._replace(nodes=nodes, restarts=s.restarts + 1)
+    if isinstance(a, Drop):
+        if sem is not Semantics.BAG or net.count(s.network, a.m, sem) == 0:
+            return None
+        return s._replace(network=net.consume(s.network, a.m, sem))
+    if isinstance(a, Duplicate):
+        if sem is not Semantics.BAG:
+            return None
+        c = net.count(s.network, a.m, sem)
+        if c == 0 or c >= b.max_copies:
+            return None
+        return s._replace(network=net.send(s.network, (a.m,), sem))
+    raise TypeError(f"not an action: {a!r}")
+
+
+def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
+    """Every action worth trying in ``s``, in canonical order (``apply`` has the last word)."""
+    n, sem = config.n, config.semantics
+    acts: list[Action] = []
+    for node in s.nodes:
+        if can_time_out(node):
+            acts.append(Timeout(node.id))
+    for node in s.nodes:
+        if is_leader(node):
+            acts.extend(SendAppendEntries(node.id, j) for j in range(1, n + 1) if j != node.id)
+    msgs = net.messages(s.network, sem)
+    acts.extend(Receive(m) for m in msgs)
+    for node in s.nodes:
+        if is_leader(node):
+            acts.extend(ClientRequest(node.id, v) for v in config.bounds.values)
+    acts.extend(Restart(i) for i in range(1, n + 1))
+    if sem is Semantics.BAG:
+        acts.extend(Drop(m) for m in msgs)
+        acts.extend(Duplicate(m) for m in msgs)
+    return acts
+
+
+def successors(s: ClusterState, config: Config) -> Iterator[tuple[Action, ClusterState]]:
+    """Every enabled action and its successor, in canonical order."""
+    for a in candidate_actions(s, config):
+        nxt = apply(s, a, config)
+        if nxt is not None:
+            yield a, nxt
+
+
+def enabled_actions(s: ClusterState, config: Config) -> list[Action]:
+    return [a for a, _ in successors(s, config)]
+
+
+def leaders(s: ClusterState) -> list[NodeState]:
+    return [node for node in s.nodes if node.role == Role.LEADER]
+
+
+__all__ = [
+    "Bounds",
+    "ClusterState",
+    "Committed",
+    "Config",
+    "Election",
+    "action_key",
+    "apply",
+    "candidate_actions",
+    "enabled_actions",
+    "init_state",
+    "successors",
+]

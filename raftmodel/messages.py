@@ -1,0 +1,107 @@
+"""The four Raft RPCs as frozen records, and the local events a driver feeds a node.
+
+Field names follow Figure 2 of the Raft paper; every message also carries its
+``source`` and ``dest``. ``candidateId`` and ``leaderId`` are the source and are
+exposed as read-only aliases rather than stored twice. Responses carry the
+responder's term, as Figure 2 prescribes, so a stale sender learns it is stale.
+
+Messages are NamedTuples: hashing and equality are structural and cheap, which the
+model checker depends on. ``KIND`` orders message types for canonical sorting.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from raftmodel.types import Index, Log, NodeId, Term, Value
+
+
+class RequestVote(NamedTuple):
+    """RequestVote RPC, invoked by candidates to gather votes (§5.2)."""
+
+    source: NodeId
+    dest: NodeId
+    term: Term
+    lastLogIndex: Index
+    lastLogTerm: Term
+
+    @property
+    def candidateId(self) -> NodeId:
+        return self.source
+
+
+class RequestVoteResponse(NamedTuple):
+    """Reply to RequestVote: the voter's currentTerm and whether it granted its vote."""
+
+    source: NodeId
+    dest: NodeId
+    term: Term
+    voteGranted: bool
+
+
+class AppendEntries(NamedTuple):
+    """AppendEntries RPC: replication and heartbeat (§5.3)."""
+
+    source: NodeId
+    dest: NodeId
+    term: Term
+    prevLogIndex: Index
+    prevLogTerm: Term
+    entries: Log
+    leaderCommit: Index
+
+    @property
+    def leaderId(self) -> NodeId:
+        return self.source
+
+
+class AppendEntriesResponse(NamedTuple):
+    """Reply to AppendEntries. ``matchIndex`` is the last index known to match on
+    success (prevLogIndex + len(entries)), which lets a leader tolerate reordering."""
+
+    source: NodeId
+    dest: NodeId
+    term: Term
+    success: bool
+    matchIndex: Index
+
+
+Message = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse
+MESSAGE_TYPES: tuple[type, ...] = (
+    RequestVote,
+    RequestVoteResponse,
+    AppendEntries,
+    AppendEntriesResponse,
+)
+
+
+#: Position of each message type in the canonical order.
+KIND: dict[type, int] = {t: k for k, t in enumerate(MESSAGE_TYPES)}
+
+
+def message_key(m: Message) -> tuple[object, ...]:
+    """A total order over messages of all types, for deterministic enumeration."""
+    return (KIND[type(m)], *m)
+
+
+# Local events: produced by the driver (timers, clients), never sent on the network.
+
+
+class ElectionTimeout(NamedTuple):
+    """The election timer fired (§5.2). Leaders ignore it."""
+
+
+class SendAppend(NamedTuple):
+    """The leader's replication/heartbeat timer for one peer fired (§5.3)."""
+
+    to: NodeId
+
+
+class Propose(NamedTuple):
+    """A client asks the node to append ``value`` (§5.3). Only a leader accepts."""
+
+    value: Value
+
+
+LocalEvent = ElectionTimeout | SendAppend | Propose
+Event = Message | LocalEvent

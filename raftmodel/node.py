@@ -1,0 +1,280 @@
+"""A Raft server as a pure state machine: ``step(state, event, n) -> (state, messages)``.
+
+Figure 2 of the Raft paper, with no I/O, clock or randomness: timers, clients and the
+network belong to whoever drives the node. ``step`` follows etcd's order: first the
+term rule that holds for every role (§5.1), then a handler per event type.
+
+Servers are 1..n; ``n`` is passed in rather than stored so that node states stay
+small. Volatile leader state (nextIndex, matchIndex) and votesGranted are reset to
+canonical values whenever they stop meaning anything, so that two servers that
+differ only in stale bookkeeping are the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from raftmodel import log as rlog
+from raftmodel.messages import (
+    AppendEntries,
+    AppendEntriesResponse,
+    ElectionTimeout,
+    Event,
+    Message,
+    Propose,
+    RequestVote,
+    RequestVoteResponse,
+    SendAppend,
+)
+from raftmodel.rules import RAFT, Rules
+from raftmodel.types import NIL, Entry, Index, Log, NodeId, Role, Term
+
+Messages = tuple[Message, ...]
+NO_MESSAGES: Messages = ()
+
+
+class NodeState(NamedTuple):
+    """One server's state. Persistent (survives restart): currentTerm, votedFor, log."""
+
+    id: NodeId
+    currentTerm: Term
+    votedFor: NodeId
+    log: Log
+    role: Role
+    commitIndex: Index
+    #: Candidates and leaders: the servers whose votes were counted this term.
+    votesGranted: frozenset[NodeId]
+    #: Leaders only, indexed by server id - 1 (Figure 2, "volatile state on leaders").
+    nextIndex: tuple[Index, ...]
+    matchIndex: tuple[Index, ...]
+
+
+def init_node(node_id: NodeId, n: int) -> NodeState:
+    """A server on first boot: term 0, no vote, empty log, follower (Figure 2)."""
+    return NodeState(node_id, 0, NIL, (), Role.FOLLOWER, 0, frozenset(), (1,) * n, (0,) * n)
+
+
+def step(s: NodeState, event: Event, n: int, rules: Rules = RAFT) -> tuple[NodeState, Messages]:
+    """Feed one event to a node; return its new state and the messages it sends."""
+    handler = _HANDLERS[type(event)]
+    return handler(s, event, n, rules)
+
+
+def restart(s: NodeState, n: int, rules: Rules = RAFT) -> NodeState:
+    """Crash and recover: keep currentTerm, votedFor and the log; lose the rest (Figure 2)."""
+    term, voted = rules.persist(s.currentTerm, s.votedFor)
+    return NodeState(s.id, term, voted, s.log, Role.FOLLOWER, 0, frozenset(), (1,) * n, (0,) * n)
+
+
+def can_time_out(s: NodeState) -> bool:
+    """Followers and candidates start elections when their timer fires; leaders do not (§5.2)."""
+    return s.role != Role.LEADER
+
+
+def is_leader(s: NodeState) -> bool:
+    return s.role == Role.LEADER
+
+
+# --- role changes ------------------------------------------------------------------
+
+
+def _become_follower(s: NodeState, term: Term, n: int) -> NodeState:
+    # §5.1: a new term clears the vote; the same term (a candidate meeting the leader) keeps it.
+    voted = s.votedFor if term == s.currentTerm else NIL
+    return s._replace(
+        currentTerm=term,
+        votedFor=voted,
+        role=Role.FOLLOWER,
+        votesGranted=frozenset(),
+        nextIndex=(1,) * n,
+        matchIndex=(0,) * n,
+    )
+
+
+def _become_leader(s: NodeState, n: int) -> NodeState:
+    # Figure 2: nextIndex starts just past the leader's last entry, matchIndex at 0.
+    return s._replace(role=Role.LEADER, nextIndex=(len(s.log) + 1,) * n, matchIndex=(0,) * n)
+
+
+def _advance_commit(s: NodeState, n: int, rules: Rules) -> NodeState:
+    # Figure 2, Rules for Servers, Leaders: commit the highest N replicated on a quorum
+    # whose entry is of the current term (§5.4.2; the Figure 8 mutant relaxes the term test).
+    need = rules.quorum(n)
+    match = list(s.matchIndex)
+    match[s.id - 1] = len(s.log)
+    for index in range(len(s.log), s.commitIndex, -1):
+        if sum(1 for m in match if m >= index) >= need and rules.commit_ok(
+            s.log[index - 1].term, s.currentTerm
+        ):
+            return s._replace(commitIndex=index)
+    return s
+
+
+# --- local events --------------------------------------------------------------------
+
+
+def _on_timeout(s: NodeState, _e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
+    if not can_time_out(s):
+        return s, NO_MESSAGES
+    # §5.2: increment currentTerm, vote for self, request votes from every other server.
+    term = s.currentTerm + 1
+    s = s._replace(
+        currentTerm=term,
+        votedFor=s.id,
+        role=Role.CANDIDATE,
+        votesGranted=frozenset((s.id,)),
+        nextIndex=(1,) * n,
+        matchIndex=(0,) * n,
+    )
+    if len(s.votesGranted) >= rules.quorum(n):  # a cluster of one elects itself
+        return _become_leader(s, n), NO_MESSAGES
+    last_index, last_term = len(s.log), rlog.last_term(s.log)
+    msgs = tuple(
+        RequestVote(s.id, j, term, last_index, last_term) for j in range(1, n + 1) if j != s.id
+    )
+    return s, msgs
+
+
+def _on_send_append(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
+    assert isinstance(e, SendAppend)
+    to = e.to
+    if s.role != Role.LEADER or to == s.id or not 1 <= to <= n:
+        return s, NO_MESSAGES
+    # §5.3: send every entry from nextIndex on (none: a heartbeat), with the entry before it.
+    prev = s.nextIndex[to - 1] - 1
+    prev_term = rlog.term_at(s.log, prev)
+    assert prev_term is not None, "nextIndex never exceeds lastLogIndex + 1"
+    msg = AppendEntries(s.id, to, s.currentTerm, prev, prev_term, s.log[prev:], s.commitIndex)
+    return s, (msg,)
+
+
+def _on_propose(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
+    assert isinstance(e, Propose)
+    if s.role != Role.LEADER:
+        return s, NO_MESSAGES
+    # §5.3: the leader appends the command to its own log as a new entry.
+    s = s._replace(log=(*s.log, Entry(s.currentTerm, e.value)))
+    return _advance_commit(s, n, rules), NO_MESSAGES
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+def _on_message(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
+    m: Message = e  # type: ignore[assignment]
+    if m.dest != s.id:
+        return s, NO_MESSAGES
+    # Figure 2, All Servers: a higher term makes the receiver adopt it and step down (§5.1).
+    if m.term > s.currentTerm:
+        s = _become_follower(s, m.term, n)
+    elif m.term < s.currentTerm and not rules.accepts_stale(m):
+        return _fence(s, m)
+    return _MESSAGE_HANDLERS[type(m)](s, m, n, rules)
+
+
+def _fence(s: NodeState, m: Message) -> tuple[NodeState, Messages]:
+    # §5.1: terms are fencing tokens. Requests from a stale term are refused with our term,
+    # so the stale sender steps down; stale responses are ignored.
+    if isinstance(m, RequestVote):
+        return s, (RequestVoteResponse(s.id, m.source, s.currentTerm, False),)
+    if isinstance(m, AppendEntries):
+        return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
+    return s, NO_MESSAGES
+
+
+def _on_request_vote(s: NodeState, m: Message, n: int, rules: Rules) -> tuple[NodeState, Messages]:
+    assert isinstance(m, RequestVote)
+    # Figure 2, RequestVote receiver: grant if votedFor is null or candidateId, and the
+    # candidate's log is at least as up-to-date as the receiver's (§5.2, §5.4.1).
+    grant = rules.can_vote(s.votedFor, m.source) and rules.log_ok(
+        m.lastLogTerm, m.lastLogIndex, s.log
+    )
+    if grant:
+        s = s._replace(votedFor=m.source)
+    return s, (RequestVoteResponse(s.id, m.source, s.currentTerm, grant),)
+
+
+def _on_request_vote_response(
+    s: NodeState, m: Message, n: int, rules: Rules
+) -> tuple[NodeState, Messages]:
+    assert isinstance(m, RequestVoteResponse)
+    if s.role != Role.CANDIDATE or not m.voteGranted:
+        return s, NO_MESSAGES
+    # §5.2: a candidate that holds votes from a majority becomes leader.
+    votes = s.votesGranted | {m.source}
+    s = s._replace(votesGranted=votes)
+    if len(votes) >= rules.quorum(n):
+        s = _become_leader(s, n)
+    return s, NO_MESSAGES
+
+
+def _on_append_entries(
+    s: NodeState, m: Message, n: int, rules: Rules
+) -> tuple[NodeState, Messages]:
+    assert isinstance(m, AppendEntries)
+    if m.term < s.currentTerm:
+        # Only reachable when rules.accepts_stale lets a stale leader through: the
+        # receiver adopts the lower term (the "term regresses" bug).
+        s = _become_follower(s, m.term, n)
+    elif s.role == Role.CANDIDATE:
+        # §5.2: a candidate that hears from the leader of its own term steps down.
+        s = _become_follower(s, m.term, n)
+    elif s.role == Role.LEADER:
+        # Two leaders in one term: impossible in Raft, reachable in buggy variants. Refuse.
+        return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
+    # Figure 2, AppendEntries receiver step 2: the consistency check (§5.3).
+    if not rlog.matches(s.log, m.prevLogIndex, m.prevLogTerm):
+        return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
+    # Steps 3-4: truncate a conflicting suffix and append what is new.
+    log = rules.merge(s.log, m.prevLogIndex, m.entries)
+    last_new = m.prevLogIndex + len(m.entries)
+    # Step 5: commitIndex = min(leaderCommit, index of last new entry); never backwards.
+    commit = s.commitIndex
+    if m.leaderCommit > commit:
+        commit = max(commit, min(m.leaderCommit, last_new))
+    s = s._replace(log=log, commitIndex=commit)
+    return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, True, last_new),)
+
+
+def _on_append_entries_response(
+    s: NodeState, m: Message, n: int, rules: Rules
+) -> tuple[NodeState, Messages]:
+    assert isinstance(m, AppendEntriesResponse)
+    if s.role != Role.LEADER:
+        return s, NO_MESSAGES
+    j = m.source - 1
+    if m.success:
+        # Figure 2, Leaders: update nextIndex and matchIndex for the follower. max() keeps
+        # them monotone when responses arrive out of order or twice.
+        match = max(s.matchIndex[j], m.matchIndex)
+        nxt = max(s.nextIndex[j], m.matchIndex + 1)
+        s = s._replace(matchIndex=_put(s.matchIndex, j, match), nextIndex=_put(s.nextIndex, j, nxt))
+        return _advance_commit(s, n, rules), NO_MESSAGES
+    # Figure 2, Leaders: on a consistency-check failure, decrement nextIndex and retry.
+    return s._replace(nextIndex=_put(s.nextIndex, j, max(s.nextIndex[j] - 1, 1))), NO_MESSAGES
+
+
+def _put(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:
+    return (*t[:i], v, *t[i + 1 :])
+
+
+_Handler = Callable[[NodeState, Event, int, Rules], tuple[NodeState, Messages]]
+_MsgHandler = Callable[[NodeState, Message, int, Rules], tuple[NodeState, Messages]]
+
+# Dispatch by exact type: cheaper than a chain of isinstance in the checker's hot path.
+_MESSAGE_HANDLERS: dict[type, _MsgHandler] = {
+    RequestVote: _on_request_vote,
+    RequestVoteResponse: _on_request_vote_response,
+    AppendEntries: _on_append_entries,
+    AppendEntriesResponse: _on_append_entries_response,
+}
+_HANDLERS: dict[type, _Handler] = {
+    ElectionTimeout: _on_timeout,
+    SendAppend: _on_send_append,
+    Propose: _on_propose,
+    RequestVote: _on_message,
+    RequestVoteResponse: _on_message,
+    AppendEntries: _on_message,
+    AppendEntriesResponse: _on_message,
+}

@@ -1,0 +1,62 @@
+"""The handful of decisions in which real Raft implementations go wrong, as swappable fields.
+
+``node.step`` consults a ``Rules`` record for each of them; ``RAFT`` is the correct
+protocol. A known-bug variant (``raftmodel.mutants``) replaces exactly one field, so
+the rest of the node is shared and a mutant differs from Raft in one rule only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from raftmodel import log as rlog
+from raftmodel import quorum
+from raftmodel.messages import Message
+from raftmodel.types import NIL, Index, Log, NodeId, Term
+
+
+class Rules(NamedTuple):
+    name: str
+    #: Votes needed to win an election or commit an entry, given the cluster size (§5.2).
+    quorum: Callable[[int], int]
+    #: May a node whose votedFor is ``voted`` vote for ``candidate`` in this term? (§5.2)
+    can_vote: Callable[[NodeId, NodeId], bool]
+    #: Is the candidate's log (last term, last index) at least as up-to-date as ours? (§5.4.1)
+    log_ok: Callable[[Term, Index, Log], bool]
+    #: Should a message from a lower term be processed instead of fenced off? (§5.1)
+    accepts_stale: Callable[[Message], bool]
+    #: May a leader of term ``current`` commit an ``entry_term`` entry by counting? (§5.4.2)
+    commit_ok: Callable[[Term, Term], bool]
+    #: How a follower combines its log with AppendEntries' entries after prevLogIndex (§5.3).
+    merge: Callable[[Log, Index, Log], Log]
+    #: What survives a restart of (currentTerm, votedFor); the log always does (Figure 2).
+    persist: Callable[[Term, NodeId], tuple[Term, NodeId]]
+
+
+def _vote_once(voted: NodeId, candidate: NodeId) -> bool:
+    return voted in (NIL, candidate)
+
+
+def _fence(_m: Message) -> bool:
+    return False
+
+
+def _own_term_only(entry_term: Term, current: Term) -> bool:
+    return entry_term == current
+
+
+def _persist_all(term: Term, voted: NodeId) -> tuple[Term, NodeId]:
+    return term, voted
+
+
+RAFT = Rules(
+    name="raft",
+    quorum=quorum.majority,
+    can_vote=_vote_once,
+    log_ok=rlog.is_up_to_date,
+    accepts_stale=_fence,
+    commit_ok=_own_term_only,
+    merge=rlog.merge,
+    persist=_persist_all,
+)

@@ -1,0 +1,140 @@
+"""Drive a cluster by hand: a small, explicit vocabulary for tests and story traces.
+
+``Script`` applies harness actions one at a time and refuses any that is not enabled,
+so a story written with it is a genuine behaviour of the model. Messages are chosen
+by type, source, destination and (optionally) field values; an ambiguous choice is an
+error that lists the candidates rather than a silent pick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from raftmodel import network as net
+from raftmodel.actions import (
+    Action,
+    ClientRequest,
+    Drop,
+    Receive,
+    Restart,
+    SendAppendEntries,
+    Timeout,
+)
+from raftmodel.cluster import ClusterState, Config, apply, init_state
+from raftmodel.messages import (
+    AppendEntries,
+    AppendEntriesResponse,
+    Message,
+    RequestVote,
+    RequestVoteResponse,
+)
+
+
+class ScriptError(ValueError):
+    """A scripted action is not enabled, or a message choice is missing or ambiguous."""
+
+
+_KINDS: dict[str, type] = {
+    "RequestVote": RequestVote,
+    "RequestVoteResponse": RequestVoteResponse,
+    "AppendEntries": AppendEntries,
+    "AppendEntriesResponse": AppendEntriesResponse,
+}
+
+
+class Script:
+    def __init__(self, config: Config, start: ClusterState | None = None) -> None:
+        self.config = config
+        self.states: list[ClusterState] = [start if start is not None else init_state(config)]
+        self.actions: list[Action] = []
+
+    @property
+    def state(self) -> ClusterState:
+        return self.states[-1]
+
+    def do(self, a: Action) -> Script:
+        nxt = apply(self.state, a, self.config)
+        if nxt is None:
+            raise ScriptError(f"step {len(self.actions) + 1}: {a!r} is not enabled")
+        self.actions.append(a)
+        self.states.append(nxt)
+        return self
+
+    def timeout(self, i: int) -> Script:
+        return self.do(Timeout(i))
+
+    def send_append(self, i: int, j: int) -> Script:
+        return self.do(SendAppendEntries(i, j))
+
+    def client(self, i: int, v: int = 1) -> Script:
+        return self.do(ClientRequest(i, v))
+
+    def restart(self, i: int) -> Script:
+        return self.do(Restart(i))
+
+    def find(self, kind: str, src: int, dst: int, **fields: Any) -> Message:
+        typ = _KINDS[kind]
+        found = [
+            m
+            for m in net.messages(self.state.network, self.config.semantics)
+            if type(m) is typ
+            and m.source == src
+            and m.dest == dst
+            and all(getattr(m, k) == v for k, v in fields.items())
+        ]
+        if len(found) != 1:
+            what = "no" if not found else f"{len(found)}"
+            raise ScriptError(
+                f"step {len(self.actions) + 1}: {what} {kind} {src}->{dst} "
+                f"matching {fields}: {found}"
+            )
+        return found[0]
+
+    def deliver(self, kind: str, src: int, dst: int, **fields: Any) -> Script:
+        return self.do(Receive(self.find(kind, src, dst, **fields)))
+
+    def drop(self, kind: str, src: int, dst: int, **fields: Any) -> Script:
+        return self.do(Drop(self.find(kind, src, dst, **fields)))
+
+    def vote(self, candidate: int, voter: int, term: int | None = None) -> Script:
+        """Deliver the candidate's RequestVote to the voter and the voter's answer back."""
+        kw = {} if term is None else {"term": term}
+        self.deliver("RequestVote", candidate, voter, **kw)
+        t = self.state.nodes[voter - 1].currentTerm
+        return self.deliver("RequestVoteResponse", voter, candidate, term=t)
+
+    def replicate(self, leader: int, follower: int) -> Script:
+        """Send AppendEntries from leader to follower, deliver it and deliver the reply."""
+        before = self.state.network
+        self.send_append(leader, follower)
+        ae = [
+            m
+            for m in net.messages(self.state.network, self.config.semantics)
+            if isinstance(m, AppendEntries)
+            and m.source == leader
+            and m.dest == follower
+            and (m not in before or self.config.semantics is net.Semantics.SET)
+        ]
+        # The AppendEntries just built is the one from the leader's current state.
+        s = self.state.nodes[leader - 1]
+        prev = s.nextIndex[follower - 1] - 1
+        msg = next(
+            m
+            for m in ae
+            if m.term == s.currentTerm
+            and m.prevLogIndex == prev
+            and m.entries == s.log[prev:]
+            and m.leaderCommit == s.commitIndex
+        )
+        self.do(Receive(msg))
+        t = self.state.nodes[follower - 1].currentTerm
+        reply = [
+            m
+            for m in net.messages(self.state.network, self.config.semantics)
+            if isinstance(m, AppendEntriesResponse)
+            and m.source == follower
+            and m.dest == leader
+            and m.term == t
+            and (not m.success or m.matchIndex == prev + len(msg.entries))
+        ]
+        return self.do(Receive(reply[-1]))

@@ -1,0 +1,44 @@
+"""Scalar types shared by every raftmodel module.
+
+Servers are numbered 1..N, so 0 never names a server and serves as the paper's
+``null`` for votedFor (``NIL``). Log indexes are 1-based, as in the paper; index 0
+is the empty prefix, whose term is 0.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import NamedTuple
+
+NodeId = int
+Term = int
+Index = int
+Value = int
+
+#: votedFor when the node has not voted in its current term (Figure 2: "null").
+NIL: NodeId = 0
+
+
+class Role(IntEnum):
+    """A server's role (Raft §5.1). IntEnum so states hash and sort like ints."""
+
+    FOLLOWER = 0
+    CANDIDATE = 1
+    LEADER = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+class Entry(NamedTuple):
+    """One log entry: the term in which a leader created it and the client's value.
+
+    Invariant: entries of one log have non-decreasing terms (§5.3).
+    """
+
+    term: Term
+    value: Value
+
+
+Log = tuple[Entry, ...]
