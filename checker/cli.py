@@ -1,0 +1,429 @@
+"""The ``raftcheck`` command: one entry point, one verb per job.
+
+Exit codes (for CI): 0 pass, 1 violation found (or a trace that leaves the model),
+2 bad input, 3 inconclusive (a budget stopped the run early).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from checker import itf
+from checker.errors import BadOption, RaftcheckError
+from checker.report import render_step
+from raftmodel import mutants
+from raftmodel.cluster import BadConfig, Bounds, Config, validate
+from raftmodel.network import Semantics
+
+EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _bound(text: str) -> int | None:
+    if text.lower() in ("none", "unbounded", "inf"):
+        return None
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def _values(text: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(sorted({int(x) for x in text.split(",") if x.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not vals:
+        raise argparse.ArgumentTypeError("at least one value is needed")
+    return vals
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def _model_options(p: argparse.ArgumentParser, defaults: Bounds) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--servers", type=_positive, default=3, help="cluster size N (default 3)")
+
+    def show(v: int | None) -> str:
+        return "none" if v is None else str(v)
+
+    g.add_argument(
+        "--max-term",
+        type=_bound,
+        default=defaults.max_term,
+        help=f"Timeout guard: currentTerm < MAX (default {show(defaults.max_term)})",
+    )
+    g.add_argument(
+        "--max-log",
+        type=_bound,
+        default=defaults.max_log,
+        help=f"ClientRequest guard: len(log) < MAX (default {show(defaults.max_log)})",
+    )
+    g.add_argument(
+        "--max-restarts",
+        type=_bound,
+        default=defaults.max_restarts,
+        help=f"Restart guard: restarts < MAX (default {show(defaults.max_restarts)})",
+    )
+    g.add_argument(
+        "--max-requests",
+        type=_bound,
+        default=defaults.max_requests,
+        help=f"ClientRequest guard: requests < MAX (default {show(defaults.max_requests)})",
+    )
+    g.add_argument(
+        "--values",
+        type=_values,
+        default=defaults.values,
+        help=f"client values, comma-separated (default {','.join(map(str, defaults.values))})",
+    )
+    g.add_argument(
+        "--semantics",
+        choices=[s.value for s in Semantics],
+        default="set",
+        help="network: 'set' (never removed; loss, duplication, reordering) or "
+        "'bag' (consumed on delivery; explicit Drop/Duplicate). Default set",
+    )
+    g.add_argument(
+        "--max-copies",
+        type=_positive,
+        default=1,
+        help="bag only: copies of one message in flight (default 1)",
+    )
+    g.add_argument(
+        "--mutant",
+        default="raft",
+        metavar="NAME",
+        help="a known-bug variant (see 'raftcheck mutants'); default: correct Raft",
+    )
+
+
+def _config(args: argparse.Namespace) -> tuple[Config, str]:
+    rules = mutants.rules_for(args.mutant)
+    bounds = Bounds(
+        args.max_term,
+        args.max_log,
+        args.max_restarts,
+        args.max_requests,
+        args.values,
+        args.max_copies,
+    )
+    config = Config(args.servers, bounds, Semantics(args.semantics), rules)
+    validate(config)
+    return config, args.mutant
+
+
+def _describe_config(config: Config, mutant: str) -> str:
+    b = config.bounds
+
+    def show(v: int | None) -> str:
+        return "none" if v is None else str(v)
+
+    text = (
+        f"servers={config.n} semantics={config.semantics.value} mutant={mutant} "
+        f"max_term={show(b.max_term)} max_log={show(b.max_log)} "
+        f"max_restarts={show(b.max_restarts)} max_requests={show(b.max_requests)} "
+        f"values={','.join(map(str, b.values))}"
+    )
+    if config.semantics is Semantics.BAG:
+        text += f" max_copies={b.max_copies}"
+    return text
+
+
+# --- replay ---------------------------------------------------------------------------------
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from checker.replay import replay
+
+    trace = itf.read_trace(args.trace)
+    mutant = trace.mutant if args.mutant is None else args.mutant
+    rules = mutants.rules_for(mutant)
+    result = replay(trace, rules)
+    config = trace.config._replace(rules=rules)
+    sem = config.semantics
+    if not args.quiet:
+        print(
+            f"replaying {args.trace}: {len(trace.steps) - 1} steps, "
+            f"{_describe_config(config, mutant)}"
+        )
+        last = result.divergence.step if result.divergence else len(trace.steps) - 1
+        for k in range(0, min(last, len(trace.steps) - 1) + 1):
+            if result.divergence and k == result.divergence.step:
+                break
+            before = trace.steps[k - 1].state if k else None
+            for line in render_step(k, trace.steps[k].action, before, trace.steps[k].state, sem):
+                print(line)
+            if result.violation and result.violation[0] == k:
+                v = result.violation[1]
+                print(f"  !! {v.property} violated: {v.detail}")
+    summary: dict[str, Any] = {
+        "trace": str(args.trace),
+        "mutant": mutant,
+        "steps": result.total,
+        "agreed": result.agreed,
+        "conforms": result.conforms,
+    }
+    code = EXIT_OK
+    if result.violation:
+        k, v = result.violation
+        print(f"VIOLATION: {v.property} at step {k}: {v.detail}")
+        summary["violation"] = {"property": v.property, "step": k, "detail": v.detail}
+        code = EXIT_VIOLATION
+    if result.divergence:
+        d = result.divergence
+        print(
+            f"DIVERGES at step {d.step}: {d.reason}; the trace leaves the model "
+            f"({mutant}) after {result.agreed} agreeing steps"
+        )
+        for line in d.details:
+            print(f"  {line}")
+        summary["divergence"] = {"step": d.step, "reason": d.reason, "details": list(d.details)}
+        code = EXIT_VIOLATION
+    if code == EXIT_OK:
+        print(
+            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
+            f"(checked: {_checked()})"
+        )
+    if args.json:
+        _write_json(args.json, summary)
+    return code
+
+
+def _checked() -> str:
+    from checker.invariants import ALL_NAMES
+
+    return ", ".join(ALL_NAMES)
+
+
+def _write_json(path: str, obj: dict[str, Any]) -> None:
+    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        itf.write_text_atomic(path, text)
+
+
+# --- simulate -------------------------------------------------------------------------------
+
+SIMULATE_BOUNDS = Bounds(max_term=6, max_log=4, max_restarts=2, max_requests=4, values=(1, 2))
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from checker.simulate import simulate
+
+    config, mutant = _config(args)
+    print(
+        f"simulate: {args.walks} random walks of depth <= {args.depth}, seed {args.seed}; "
+        f"{_describe_config(config, mutant)}",
+        flush=True,
+    )
+    last = [time.monotonic()]
+
+    def progress(walks: int, steps: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            print(f"  walks {walks}/{args.walks}  steps {steps:,}", file=sys.stderr, flush=True)
+
+    res = simulate(
+        config,
+        seed=args.seed,
+        walks=args.walks,
+        depth=args.depth,
+        time_limit=args.time_limit,
+        progress=progress,
+    )
+    rate = res.steps / res.elapsed if res.elapsed > 0 else 0.0
+    stats = (
+        f"{res.walks} walks, {res.steps:,} steps, {res.deadlocks} deadlocked, "
+        f"{res.elapsed:.1f}s ({rate:,.0f} steps/s)"
+    )
+    if res.violation is not None:
+        hit = res.violation
+        out = (
+            Path(args.out)
+            if args.out
+            else Path("traces", "simulate", f"{mutant}-seed{args.seed}-walk{hit.walk}.itf.json")
+        )
+        trace = itf.make_trace(
+            config,
+            hit.states,
+            hit.actions,
+            mutant=mutant,
+            meta={
+                "description": f"raftcheck simulate --seed {args.seed}: "
+                f"walk {hit.walk} violates {hit.violation.property}"
+            },
+        )
+        itf.write_trace(out, trace)
+        if not args.quiet:
+            sem = config.semantics
+            for k, st in enumerate(hit.states):
+                before = hit.states[k - 1] if k else None
+                a = hit.actions[k - 1] if k else None
+                for line in render_step(k, a, before, st, sem):
+                    print(line)
+        print(
+            f"VIOLATION: {hit.violation.property} in walk {hit.walk} at step "
+            f"{len(hit.actions)}: {hit.violation.detail}"
+        )
+        print(f"trace written to {out} (replay: raftcheck replay {out})")
+        print(f"stats: {stats}")
+        return EXIT_VIOLATION
+    if res.stopped_early:
+        print(
+            f"INCONCLUSIVE: the time limit ({args.time_limit}s) stopped the run after "
+            f"{res.walks} of {args.walks} walks; no violation in what ran; {stats}"
+        )
+        return EXIT_INCONCLUSIVE
+    print(f"no violation in {stats}; checked {_checked()}")
+    print(
+        "note: random walks sample the space, they do not exhaust it "
+        "(use 'raftcheck check' for an exhaustive bounded search)"
+    )
+    return EXIT_OK
+
+
+# --- mutants --------------------------------------------------------------------------------
+
+
+def cmd_mutants(args: argparse.Namespace) -> int:
+    if args.json:
+        _write_json(
+            "-",
+            {
+                "mutants": [
+                    {
+                        "name": m.name,
+                        "breaks": m.breaks,
+                        "section": m.section,
+                        "caught_by": m.caught_by,
+                    }
+                    for m in mutants.CATALOG
+                ]
+            },
+        )
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="known-bug variants (--mutant NAME)")
+    for col in ("name", "rule broken", "paper", "caught by"):
+        table.add_column(col)
+    for m in mutants.CATALOG:
+        table.add_row(m.name, m.breaks, m.section, m.caught_by)
+    Console(width=140).print(table)
+    return EXIT_OK
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="raftcheck",
+        description="Verification suite for the Raft consensus "
+        "algorithm: reference model, traces, simulation.",
+    )
+    sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    sub.required = True
+
+    r = sub.add_parser(
+        "replay",
+        help="re-execute an ITF trace on raftmodel and judge each step",
+        description="Re-execute the actions of an ITF trace on raftmodel from the "
+        "trace's first state, compare every state, print each step and report "
+        "the property the trace violates or the step where it leaves the model.",
+    )
+    r.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file")
+    r.add_argument(
+        "--mutant",
+        default=None,
+        metavar="NAME",
+        help="replay on this variant instead of the one recorded in the trace",
+    )
+    r.add_argument("--quiet", action="store_true", help="print only the verdict")
+    r.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
+    r.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser(
+        "simulate",
+        help="seeded random walks that check every property",
+        description="Seeded random walks over the cluster (deterministic for a "
+        "seed). A violating walk is written as an ITF trace.",
+    )
+    _model_options(s, SIMULATE_BOUNDS)
+    g = s.add_argument_group("simulation")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--walks", type=_positive, default=200, help="number of walks (default 200)")
+    g.add_argument("--depth", type=_positive, default=60, help="steps per walk (default 60)")
+    g.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this long (exit 3: inconclusive)",
+    )
+    g.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help="where to write a violating trace (default traces/simulate/...)",
+    )
+    g.add_argument("--quiet", action="store_true", help="do not print the violating walk")
+    s.set_defaults(func=cmd_simulate)
+
+    m = sub.add_parser(
+        "mutants",
+        help="list the known-bug variants",
+        description="List the known-bug variants selectable with --mutant.",
+    )
+    m.add_argument("--json", action="store_true", help="print JSON")
+    m.set_defaults(func=cmd_mutants)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (RaftcheckError, BadConfig, BadOption, mutants.UnknownMutant) as e:
+        print(f"raftcheck {args.verb}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"raftcheck {args.verb}: interrupted (inconclusive)", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The raftcheck command as a user runs it: verbs, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "traces" / "examples"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "checker.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_help_on_every_verb() -> None:
+    top = run("--help")
+    assert top.returncode == 0 and "replay" in top.stdout and "simulate" in top.stdout
+    for verb in ("replay", "simulate", "mutants"):
+        r = run(verb, "--help")
+        assert r.returncode == 0, verb
+        assert "usage: raftcheck " + verb in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["simulate", "--mutant", "nope"], "unknown mutant 'nope'"),
+        (["simulate", "--servers", "0"], "must be >= 1"),
+        (["simulate", "--max-term", "-1"], "must be >= 0"),
+        (["simulate", "--values", "a,b"], "comma-separated integers"),
+        (["replay"], "required: TRACE"),
+        (["replay", "does-not-exist.json"], "no such file"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    r = run(*args)
+    assert r.returncode == 2, r
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_malformed_trace_is_one_line(tmp_path: Path) -> None:
+    obj = json.loads((EXAMPLES / "term-29-election.itf.json").read_text())
+    obj["states"][2]["log"]["#map"][0][1] = [{"term": {"#bigint": "x"}, "value": 1}]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(obj))
+    r = run("replay", str(bad))
+    assert r.returncode == 2
+    assert r.stderr.strip() == (
+        "raftcheck replay: error: $.states[2].log[1][0].term: bad #bigint 'x'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("trace", "code", "verdict"),
+    [
+        ("term-29-election", 0, "OK: all 4 steps replay on raft"),
+        ("figure8-bug", 1, "VIOLATION: LeaderCompleteness at step 22"),
+        ("figure8-raft", 1, "DIVERGES at step 18"),
+    ],
+)
+def test_replay_verdicts(trace: str, code: int, verdict: str) -> None:
+    r = run("replay", str(EXAMPLES / f"{trace}.itf.json"))
+    assert r.returncode == code, r.stdout + r.stderr
+    assert verdict in r.stdout
+    assert "S1 " in r.stdout and "step 1:" in r.stdout  # steps are printed legibly
+
+
+def test_replay_with_other_mutant_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "summary.json"
+    r = run(
+        "replay",
+        str(EXAMPLES / "figure8-raft.itf.json"),
+        "--mutant",
+        "figure8_commit",
+        "--quiet",
+        "--json",
+        str(out),
+    )
+    assert r.returncode == 1
+    summary = json.loads(out.read_text())
+    assert summary["violation"]["property"] == "LeaderCompleteness"
+    assert summary["conforms"] is True
+
+
+def test_simulate_clean_run_says_not_exhaustive() -> None:
+    r = run("simulate", "--walks", "20", "--depth", "30")
+    assert r.returncode == 0, r.stderr
+    assert "no violation in 20 walks" in r.stdout
+    assert "do not exhaust" in r.stdout
+
+
+def test_simulate_finds_and_writes_a_replayable_trace(tmp_path: Path) -> None:
+    out = tmp_path / "walk.itf.json"
+    r = run("simulate", "--mutant", "quorum_off_by_one", "--out", str(out), "--quiet")
+    assert r.returncode == 1
+    assert "VIOLATION: ElectionSafety" in r.stdout
+    again = run("replay", str(out), "--quiet")
+    assert again.returncode == 1
+    assert "VIOLATION: ElectionSafety" in again.stdout
+
+
+def test_simulate_is_deterministic(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for p in (a, b):
+        r = run("simulate", "--mutant", "double_vote", "--seed", "7", "--out", str(p), "--quiet")
+        assert r.returncode == 1
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_time_limit_is_inconclusive() -> None:
+    r = run("simulate", "--walks", "100000", "--time-limit", "0.5")
+    assert r.returncode == 3
+    assert "INCONCLUSIVE" in r.stdout
+
+
+def test_mutants_listing() -> None:
+    r = run("mutants", "--json")
+    names = [m["name"] for m in json.loads(r.stdout)["mutants"]]
+    assert "figure8_commit" in names and len(names) >= 10
+    assert "double_vote" in run("mutants").stdout
+
+
+def test_main_returns_codes_in_process() -> None:
+    assert cli.main(["replay", str(EXAMPLES / "stale-leader-fenced.itf.json"), "--quiet"]) == 0
