@@ -310,6 +310,136 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- check ---------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from checker.invariants import ALL_NAMES
+    from checker.presets import PRESETS
+    from checker.search import Options, Progress, check
+
+    if args.model not in PRESETS:
+        raise BadOption(f"unknown model preset {args.model!r}; known: {', '.join(PRESETS)}")
+    preset = PRESETS[args.model]
+    b = preset.bounds
+    bounds = Bounds(
+        b.max_term if args.max_term is _UNSET else args.max_term,
+        b.max_log if args.max_log is _UNSET else args.max_log,
+        b.max_restarts if args.max_restarts is _UNSET else args.max_restarts,
+        b.max_requests if args.max_requests is _UNSET else args.max_requests,
+        b.values if args.values is _UNSET else args.values,
+        b.max_copies if args.max_copies is _UNSET else args.max_copies,
+    )
+    if None in (bounds.max_term, bounds.max_log, bounds.max_restarts, bounds.max_requests):
+        raise BadOption("check needs every bound to be a number (an unbounded space is infinite)")
+    servers = preset.servers if args.servers is _UNSET else args.servers
+    semantics = preset.semantics if args.semantics is _UNSET else Semantics(args.semantics)
+    config = Config(servers, bounds, semantics, mutants.rules_for(args.mutant))
+    validate(config)
+    options = Options(
+        strategy=args.strategy,
+        symmetry=not args.no_symmetry,
+        exact=args.exact,
+        max_states=args.max_states,
+        max_depth=args.max_depth,
+        time_limit=args.time_limit,
+    )
+    desc = _describe_config(config, args.mutant)
+    print(f"check: model {args.model}: {desc}", flush=True)
+    print(
+        f"       {options.strategy}, symmetry {'on' if options.symmetry else 'off'}, "
+        f"{'exact states' if options.exact else '64-bit fingerprints'}",
+        flush=True,
+    )
+
+    def progress(p: Progress) -> None:
+        rate = p.distinct / p.elapsed if p.elapsed else 0.0
+        print(
+            f"  {p.elapsed:6.1f}s  distinct {p.distinct:,}  generated {p.generated:,}  "
+            f"depth {p.depth}  queue {p.queue:,}  {rate:,.0f} states/s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    res = check(config, options, progress)
+    rate = res.distinct / res.elapsed if res.elapsed > 0 else 0.0
+    stats = (
+        f"{res.distinct:,} distinct states, {res.generated:,} generated, depth {res.depth}, "
+        f"{res.elapsed:.1f}s, {rate:,.0f} distinct states/s"
+    )
+    summary: dict[str, Any] = {
+        "model": args.model,
+        "config": desc,
+        "strategy": options.strategy,
+        "symmetry": options.symmetry,
+        "exact": options.exact,
+        "distinct": res.distinct,
+        "generated": res.generated,
+        "depth": res.depth,
+        "seconds": round(res.elapsed, 3),
+        "coverage": res.coverage,
+        "collision_probability": res.collision_probability,
+        "invariants": list(ALL_NAMES),
+    }
+    code = EXIT_OK
+    if res.counterexample is not None:
+        cex = res.counterexample
+        out = (
+            Path(args.out)
+            if args.out
+            else Path("traces", "counterexamples", f"{args.model}-{args.mutant}.itf.json")
+        )
+        trace = itf.make_trace(
+            config,
+            cex.states,
+            cex.actions,
+            mutant=args.mutant,
+            meta={
+                "description": f"raftcheck check --model {args.model} --mutant {args.mutant}: "
+                f"{cex.violation.property} ({options.strategy})"
+            },
+        )
+        itf.write_trace(out, trace)
+        if not args.quiet:
+            for k, st in enumerate(cex.states):
+                before = cex.states[k - 1] if k else None
+                act = cex.actions[k - 1] if k else None
+                for line in render_step(k, act, before, st, config.semantics):
+                    print(line)
+        print(
+            f"VIOLATION: {cex.violation.property} after {len(cex.actions)} steps: "
+            f"{cex.violation.detail}"
+        )
+        print(f"trace written to {out} (replay: raftcheck replay {out})")
+        summary["violation"] = {
+            "property": cex.violation.property,
+            "steps": len(cex.actions),
+            "detail": cex.violation.detail,
+            "trace": str(out),
+        }
+        code = EXIT_VIOLATION
+    elif res.stopped is not None:
+        print(f"INCONCLUSIVE: {res.stopped}; no violation in the part explored")
+        summary["stopped"] = res.stopped
+        code = EXIT_INCONCLUSIVE
+    else:
+        print("PASS: the bounded space is exhausted and every property holds")
+    print(f"stats: {stats}; fingerprint collision probability <= {res.collision_probability:.1e}")
+    if args.stats:
+        never = [k for k, v in res.coverage.items() if v == 0]
+        print("coverage: " + ", ".join(f"{k} {v:,}" for k, v in res.coverage.items()))
+        if never:
+            print(f"never fired: {', '.join(never)}")
+    print(f"checked: {', '.join(ALL_NAMES)}")
+    summary["exit"] = code
+    if args.json:
+        _write_json(args.json, summary)
+    return code
+
+
+_UNSET: Any = object()
+
+
 # --- mutants --------------------------------------------------------------------------------
 
 
@@ -398,6 +528,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--quiet", action="store_true", help="do not print the violating walk")
     s.set_defaults(func=cmd_simulate)
+
+    c = sub.add_parser(
+        "check",
+        help="exhaustive bounded model checking of raftmodel",
+        description="Explore every reachable state of raftmodel within the "
+        "bounds, check every property, and write the shortest counterexample "
+        "as an ITF trace.",
+    )
+    g = c.add_argument_group("model (override the preset)")
+    g.add_argument(
+        "--model",
+        default="default",
+        metavar="PRESET",
+        help="bounds preset: elections, default, replication, terms, deep",
+    )
+    g.add_argument("--servers", type=_positive, default=_UNSET)
+    g.add_argument("--max-term", type=_bound, default=_UNSET)
+    g.add_argument("--max-log", type=_bound, default=_UNSET)
+    g.add_argument("--max-restarts", type=_bound, default=_UNSET)
+    g.add_argument("--max-requests", type=_bound, default=_UNSET)
+    g.add_argument("--values", type=_values, default=_UNSET)
+    g.add_argument("--semantics", choices=[s.value for s in Semantics], default=_UNSET)
+    g.add_argument("--max-copies", type=_positive, default=_UNSET)
+    g.add_argument(
+        "--mutant",
+        default="raft",
+        metavar="NAME",
+        help="a known-bug variant (see 'raftcheck mutants'); default: correct Raft",
+    )
+    g = c.add_argument_group("search")
+    g.add_argument(
+        "--strategy",
+        choices=["bfs", "dfs"],
+        default="bfs",
+        help="bfs (shortest counterexamples, default) or dfs",
+    )
+    g.add_argument(
+        "--no-symmetry",
+        action="store_true",
+        help="explore every server labelling (symmetry reduction is on by default)",
+    )
+    g.add_argument(
+        "--exact", action="store_true", help="keep whole states instead of 64-bit fingerprints"
+    )
+    g.add_argument("--max-states", type=_positive, default=None, help="distinct-state budget")
+    g.add_argument("--max-depth", type=_positive, default=None, help="depth bound")
+    g.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
+    g = c.add_argument_group("output")
+    g.add_argument("--out", default=None, metavar="FILE", help="counterexample trace file")
+    g.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
+    g.add_argument("--stats", action="store_true", help="per-action coverage")
+    g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
+    c.set_defaults(func=cmd_check)
 
     m = sub.add_parser(
         "mutants",

@@ -45,6 +45,7 @@ from raftmodel.actions import (
     Timeout,
     action_name,
 )
+from raftmodel.actions import params as action_params
 from raftmodel.cluster import Bounds, ClusterState, Committed, Config, Election, validate
 from raftmodel.messages import (
     AppendEntries,
@@ -74,7 +75,7 @@ VARS: tuple[str, ...] = (
 )
 
 MESSAGE_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
-    t.__name__: (t, t._fields)
+    t.__name__: (t, tuple(f for f in t._fields if f != "mtype"))
     for t in (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse)
 }
 _BOOL_FIELDS = {"voteGranted", "success"}
@@ -124,6 +125,8 @@ def encode_message(m: Message) -> dict[str, Any]:
     value: dict[str, Any] = {}
     v: Any
     for k, v in zip(m._fields, m, strict=True):
+        if k == "mtype":
+            continue
         if k in _BOOL_FIELDS:
             value[k] = bool(v)
         elif k == "entries":
@@ -180,7 +183,8 @@ def encode_action(a: Action | None, from_init: bool) -> dict[str, Any]:
     params: dict[str, Any] = {}
     v: Any
     for k, v in zip(a._fields, a, strict=True):
-        params[k] = encode_message(v) if k == "m" else _int(v)
+        if k != "kind":
+            params[k] = encode_message(v) if k == "m" else _int(v)
     return {"action": action_name(a), "params": params}
 
 
@@ -530,7 +534,7 @@ def decode_action(meta: Any, path: str, n: int) -> Action | str | None:
     typ: Any = ACTION_TYPES[name]
     params = _D.obj(_D.field(o, "params", path), f"{path}.params")
     args: list[Any] = []
-    for f in typ._fields:
+    for f in action_params(typ):
         fp = f"{path}.params.{f}"
         raw = _D.field(params, f, f"{path}.params")
         if f == "m":

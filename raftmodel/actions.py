@@ -15,6 +15,7 @@ class Timeout(NamedTuple):
     """Server i's election timer fires (§5.2)."""
 
     i: NodeId
+    kind: int = 0  # type tag: Timeout(1) must not equal Restart(1)
 
 
 class SendAppendEntries(NamedTuple):
@@ -22,12 +23,14 @@ class SendAppendEntries(NamedTuple):
 
     i: NodeId
     j: NodeId
+    kind: int = 1  # type tag: Timeout(1) must not equal Restart(1)
 
 
 class Receive(NamedTuple):
     """Message m is delivered to m.dest."""
 
     m: Message
+    kind: int = 2  # type tag: Timeout(1) must not equal Restart(1)
 
 
 class ClientRequest(NamedTuple):
@@ -35,24 +38,28 @@ class ClientRequest(NamedTuple):
 
     i: NodeId
     v: Value
+    kind: int = 3  # type tag: Timeout(1) must not equal Restart(1)
 
 
 class Restart(NamedTuple):
     """Server i crashes and recovers with only its persistent state (Figure 2)."""
 
     i: NodeId
+    kind: int = 4  # type tag: Timeout(1) must not equal Restart(1)
 
 
 class Drop(NamedTuple):
     """BAG semantics only: one copy of m is lost."""
 
     m: Message
+    kind: int = 5  # type tag: Timeout(1) must not equal Restart(1)
 
 
 class Duplicate(NamedTuple):
     """BAG semantics only: the network makes one more copy of m."""
 
     m: Message
+    kind: int = 6  # type tag: Timeout(1) must not equal Restart(1)
 
 
 Action = Timeout | SendAppendEntries | Receive | ClientRequest | Restart | Drop | Duplicate
@@ -70,6 +77,11 @@ ACTION_TYPES: dict[str, type] = {t.__name__: t for t in _ORDERED}
 _ORDER: dict[type, int] = {t: k for k, t in enumerate(_ORDERED)}
 
 
+#: The parameters of each action (its fields without the type tag).
+def params(t: type) -> tuple[str, ...]:
+    return tuple(f for f in t._fields if f != "kind")  # type: ignore[attr-defined]
+
+
 def action_name(a: Action) -> str:
     return type(a).__name__
 
@@ -85,13 +97,15 @@ def describe(a: Action) -> str:
     """One legible line, e.g. ``Receive(RequestVote 1->2 term=1 lastLog=(0,0))``."""
     if isinstance(a, Receive | Drop | Duplicate):
         return f"{action_name(a)}({describe_message(a.m)})"
-    args = ", ".join(f"{k}={v}" for k, v in zip(a._fields, a, strict=True))
+    args = ", ".join(f"{k}={v}" for k, v in zip(a._fields, a, strict=True) if k != "kind")
     return f"{action_name(a)}({args})"
 
 
 def describe_message(m: Message) -> str:
     name = type(m).__name__
     fields = ", ".join(
-        f"{k}={v}" for k, v in zip(m._fields, m, strict=True) if k not in ("source", "dest")
+        f"{k}={v}"
+        for k, v in zip(m._fields, m, strict=True)
+        if k not in ("source", "dest", "mtype")
     )
     return f"{name} {m.source}->{m.dest} [{fields}]"

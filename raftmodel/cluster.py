@@ -6,7 +6,7 @@ guards here (never inside the node), written once and mirrored by the TLA+ spec:
 
   Timeout(i)             role != Leader and currentTerm < max_term
   SendAppendEntries(i,j) i is leader, j != i
-  Receive(m)             m in the network
+  Receive(m)             m in the network (and 1 <= m.dest <= n)
   ClientRequest(i,v)     i is leader, requests < max_requests, len(log) < max_log, v in values
   Restart(i)             restarts < max_restarts
   Drop(m), Duplicate(m)  BAG only; Duplicate needs copies(m) < max_copies
@@ -100,6 +100,8 @@ def validate(config: Config) -> None:
             raise BadConfig(f"{name} must be >= 0, got {v}")
     if not b.values:
         raise BadConfig("values must not be empty")
+    if len(set(b.values)) != len(b.values):
+        raise BadConfig(f"values must be distinct, got {b.values}")
     if b.max_copies < 1:
         raise BadConfig(f"max_copies must be >= 1, got {b.max_copies}")
 
@@ -234,7 +236,7 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
     acts.extend(Receive(m) for m in msgs)
     for node in s.nodes:
         if is_leader(node):
-            acts.extend(ClientRequest(node.id, v) for v in config.bounds.values)
+            acts.extend(ClientRequest(node.id, v) for v in sorted(config.bounds.values))
     acts.extend(Restart(i) for i in range(1, n + 1))
     if sem is Semantics.BAG:
         acts.extend(Drop(m) for m in msgs)

@@ -24,6 +24,9 @@ class RequestVote(NamedTuple):
     term: Term
     lastLogIndex: Index
     lastLogTerm: Term
+    #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
+    #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
+    mtype: int = 0
 
     @property
     def candidateId(self) -> NodeId:
@@ -37,6 +40,9 @@ class RequestVoteResponse(NamedTuple):
     dest: NodeId
     term: Term
     voteGranted: bool
+    #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
+    #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
+    mtype: int = 1
 
 
 class AppendEntries(NamedTuple):
@@ -49,6 +55,9 @@ class AppendEntries(NamedTuple):
     prevLogTerm: Term
     entries: Log
     leaderCommit: Index
+    #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
+    #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
+    mtype: int = 2
 
     @property
     def leaderId(self) -> NodeId:
@@ -64,6 +73,9 @@ class AppendEntriesResponse(NamedTuple):
     term: Term
     success: bool
     matchIndex: Index
+    #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
+    #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
+    mtype: int = 3
 
 
 Message = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse

@@ -1,0 +1,197 @@
+"""Fingerprints and server-id symmetry.
+
+A fingerprint is ``hash(state)``: raftcheck states are built only from ints, bools,
+tuples and frozensets (no str, whose hash is salted per process), so CPython's hash is
+the same in every process and run: 64 bits, computed in C. ``tests/checker`` checks this
+across PYTHONHASHSEED values.
+
+Symmetry: servers are interchangeable, so a state and any relabelling of its server ids
+are equivalent. Relabelling must rename every place a server is named: node order and
+ids, votedFor, votesGranted, nextIndex/matchIndex positions, message source and dest,
+and the elections history. The canonical fingerprint of a state is the least
+fingerprint over all relabellings, which is the same for every member of an orbit
+(exact, up to hash collisions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import permutations
+from typing import Any
+
+from raftmodel.cluster import ClusterState, Election
+from raftmodel.messages import (
+    AppendEntries,
+    AppendEntriesResponse,
+    Message,
+    RequestVote,
+    RequestVoteResponse,
+)
+from raftmodel.node import NodeState
+from raftmodel.types import NIL
+
+Perm = tuple[int, ...]  # perm[i] = new id of server i; perm[0] == 0 keeps NIL fixed
+
+
+def perms(n: int) -> list[Perm]:
+    """Every relabelling of servers 1..n, identity first."""
+    return [(0, *p) for p in permutations(range(1, n + 1))]
+
+
+def _message(m: Message, p: Perm) -> Message:
+    if type(m) is AppendEntries:
+        return AppendEntries(p[m.source], p[m.dest], *m[2:])
+    if type(m) is RequestVote:
+        return RequestVote(p[m.source], p[m.dest], *m[2:])
+    if type(m) is RequestVoteResponse:
+        return RequestVoteResponse(p[m.source], p[m.dest], *m[2:])
+    assert type(m) is AppendEntriesResponse
+    return AppendEntriesResponse(p[m.source], p[m.dest], *m[2:])
+
+
+def relabel(s: ClusterState, p: Perm, bag: bool = False) -> ClusterState:
+    n = len(s.nodes)
+    inv = [0] * (n + 1)
+    for old in range(1, n + 1):
+        inv[p[old]] = old
+    nodes = []
+    for new in range(1, n + 1):
+        x = s.nodes[inv[new] - 1]
+        nodes.append(
+            NodeState(
+                new,
+                x.currentTerm,
+                p[x.votedFor] if x.votedFor != NIL else NIL,
+                x.log,
+                x.role,
+                x.commitIndex,
+                frozenset(p[v] for v in x.votesGranted),
+                tuple(x.nextIndex[inv[j] - 1] for j in range(1, n + 1)),
+                tuple(x.matchIndex[inv[j] - 1] for j in range(1, n + 1)),
+            )
+        )
+    network: frozenset[Any]
+    if bag:
+        network = frozenset((_message(m, p), c) for m, c in s.network)
+    else:
+        network = frozenset(_message(m, p) for m in s.network)
+    elections = frozenset(Election(e.term, p[e.leader]) for e in s.elections)
+    return ClusterState(tuple(nodes), network, elections, s.committed, s.restarts, s.requests)
+
+
+def fingerprint(s: ClusterState) -> int:
+    return hash(s)
+
+
+def _signature(x: NodeState) -> int:
+    # Everything about a node that does not name a server: invariant under relabelling.
+    return hash(
+        (
+            x.currentTerm,
+            x.role,
+            x.log,
+            x.commitIndex,
+            x.votedFor == x.id,
+            x.votedFor == NIL,
+            len(x.votesGranted),
+        )
+    )
+
+
+def candidate_perms(s: ClusterState) -> list[Perm]:
+    """The relabellings that sort servers by signature (all orders within ties).
+
+    Taking the least fingerprint over these, instead of over all n! relabellings, is
+    still exact: relabelling a state relabels its candidate set along with it, so every
+    member of an orbit yields the same set of candidate states.
+    """
+    n = len(s.nodes)
+    sigs = sorted((_signature(x), x.id) for x in s.nodes)
+    groups: list[list[int]] = []
+    last: int | None = None
+    for sig, i in sigs:
+        if sig != last:
+            groups.append([])
+            last = sig
+        groups[-1].append(i)
+    result: list[list[int]] = [[0] * (n + 1)]
+    pos = 1
+    for g in groups:
+        nxt = []
+        for partial in result:
+            for order in permutations(g):
+                q = partial[:]
+                for k, old in enumerate(order):
+                    q[old] = pos + k
+                nxt.append(q)
+        result = nxt
+        pos += len(g)
+    return [tuple(q) for q in result]
+
+
+def _nodes(s: ClusterState, p: Perm) -> tuple[NodeState, ...]:
+    n = len(s.nodes)
+    inv = [0] * (n + 1)
+    for old in range(1, n + 1):
+        inv[p[old]] = old
+    out = []
+    for new in range(1, n + 1):
+        x = s.nodes[inv[new] - 1]
+        out.append(
+            NodeState(
+                new,
+                x.currentTerm,
+                p[x.votedFor],
+                x.log,
+                x.role,
+                x.commitIndex,
+                frozenset(p[v] for v in x.votesGranted),
+                tuple(x.nextIndex[inv[j] - 1] for j in range(1, n + 1)),
+                tuple(x.matchIndex[inv[j] - 1] for j in range(1, n + 1)),
+            )
+        )
+    return tuple(out)
+
+
+def symmetric_fingerprint(n: int, bag: bool) -> Callable[[ClusterState], int]:
+    """A function giving the least fingerprint over the candidate relabellings.
+
+    The fingerprint of a relabelled state r is hash((r.nodes, hash(r.network), r's other
+    fields)): a function of r alone, so the minimum is still orbit-invariant. The network
+    is the costly part to relabel and is shared by many states, so its relabelled hash
+    is cached per (network, relabelling).
+    """
+    cache: dict[tuple[frozenset[Any], Perm], int] = {}
+
+    def net_hash(net: frozenset[Any], p: Perm) -> int:
+        k = (net, p)
+        h = cache.get(k)
+        if h is None:
+            if len(cache) > 500_000:
+                cache.clear()
+            if bag:
+                h = hash(frozenset((_message(m, p), c) for m, c in net))
+            else:
+                h = hash(frozenset(_message(m, p) for m in net))
+            cache[k] = h
+        return h
+
+    def fp(s: ClusterState) -> int:
+        best: int | None = None
+        for p in candidate_perms(s):
+            h = hash(
+                (
+                    _nodes(s, p),
+                    net_hash(s.network, p),
+                    frozenset(Election(e.term, p[e.leader]) for e in s.elections),
+                    s.committed,
+                    s.restarts,
+                    s.requests,
+                )
+            )
+            if best is None or h < best:
+                best = h
+        assert best is not None
+        return best
+
+    return fp

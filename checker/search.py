@@ -1,0 +1,217 @@
+"""Bounded explicit-state search over raftmodel: BFS (shortest counterexamples) or DFS.
+
+Visited states are kept as 64-bit fingerprints (``checker.canon``) in a set, with a
+parent index per state in a compact array; a counterexample is rebuilt the way TLC does
+it, by walking the parent chain and re-finding each state among the successors of the
+previous one by fingerprint. ``exact=True`` keeps full states instead (no collision risk,
+more memory). The search calls raftmodel for every transition and re-implements no rule.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import NamedTuple
+
+from checker.canon import fingerprint, perms, relabel, symmetric_fingerprint
+from checker.invariants import Violation, check_state, check_transition
+from raftmodel.actions import Action, action_name
+from raftmodel.cluster import ClusterState, Config, init_state, successors
+from raftmodel.network import Semantics
+
+
+class Options(NamedTuple):
+    strategy: str = "bfs"  # "bfs" | "dfs"
+    symmetry: bool = True
+    exact: bool = False
+    max_states: int | None = None
+    max_depth: int | None = None
+    time_limit: float | None = None
+
+
+class Counterexample(NamedTuple):
+    violation: Violation
+    states: tuple[ClusterState, ...]
+    actions: tuple[Action, ...]
+
+
+class Progress(NamedTuple):
+    distinct: int
+    generated: int
+    depth: int
+    queue: int
+    elapsed: float
+
+
+class CheckResult(NamedTuple):
+    distinct: int
+    generated: int
+    #: The deepest level reached (the initial state is depth 0).
+    depth: int
+    elapsed: float
+    #: Why the search stopped before exhausting the bounded space, or None.
+    stopped: str | None
+    counterexample: Counterexample | None
+    #: How many transitions of each action kind were generated.
+    coverage: dict[str, int]
+    #: Upper estimate of the probability that two distinct states shared a fingerprint.
+    collision_probability: float
+    #: Peak size of the frontier (BFS queue or DFS stack).
+    max_queue: int
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None and self.counterexample is None
+
+
+ACTION_KINDS = (
+    "Timeout",
+    "SendAppendEntries",
+    "Receive",
+    "ClientRequest",
+    "Restart",
+    "Drop",
+    "Duplicate",
+)
+
+
+def check(
+    config: Config,
+    options: Options | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    progress_every: float = 2.0,
+) -> CheckResult:
+    options = options or Options()
+    start = time.monotonic()
+    fp: Callable[[ClusterState], int] = (
+        symmetric_fingerprint(config.n, config.semantics is Semantics.BAG)
+        if options.symmetry
+        else fingerprint
+    )
+    init = init_state(config)
+    # Visited: fingerprints (or full canonical-keyed states when exact); parents by index.
+    key: Callable[[ClusterState], object] = (
+        fp if not options.exact else _exact_key(config, options.symmetry)
+    )
+    index: dict[object, int] = {}
+    parents = array("q")
+    fps = array("q")
+    coverage: Counter[str] = Counter()
+
+    def add(s: ClusterState, k: object, parent: int) -> int:
+        i = len(parents)
+        index[k] = i
+        parents.append(parent)
+        fps.append(fp(s) if options.exact else k)  # type: ignore[arg-type]
+        return i
+
+    def rebuild(last: int) -> tuple[list[ClusterState], list[Action]]:
+        chain = []
+        i = last
+        while i != -1:
+            chain.append(fps[i])
+            i = parents[i]
+        chain.reverse()
+        states, actions = [init], []
+        for want in chain[1:]:
+            for a, t in successors(states[-1], config):
+                if fp(t) == want:
+                    states.append(t)
+                    actions.append(a)
+                    break
+            else:  # pragma: no cover - would mean nondeterministic successors
+                raise RuntimeError("counterexample reconstruction failed: successors changed")
+        return states, actions
+
+    def result(stopped: str | None, cex: Counterexample | None, depth: int) -> CheckResult:
+        n = len(parents)
+        return CheckResult(
+            n,
+            generated,
+            depth,
+            time.monotonic() - start,
+            stopped,
+            cex,
+            {k: coverage.get(k, 0) for k in ACTION_KINDS},
+            _collision(n, generated),
+            max_queue,
+        )
+
+    generated = 0
+    max_queue = 1
+    depth_reached = 0
+    v0 = check_state(init)
+    add(init, key(init), -1)
+    if v0 is not None:
+        return result(None, Counterexample(v0, (init,), ()), 0)
+    frontier: deque[tuple[ClusterState, int, int]] = deque([(init, 0, 0)])
+    pop = frontier.popleft if options.strategy == "bfs" else frontier.pop
+    last_report = start
+    cut_by_depth = False
+    while frontier:
+        s, i, d = pop()
+        if d > depth_reached:
+            depth_reached = d
+        if options.max_depth is not None and d >= options.max_depth:
+            if any(True for _ in successors(s, config)):
+                cut_by_depth = True
+            continue
+        for a, t in successors(s, config):
+            generated += 1
+            coverage[action_name(a)] += 1
+            v = check_transition(s, a, t)
+            k = key(t)
+            if v is None and k in index:
+                continue
+            if v is None:
+                v = check_state(t)
+            j = add(t, k, i) if k not in index else -1
+            if v is not None:
+                states, actions = rebuild(i)
+                states.append(t)
+                actions.append(a)
+                return result(
+                    None,
+                    Counterexample(v, tuple(states), tuple(actions)),
+                    max(depth_reached, d + 1),
+                )
+            frontier.append((t, j, d + 1))
+        if len(frontier) > max_queue:
+            max_queue = len(frontier)
+        if options.max_states is not None and len(parents) >= options.max_states and frontier:
+            return result(
+                f"state budget of {options.max_states:,} distinct states reached",
+                None,
+                depth_reached,
+            )
+        now = time.monotonic()
+        if options.time_limit is not None and now - start >= options.time_limit and frontier:
+            return result(f"time limit of {options.time_limit:g}s reached", None, depth_reached)
+        if progress is not None and now - last_report >= progress_every:
+            last_report = now
+            progress(Progress(len(parents), generated, depth_reached, len(frontier), now - start))
+    stopped = None
+    if cut_by_depth:
+        stopped = f"depth bound of {options.max_depth} cut off enabled actions"
+    return result(stopped, None, depth_reached)
+
+
+def _exact_key(config: Config, symmetry: bool) -> Callable[[ClusterState], object]:
+    """Exact mode keys on whole states: the state itself, or with symmetry its orbit (the
+    set of all its relabellings), which two states share iff they are symmetric."""
+    if not symmetry:
+        return lambda s: s
+    ps = perms(config.n)
+    bag = config.semantics is Semantics.BAG
+
+    def k(s: ClusterState) -> object:
+        return frozenset(relabel(s, p, bag) for p in ps)
+
+    return k
+
+
+def _collision(distinct: int, generated: int) -> float:
+    # TLC's "optimistic" estimate: n * m / 2^64 for n distinct among m generated fingerprints.
+    return min(1.0, distinct * generated / 2.0**64)

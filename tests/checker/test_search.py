@@ -1,0 +1,165 @@
+"""The bounded model checker: exact symmetry, pinned counts, budgets, determinism."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
+
+import pytest
+
+from checker import itf
+from checker.canon import perms, relabel
+from checker.presets import PRESETS
+from checker.replay import replay
+from checker.search import Options, check
+from raftmodel import mutants
+from raftmodel.cluster import Bounds, ClusterState, Config, init_state, successors
+from raftmodel.network import Semantics
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _full_space(config: Config) -> set[ClusterState]:
+    init = init_state(config)
+    seen = {init}
+    q = deque([init])
+    while q:
+        s = q.popleft()
+        for _, t in successors(s, config):
+            if t not in seen:
+                seen.add(t)
+                q.append(t)
+    return seen
+
+
+def _orbits(config: Config, states: set[ClusterState]) -> int:
+    bag = config.semantics is Semantics.BAG
+    ps = perms(config.n)
+    # Two states are in one orbit iff their sets of relabellings are equal.
+    return len({frozenset(relabel(s, p, bag) for p in ps) for s in states})
+
+
+SMALL = [
+    Config(3, Bounds(1, 0, 0, 0)),
+    Config(3, Bounds(1, 0, 0, 0), Semantics.BAG),
+    Config(2, Bounds(2, 1, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("config", SMALL, ids=["elections", "elections-bag", "2servers-t2"])
+def test_symmetry_count_equals_number_of_orbits(config: Config) -> None:
+    full = _full_space(config)
+    plain = check(config, Options(symmetry=False))
+    reduced = check(config, Options(symmetry=True))
+    exact = check(config, Options(symmetry=True, exact=True))
+    assert plain.complete and reduced.complete and exact.complete
+    assert plain.distinct == len(full)
+    assert reduced.distinct == exact.distinct == _orbits(config, full)
+    assert reduced.distinct < plain.distinct
+
+
+def test_pinned_state_counts() -> None:
+    # Regression oracle (stateright's paxos test, tlaplus/Examples' manifest): any change
+    # to the model's rules or the harness shows up here.
+    config = PRESETS["elections"].config()
+    assert check(config, Options(symmetry=False)).distinct == 677
+    r = check(config, Options(symmetry=True))
+    assert (r.distinct, r.generated, r.depth) == (121, 1126, 11)
+
+
+FAST_MUTANTS = {
+    # mutant: (preset, property, shortest counterexample length)
+    "double_vote": ("elections", "ElectionSafety", 6),
+    "quorum_off_by_one": ("elections", "ElectionSafety", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_MUTANTS))
+def test_mutant_found_with_shortest_trace_that_replays(name: str, tmp_path: Path) -> None:
+    preset, prop, length = FAST_MUTANTS[name]
+    config = PRESETS[preset].config()._replace(rules=mutants.rules_for(name))
+    for sym in (True, False):
+        r = check(config, Options(symmetry=sym))
+        assert r.counterexample is not None
+        cex = r.counterexample
+        assert (cex.violation.property, len(cex.actions)) == (prop, length)
+    path = tmp_path / "cex.json"
+    itf.write_trace(path, itf.make_trace(config, cex.states, cex.actions, mutant=name))
+    result = replay(itf.read_trace(path))
+    assert result.divergence is None and result.violation is not None
+    assert result.violation[1].property == prop
+
+
+def test_budgets_stop_early_and_say_so() -> None:
+    config = PRESETS["default"].config()
+    r = check(config, Options(max_states=500))
+    assert r.stopped is not None and "state budget" in r.stopped and not r.complete
+    r = check(config, Options(time_limit=0.2))
+    assert r.stopped is not None and "time limit" in r.stopped
+    r = check(PRESETS["elections"].config(), Options(max_depth=3))
+    assert r.stopped is not None and "depth bound" in r.stopped
+
+
+def test_dfs_explores_the_same_space() -> None:
+    config = PRESETS["elections"].config()
+    assert check(config, Options(strategy="dfs")).distinct == 121
+
+
+def test_fingerprints_are_stable_across_processes() -> None:
+    code = (
+        "from checker.search import check, Options;"
+        "from checker.presets import PRESETS;"
+        "r = check(PRESETS['elections'].config()._replace(n=3), Options());"
+        "print(r.distinct, r.generated);"
+        "from checker.canon import symmetric_fingerprint;"
+        "from raftmodel.cluster import init_state;"
+        "c = PRESETS['elections'].config();"
+        "print(symmetric_fingerprint(3, False)(init_state(c)))"
+    )
+    outs = set()
+    for seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
+        assert r.returncode == 0, r.stderr
+        outs.add(r.stdout)
+    assert len(outs) == 1
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "checker.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_cli_check_exit_codes(tmp_path: Path) -> None:
+    ok = _cli("check", "--model", "elections", "--stats")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "PASS: the bounded space is exhausted" in ok.stdout
+    assert "max_term=1" in ok.stdout and "never fired: ClientRequest" in ok.stdout
+    out = tmp_path / "cex.json"
+    bad = _cli("check", "--model", "elections", "--mutant", "double_vote", "--out", str(out))
+    assert bad.returncode == 1 and "VIOLATION: ElectionSafety after 6 steps" in bad.stdout
+    again = _cli("replay", str(out), "--quiet")
+    assert again.returncode == 1 and "VIOLATION: ElectionSafety" in again.stdout
+    cut = _cli("check", "--model", "default", "--max-states", "300")
+    assert cut.returncode == 3 and "INCONCLUSIVE" in cut.stdout and "PASS" not in cut.stdout
+    wrong = _cli("check", "--model", "nope")
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
+    unb = _cli("check", "--max-term", "none")
+    assert unb.returncode == 2 and "every bound" in unb.stderr
