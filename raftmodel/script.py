@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from raftmodel import log as rlog
 from raftmodel import network as net
 from raftmodel.actions import (
     Action,
@@ -105,36 +106,22 @@ class Script:
 
     def replicate(self, leader: int, follower: int) -> Script:
         """Send AppendEntries from leader to follower, deliver it and deliver the reply."""
-        before = self.state.network
-        self.send_append(leader, follower)
-        ae = [
-            m
-            for m in net.messages(self.state.network, self.config.semantics)
-            if isinstance(m, AppendEntries)
-            and m.source == leader
-            and m.dest == follower
-            and (m not in before or self.config.semantics is net.Semantics.SET)
-        ]
-        # The AppendEntries just built is the one from the leader's current state.
         s = self.state.nodes[leader - 1]
         prev = s.nextIndex[follower - 1] - 1
-        msg = next(
-            m
-            for m in ae
-            if m.term == s.currentTerm
-            and m.prevLogIndex == prev
-            and m.entries == s.log[prev:]
-            and m.leaderCommit == s.commitIndex
+        term = rlog.term_at(s.log, prev)
+        assert term is not None
+        msg = AppendEntries(
+            leader, follower, s.currentTerm, prev, term, s.log[prev:], s.commitIndex
         )
+        self.send_append(leader, follower)
         self.do(Receive(msg))
-        t = self.state.nodes[follower - 1].currentTerm
-        reply = [
-            m
-            for m in net.messages(self.state.network, self.config.semantics)
-            if isinstance(m, AppendEntriesResponse)
-            and m.source == follower
-            and m.dest == leader
-            and m.term == t
-            and (not m.success or m.matchIndex == prev + len(msg.entries))
-        ]
-        return self.do(Receive(reply[-1]))
+        replier = self.state.nodes[follower - 1]
+        matched = replier.log[: prev + len(msg.entries)] == s.log
+        reply = AppendEntriesResponse(
+            follower,
+            leader,
+            replier.currentTerm,
+            matched,
+            prev + len(msg.entries) if matched else 0,
+        )
+        return self.do(Receive(reply))
