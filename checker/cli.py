@@ -361,6 +361,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             flush=True,
         )
 
+    if args.graph:
+        from checker.graph import explore_graph, write_graph
+
+        if Path(args.graph).suffix not in (".graphml", ".dot"):
+            raise BadOption(f"--graph needs a .graphml or .dot file name, got {args.graph!r}")
+        graph = explore_graph(config, symmetry=options.symmetry)
+        write_graph(graph, args.graph)
+        print(
+            f"graph: {graph.number_of_nodes():,} states, {graph.number_of_edges():,} "
+            f"transitions written to {args.graph}",
+            flush=True,
+        )
     res = check(config, options, progress)
     rate = res.distinct / res.elapsed if res.elapsed > 0 else 0.0
     stats = (
@@ -579,6 +591,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", default=None, metavar="FILE", help="counterexample trace file")
     g.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
     g.add_argument("--stats", action="store_true", help="per-action coverage")
+    g.add_argument(
+        "--graph",
+        metavar="FILE",
+        help="also export the state graph (.graphml or .dot; small models only)",
+    )
     g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
     c.set_defaults(func=cmd_check)
 

@@ -163,3 +163,24 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
     unb = _cli("check", "--max-term", "none")
     assert unb.returncode == 2 and "every bound" in unb.stderr
+
+
+def test_graph_export_matches_the_search(tmp_path: Path) -> None:
+    import networkx as nx
+
+    from checker.graph import explore_graph, write_graph
+
+    config = PRESETS["elections"].config()
+    g = explore_graph(config, symmetry=True)
+    r = check(config, Options(symmetry=True))
+    assert (g.number_of_nodes(), g.number_of_edges()) == (r.distinct, r.generated)
+    write_graph(g, tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.number_of_nodes() == r.distinct
+    write_graph(g, tmp_path / "g.dot")
+    assert (tmp_path / "g.dot").read_text().count(" -> ") == r.generated
+    assert {d["action"].split("(")[0] for _, _, d in g.edges(data=True)} == {
+        "Timeout",
+        "SendAppendEntries",
+        "Receive",
+    }
