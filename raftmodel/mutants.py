@@ -62,6 +62,14 @@ def _count_stale_votes(m: Message) -> bool:
     return isinstance(m, RequestVoteResponse)
 
 
+def _no_consistency_check(_log: Log, _prev_index: Index, _prev_term: Term) -> bool:
+    return True
+
+
+def _append_after_commit(_last_index: Index, commit: Index) -> Index:
+    return commit
+
+
 def _half(n: int) -> int:
     return n // 2
 
@@ -133,6 +141,20 @@ CATALOG: tuple[Mutant, ...] = (
         "§5.2, Figure 2 All Servers",
         "StaleTermFenced",
         accepts_stale=_count_stale_votes,
+    ),
+    _m(
+        "no_consistency_check",
+        "a follower appends entries without the prevLogIndex/prevLogTerm check",
+        "§5.3, Figure 2 AppendEntries 2",
+        "LogMatching",
+        consistent=_no_consistency_check,
+    ),
+    _m(
+        "append_over_uncommitted",
+        "a leader appends a client entry after commitIndex, overwriting uncommitted entries",
+        "§5.3, Figure 2 Rules for Leaders",
+        "LeaderAppendOnly",
+        append_at=_append_after_commit,
     ),
     _m(
         "truncate_on_stale_append",

@@ -154,7 +154,8 @@ def _on_propose(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState
     if s.role != Role.LEADER:
         return s, NO_MESSAGES
     # §5.3: the leader appends the command to its own log as a new entry.
-    s = s._replace(log=(*s.log, Entry(s.currentTerm, e.value)))
+    at = rules.append_at(len(s.log), s.commitIndex)
+    s = s._replace(log=(*s.log[:at], Entry(s.currentTerm, e.value)))
     return _advance_commit(s, n, rules), NO_MESSAGES
 
 
@@ -224,7 +225,7 @@ def _on_append_entries(
         # Two leaders in one term: impossible in Raft, reachable in buggy variants. Refuse.
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Figure 2, AppendEntries receiver step 2: the consistency check (§5.3).
-    if not rlog.matches(s.log, m.prevLogIndex, m.prevLogTerm):
+    if not rules.consistent(s.log, m.prevLogIndex, m.prevLogTerm):
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Steps 3-4: truncate a conflicting suffix and append what is new.
     log = rules.merge(s.log, m.prevLogIndex, m.entries)

@@ -28,8 +28,12 @@ class Rules(NamedTuple):
     accepts_stale: Callable[[Message], bool]
     #: May a leader of term ``current`` commit an ``entry_term`` entry by counting? (§5.4.2)
     commit_ok: Callable[[Term, Term], bool]
+    #: The AppendEntries consistency check on (log, prevLogIndex, prevLogTerm) (§5.3).
+    consistent: Callable[[Log, Index, Term], bool]
     #: How a follower combines its log with AppendEntries' entries after prevLogIndex (§5.3).
     merge: Callable[[Log, Index, Log], Log]
+    #: Where a leader appends a client's entry, given (lastLogIndex, commitIndex) (§5.3).
+    append_at: Callable[[Index, Index], Index]
     #: What survives a restart of (currentTerm, votedFor); the log always does (Figure 2).
     persist: Callable[[Term, NodeId], tuple[Term, NodeId]]
 
@@ -46,6 +50,10 @@ def _own_term_only(entry_term: Term, current: Term) -> bool:
     return entry_term == current
 
 
+def _at_end(last_index: Index, _commit: Index) -> Index:
+    return last_index
+
+
 def _persist_all(term: Term, voted: NodeId) -> tuple[Term, NodeId]:
     return term, voted
 
@@ -57,6 +65,8 @@ RAFT = Rules(
     log_ok=rlog.is_up_to_date,
     accepts_stale=_fence,
     commit_ok=_own_term_only,
+    consistent=rlog.matches,
     merge=rlog.merge,
+    append_at=_at_end,
     persist=_persist_all,
 )

@@ -80,8 +80,10 @@ FAST_MUTANTS = {
     "stale_append_accepted": ("terms", "TermsMonotonic", 6),
     "no_log_check": ("default", "VoteUpToDate", 7),
     "truncate_on_stale_append": ("default", "StateMachineSafety", 11),
+    "append_over_uncommitted": ("replication", "LeaderAppendOnly", 5),
     # Not reachable by exhaustive search on this machine's budget (see docs/mutants.md):
-    # figure8_commit needs 4 terms, length_only_log_check 3 terms with logs. Both are
+    # figure8_commit needs 4 terms, length_only_log_check 3 terms with logs, and
+    # no_consistency_check 2 terms with logs of 3. They are
     # caught by the scripted stories and the Hypothesis stateful tests.
 }
 

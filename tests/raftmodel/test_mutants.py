@@ -13,7 +13,7 @@ from raftmodel.cluster import Bounds, Config, apply
 from raftmodel.rules import RAFT
 from raftmodel.script import Script, ScriptError
 
-BOUNDS = Bounds(max_term=4, max_log=2, max_restarts=1, max_requests=2, values=(1, 2))
+BOUNDS = Bounds(max_term=4, max_log=3, max_restarts=1, max_requests=3, values=(1, 2))
 
 
 def double_vote(s: Script) -> None:
@@ -68,6 +68,18 @@ def stale_vote_counted(s: Script) -> None:
     s.timeout(1).deliver("RequestVoteResponse", 2, 1, term=1)
 
 
+def no_consistency_check(s: Script) -> None:
+    # S2 leads term 2 with [a(t1)] and appends b, c of term 2; its AppendEntries with
+    # prevLogIndex 1 lands on empty S3, which skips the check and stores b, c at 1, 2.
+    s.timeout(1).vote(1, 2).client(1, 1).replicate(1, 2)
+    s.timeout(2).vote(2, 1, term=2).client(2, 2).client(2, 1)
+    s.send_append(2, 3).deliver("AppendEntries", 2, 3, term=2)
+
+
+def append_over_uncommitted(s: Script) -> None:
+    s.timeout(1).vote(1, 2).client(1, 1).client(1, 2)
+
+
 def truncate_on_stale_append(s: Script) -> None:
     s.timeout(1).vote(1, 2).client(1, 1).send_append(1, 2).client(1, 2).replicate(1, 2)
     s.deliver("AppendEntries", 1, 2, prevLogIndex=0, entries=s.state.nodes[0].log[:1])
@@ -86,6 +98,8 @@ STORIES: dict[str, Callable[[Script], None]] = {
         stale_append_accepted,
         quorum_off_by_one,
         stale_vote_counted,
+        no_consistency_check,
+        append_over_uncommitted,
         truncate_on_stale_append,
     )
 }
