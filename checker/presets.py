@@ -43,9 +43,9 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "replication",
             3,
-            Bounds(1, 2, 0, 2, (1,)),
+            Bounds(1, 2, 0, 2, (1, 2)),
             Semantics.SET,
-            "term 1, two client requests, logs of 2: replication and commit",
+            "term 1, two client requests with distinct values, logs of 2: replication, commit",
         ),
         Preset(
             "terms",
