@@ -229,7 +229,9 @@ def _on_append_entries(
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Steps 3-4: truncate a conflicting suffix and append what is new.
     log = rules.merge(s.log, m.prevLogIndex, m.entries)
-    last_new = m.prevLogIndex + len(m.entries)
+    # The index of the last new entry; never past the log's end, which only a variant that
+    # skips the consistency check could otherwise claim (its entries land lower).
+    last_new = min(m.prevLogIndex + len(m.entries), len(log))
     # Step 5: commitIndex = min(leaderCommit, index of last new entry); never backwards.
     commit = s.commitIndex
     if m.leaderCommit > commit:
