@@ -50,33 +50,14 @@ def _message(m: Message, p: Perm) -> Message:
 
 
 def relabel(s: ClusterState, p: Perm, bag: bool = False) -> ClusterState:
-    n = len(s.nodes)
-    inv = [0] * (n + 1)
-    for old in range(1, n + 1):
-        inv[p[old]] = old
-    nodes = []
-    for new in range(1, n + 1):
-        x = s.nodes[inv[new] - 1]
-        nodes.append(
-            NodeState(
-                new,
-                x.currentTerm,
-                p[x.votedFor] if x.votedFor != NIL else NIL,
-                x.log,
-                x.role,
-                x.commitIndex,
-                frozenset(p[v] for v in x.votesGranted),
-                tuple(x.nextIndex[inv[j] - 1] for j in range(1, n + 1)),
-                tuple(x.matchIndex[inv[j] - 1] for j in range(1, n + 1)),
-            )
-        )
+    nodes = _nodes(s, p)
     network: frozenset[Any]
     if bag:
         network = frozenset((_message(m, p), c) for m, c in s.network)
     else:
         network = frozenset(_message(m, p) for m in s.network)
     elections = frozenset(Election(e.term, p[e.leader]) for e in s.elections)
-    return ClusterState(tuple(nodes), network, elections, s.committed, s.restarts, s.requests)
+    return ClusterState(nodes, network, elections, s.committed, s.restarts, s.requests)
 
 
 def fingerprint(s: ClusterState) -> int:
