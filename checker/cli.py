@@ -23,6 +23,9 @@ from raftmodel.network import Semantics
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
+#: Marks a check option the user did not give, so the preset's value applies.
+_UNSET: Any = object()
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit 2 (no usage dump)."""
@@ -65,55 +68,56 @@ def _positive(text: str) -> int:
     return v
 
 
-def _model_options(p: argparse.ArgumentParser, defaults: Bounds) -> None:
-    g = p.add_argument_group("model")
-    g.add_argument("--servers", type=_positive, default=3, help="cluster size N (default 3)")
+def _model_options(p: argparse.ArgumentParser, defaults: Bounds | None) -> None:
+    """The model options; with ``defaults=None`` (check) every default comes from the preset."""
+    g = p.add_argument_group("model" if defaults is not None else "model (override the preset)")
+
+    def dflt(value: object, text: str) -> tuple[object, str]:
+        if defaults is None:
+            return _UNSET, "from the preset"
+        return value, text
 
     def show(v: int | None) -> str:
         return "none" if v is None else str(v)
 
-    g.add_argument(
-        "--max-term",
-        type=_bound,
-        default=defaults.max_term,
-        help=f"Timeout guard: currentTerm < MAX (default {show(defaults.max_term)})",
-    )
-    g.add_argument(
-        "--max-log",
-        type=_bound,
-        default=defaults.max_log,
-        help=f"ClientRequest guard: len(log) < MAX (default {show(defaults.max_log)})",
-    )
-    g.add_argument(
-        "--max-restarts",
-        type=_bound,
-        default=defaults.max_restarts,
-        help=f"Restart guard: restarts < MAX (default {show(defaults.max_restarts)})",
-    )
-    g.add_argument(
-        "--max-requests",
-        type=_bound,
-        default=defaults.max_requests,
-        help=f"ClientRequest guard: requests < MAX (default {show(defaults.max_requests)})",
-    )
-    g.add_argument(
-        "--values",
-        type=_values,
-        default=defaults.values,
-        help=f"client values, comma-separated (default {','.join(map(str, defaults.values))})",
-    )
+    b = defaults or Bounds()
+    rows: list[tuple[str, Any, object, str, str]] = [
+        ("--servers", _positive, 3, "3", "cluster size N"),
+        ("--max-term", _bound, b.max_term, show(b.max_term), "Timeout guard: currentTerm < MAX"),
+        ("--max-log", _bound, b.max_log, show(b.max_log), "ClientRequest guard: len(log) < MAX"),
+        (
+            "--max-restarts",
+            _bound,
+            b.max_restarts,
+            show(b.max_restarts),
+            "Restart guard: restarts < MAX",
+        ),
+        (
+            "--max-requests",
+            _bound,
+            b.max_requests,
+            show(b.max_requests),
+            "ClientRequest guard: requests < MAX",
+        ),
+        (
+            "--values",
+            _values,
+            b.values,
+            ",".join(map(str, b.values)),
+            "client values, comma-separated",
+        ),
+        ("--max-copies", _positive, 1, "1", "bag only: copies of one message in flight"),
+    ]
+    for flag, typ, value, text, about in rows:
+        default, shown = dflt(value, text)
+        g.add_argument(flag, type=typ, default=default, help=f"{about} (default {shown})")
+    default, shown = dflt("set", "set")
     g.add_argument(
         "--semantics",
         choices=[s.value for s in Semantics],
-        default="set",
+        default=default,
         help="network: 'set' (never removed; loss, duplication, reordering) or "
-        "'bag' (consumed on delivery; explicit Drop/Duplicate). Default set",
-    )
-    g.add_argument(
-        "--max-copies",
-        type=_positive,
-        default=1,
-        help="bag only: copies of one message in flight (default 1)",
+        f"'bag' (consumed on delivery; explicit Drop/Duplicate). Default {shown}",
     )
     g.add_argument(
         "--mutant",
@@ -449,9 +453,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return code
 
 
-_UNSET: Any = object()
-
-
 # --- mutants --------------------------------------------------------------------------------
 
 
@@ -548,27 +549,13 @@ def build_parser() -> argparse.ArgumentParser:
         "bounds, check every property, and write the shortest counterexample "
         "as an ITF trace.",
     )
-    g = c.add_argument_group("model (override the preset)")
-    g.add_argument(
+    c.add_argument(
         "--model",
         default="default",
         metavar="PRESET",
         help="bounds preset: elections, default, replication, terms, deep",
     )
-    g.add_argument("--servers", type=_positive, default=_UNSET)
-    g.add_argument("--max-term", type=_bound, default=_UNSET)
-    g.add_argument("--max-log", type=_bound, default=_UNSET)
-    g.add_argument("--max-restarts", type=_bound, default=_UNSET)
-    g.add_argument("--max-requests", type=_bound, default=_UNSET)
-    g.add_argument("--values", type=_values, default=_UNSET)
-    g.add_argument("--semantics", choices=[s.value for s in Semantics], default=_UNSET)
-    g.add_argument("--max-copies", type=_positive, default=_UNSET)
-    g.add_argument(
-        "--mutant",
-        default="raft",
-        metavar="NAME",
-        help="a known-bug variant (see 'raftcheck mutants'); default: correct Raft",
-    )
+    _model_options(c, None)
     g = c.add_argument_group("search")
     g.add_argument(
         "--strategy",
