@@ -18,7 +18,8 @@ from checker import itf
 from checker.errors import BadOption, RaftcheckError
 from checker.report import render_step
 from raftmodel import mutants
-from raftmodel.cluster import BadConfig, Bounds, Config, validate
+from raftmodel.actions import Action
+from raftmodel.cluster import BadConfig, Bounds, ClusterState, Config, validate
 from raftmodel.network import Semantics
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -219,6 +220,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return code
 
 
+def _print_run(states: Sequence[ClusterState], actions: Sequence[Action], sem: Semantics) -> None:
+    """Print a run (a walk or a counterexample) step by step."""
+    for k, st in enumerate(states):
+        before = states[k - 1] if k else None
+        for line in render_step(k, actions[k - 1] if k else None, before, st, sem):
+            print(line)
+
+
 def _checked() -> str:
     from checker.invariants import ALL_NAMES
 
@@ -288,11 +297,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         itf.write_trace(out, trace)
         if not args.quiet:
             sem = config.semantics
-            for k, st in enumerate(hit.states):
-                before = hit.states[k - 1] if k else None
-                a = hit.actions[k - 1] if k else None
-                for line in render_step(k, a, before, st, sem):
-                    print(line)
+            _print_run(hit.states, hit.actions, sem)
         print(
             f"VIOLATION: {hit.violation.property} in walk {hit.walk} at step "
             f"{len(hit.actions)}: {hit.violation.detail}"
@@ -417,11 +422,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         itf.write_trace(out, trace)
         if not args.quiet:
-            for k, st in enumerate(cex.states):
-                before = cex.states[k - 1] if k else None
-                act = cex.actions[k - 1] if k else None
-                for line in render_step(k, act, before, st, config.semantics):
-                    print(line)
+            _print_run(cex.states, cex.actions, config.semantics)
         print(
             f"VIOLATION: {cex.violation.property} after {len(cex.actions)} steps: "
             f"{cex.violation.detail}"
