@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from checker import itf
 from checker.errors import BadOption, RaftcheckError
 from checker.report import render_step
+from checker.tla.cli import register as register_tla
 from raftmodel import mutants
 from raftmodel.actions import Action
 from raftmodel.cluster import BadConfig, Bounds, ClusterState, Config, validate
@@ -587,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
     c.set_defaults(func=cmd_check)
 
+    register_tla(sub)
     m = sub.add_parser(
         "mutants",
         help="list the known-bug variants",

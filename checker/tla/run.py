@@ -1,0 +1,228 @@
+"""Run TLC on spec/Raft.tla and parse what it prints.
+
+A run happens in a fresh temporary directory holding copies of the spec modules, the
+generated cfg and TLC's metadir (two runs started in the same second would otherwise
+collide on TLC's default metadir). Lines are streamed to a callback as TLC prints them.
+
+TLC 2.15's exit codes: 0 no error, 12 invariant violated, 13 action property violated,
+75 evaluation error, 150 parse/semantic error, 151 config error; others are failures.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+from checker.tla.dump import RawState, raw_states
+from checker.tla.jar import SPEC_DIR, TLCError, java, tla2tools
+
+EXIT_OK, EXIT_VIOLATION, EXIT_ACTION_VIOLATION = 0, 12, 13
+EXIT_EVAL, EXIT_PARSE, EXIT_CONFIG = 75, 150, 151
+
+#: The spec modules copied next to every generated cfg.
+SPEC_MODULES = ("Raft.tla", "MCRaft.tla")
+
+_COUNTS = re.compile(
+    r"^([\d,]+) states generated(?: \([^)]*\))?, ([\d,]+) distinct states found"
+    r"(?: \([^)]*\))?, ([\d,]+) states left on queue"
+)
+_DEPTH = re.compile(r"^The depth of the complete state graph search is (\d+)")
+_VIOLATED = re.compile(r"^Error: (Invariant|Action property) (\w+) is violated")
+_PROGRESS = re.compile(r"^Progress\(")
+_LOCATION = re.compile(
+    r"line (\d+), col(?:umn)? (\d+) to line \d+, col(?:umn)? \d+ of module (\w+)"
+)
+
+
+class TLCResult(NamedTuple):
+    exit_code: int
+    #: Distinct and generated states and the depth TLC reports (depth counts states, so
+    #: it is one more than raftcheck's depth in steps); None if TLC did not say.
+    distinct: int | None
+    generated: int | None
+    depth: int | None
+    elapsed: float
+    #: The violated invariant or action property, and which of the two it is.
+    violation: str | None
+    violation_kind: str | None
+    #: The counterexample as TLC printed it (empty without a violation).
+    trace: tuple[RawState, ...]
+    output: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+
+@contextmanager
+def workdir(keep: Path | None = None) -> Iterator[Path]:
+    """A directory with copies of the spec modules; removed afterwards unless ``keep``."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        _copy_spec(keep)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix="raftcheck-tlc-") as d:
+        p = Path(d)
+        _copy_spec(p)
+        yield p
+
+
+def _copy_spec(d: Path) -> None:
+    for name in SPEC_MODULES:
+        src = SPEC_DIR / name
+        if not src.is_file():
+            raise TLCError(f"spec file not found: {src}")
+        shutil.copyfile(src, d / name)
+
+
+def command(
+    d: Path,
+    module: str,
+    cfg: str,
+    *,
+    workers: int = 1,
+    dump: str | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    argv = [
+        java(),
+        "-XX:+UseParallelGC",
+        "-Dtlc2.TLC.ide=raftcheck",
+        "-cp",
+        str(tla2tools()),
+        "tlc2.TLC",
+        "-deadlock",  # a bounded model stops; a state without successors is no error
+        "-workers",
+        str(workers),
+        "-metadir",
+        str(d / "meta"),
+        "-config",
+        cfg,
+    ]
+    if dump is not None:
+        argv += ["-dump", dump]
+    return [*argv, *extra, module]
+
+
+def run(
+    d: Path,
+    module: str,
+    cfg: str,
+    *,
+    workers: int = 1,
+    dump: str | None = None,
+    extra: Sequence[str] = (),
+    on_line: Callable[[str], None] | None = None,
+) -> TLCResult:
+    """Run TLC in ``d`` on ``module`` with ``cfg`` (names inside ``d``) and parse the output."""
+    argv = command(d, module, cfg, workers=workers, dump=dump, extra=extra)
+    start = time.monotonic()
+    lines: list[str] = []
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=d,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as e:
+        raise TLCError(f"cannot start Java ({argv[0]}): {e}") from None
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            lines.append(line)
+            if on_line is not None:
+                on_line(line)
+        code = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return parse_output(code, lines, time.monotonic() - start)
+
+
+def parse_output(code: int, lines: Sequence[str], elapsed: float) -> TLCResult:
+    distinct = generated = depth = None
+    violation = kind = None
+    for line in lines:
+        m = _COUNTS.match(line)
+        if m:
+            generated = int(m.group(1).replace(",", ""))
+            distinct = int(m.group(2).replace(",", ""))
+        m = _DEPTH.match(line)
+        if m:
+            depth = int(m.group(1))
+        m = _VIOLATED.match(line)
+        if m and violation is None:
+            kind = m.group(1).lower()
+            violation = m.group(2)
+    trace: tuple[RawState, ...] = ()
+    if code in (EXIT_VIOLATION, EXIT_ACTION_VIOLATION) or violation is not None:
+        start = next(
+            (k for k, ln in enumerate(lines) if ln.startswith("Error: The behavior up to")), None
+        )
+        if start is not None:
+            trace = tuple(raw_states(lines[start + 1 :]))
+    return TLCResult(
+        code, distinct, generated, depth, elapsed, violation, kind, trace, tuple(lines)
+    )
+
+
+def is_progress(line: str) -> bool:
+    return bool(_PROGRESS.match(line))
+
+
+def failure(result: TLCResult, what: str = "TLC") -> TLCError:
+    """A one-line error for a run that neither passed nor found a violation."""
+    lines = result.output
+    code = result.exit_code
+    if code == EXIT_PARSE:
+        kind = "the spec does not parse"
+    elif code == EXIT_CONFIG:
+        kind = "the model config is wrong"
+    elif code == EXIT_EVAL:
+        kind = "evaluating the spec failed"
+    else:
+        kind = f"TLC failed (exit code {code})"
+    detail = _first_detail(lines)
+    return TLCError(f"{what}: {kind}{': ' + detail if detail else ''}")
+
+
+def _first_detail(lines: Sequence[str]) -> str:
+    # The most useful line: a parse or semantic error with its location, else the first
+    # "Error:" line, else the last non-empty line.
+    for k, ln in enumerate(lines):
+        s = ln.strip()
+        if s.startswith(("***Parse Error***", "Semantic errors:", "*** Errors:")):
+            rest = [x.strip() for x in lines[k + 1 : k + 12] if x.strip()]
+            loc = next((x for x in rest if _LOCATION.search(x)), "")
+            msg = next((x for x in rest if not _LOCATION.search(x) and not x[0].isdigit()), "")
+            return " ".join(p for p in (msg, _loc(loc)) if p)[:300]
+    for k, ln in enumerate(lines):
+        s = ln.strip()
+        if s.startswith("Error:") and "behavior up to" not in s:
+            more = [x.strip() for x in lines[k + 1 : k + 4] if x.strip()]
+            text = s[len("Error:") :].strip()
+            if "unexpected exception" in text:
+                text = " ".join(more[2:3]) or text
+            loc = next((x for x in more if _LOCATION.search(x)), "")
+            return " ".join(p for p in (text, _loc(loc)) if p)[:300]
+    tail = [x.strip() for x in lines if x.strip()]
+    return tail[-1][:300] if tail else ""
+
+
+def _loc(text: str) -> str:
+    m = _LOCATION.search(text)
+    return f"(line {m.group(1)}, col {m.group(2)} of {m.group(3)})" if m else ""
