@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,21 @@ def _progress(line: str) -> None:
 
     if is_progress(line) or line.startswith("Finished computing initial states"):
         print(f"  tlc: {line}", file=sys.stderr, flush=True)
+
+
+def _started(header: list[str]) -> Callable[[str], None]:
+    """A line callback that prints ``header`` once TLC has parsed the spec and starts
+    checking (so a broken spec gives one line), then streams TLC's progress."""
+    shown = [False]
+
+    def on_line(line: str) -> None:
+        if not shown[0] and line.startswith("Computing initial states"):
+            shown[0] = True
+            for h in header:
+                print(h, flush=True)
+        _progress(line)
+
+    return on_line
 
 
 def _config(args: argparse.Namespace) -> tuple[Any, str]:
@@ -65,22 +81,22 @@ def cmd_tlc(args: argparse.Namespace) -> int:
     from checker import itf
     from checker.tla import run as tlc
     from checker.tla.cfg import INVARIANT_NAMES, PROPERTY_NAMES, cfg_text
-    from checker.tla.jar import tla2tools
+    from checker.tla.jar import java, tla2tools
     from checker.tla.trace import TraceMismatch, to_trace
 
     config, mutant = _config(args)
     symmetry = not args.no_symmetry
     desc = base._describe_config(config, mutant)
-    print(f"tlc: model {args.model}: {desc}", flush=True)
-    print(
+    java()  # no Java, no jar: one line, before anything else is printed
+    header = [
+        f"tlc: model {args.model}: {desc}",
         f"     spec/Raft.tla, symmetry {'on' if symmetry else 'off'}, "
         f"{args.workers} worker{'s' if args.workers > 1 else ''}, {tla2tools().name}",
-        flush=True,
-    )
+    ]
     text = cfg_text(config, mutant, symmetry=symmetry, title=f"raftcheck tlc --model {args.model}")
     with tlc.workdir(Path(args.keep) if args.keep else None) as d:
         (d / "MC.cfg").write_text(text, encoding="utf-8")
-        res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_progress)
+        res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_started(header))
     if res.exit_code not in (tlc.EXIT_OK, tlc.EXIT_VIOLATION, tlc.EXIT_ACTION_VIOLATION) or (
         res.exit_code != tlc.EXIT_OK and res.violation is None
     ):
@@ -156,6 +172,7 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     from checker import itf
     from checker.report import render_state
     from checker.tla.crosscheck import compare, explore, tlc_path_to, tlc_space
+    from checker.tla.jar import java
     from checker.tla.trace import TraceMismatch, cluster_states, label
     from raftmodel import mutants
     from raftmodel.actions import describe
@@ -165,11 +182,12 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     if variant is not None and variant != "raft":
         mutants.get(variant)  # an unknown name is bad input
     desc = base._describe_config(config, mutant)
-    print(f"crosscheck: model {args.model}: {desc}", flush=True)
+    java()
+    header = [f"crosscheck: model {args.model}: {desc}"]
     if variant is not None:
-        print(f"            the spec runs with Variant {variant!r}", flush=True)
-    print("            no symmetry; TLC's state dump vs raftmodel's BFS, as sets", flush=True)
-    ts = tlc_space(config, mutant, variant=variant, on_line=_progress)
+        header.append(f"            the spec runs with Variant {variant!r}")
+    header.append("            no symmetry; TLC's state dump vs raftmodel's BFS, as sets")
+    ts = tlc_space(config, mutant, variant=variant, on_line=_started(header))
     print(f"TLC:       {len(ts.states):,} distinct states ({ts.result.elapsed:.1f}s)", flush=True)
     space = explore(config)
     print(f"raftmodel: {len(space.states):,} distinct states ({space.elapsed:.1f}s)", flush=True)
@@ -247,6 +265,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from checker import cli as base
     from checker import itf
     from checker.report import render_step
+    from checker.tla.jar import java
     from checker.tla.validate import validate
     from raftmodel import mutants
 
@@ -256,12 +275,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     mutant = trace.mutant if args.mutant is None else args.mutant
     mutants.rules_for(mutant)
     n = len(trace.steps) - 1
-    print(
+    java()
+    header = [
         f"validate: {args.trace}: {n} steps against spec/Raft.tla "
-        f"(Variant {mutant!r}, {base._describe_config(trace.config, mutant)})",
-        flush=True,
-    )
-    res = validate(trace, mutant, on_line=_progress)
+        f"(Variant {mutant!r}, {base._describe_config(trace.config, mutant)})"
+    ]
+    res = validate(trace, mutant, on_line=_started(header))
     summary: dict[str, Any] = {
         "trace": str(args.trace),
         "mutant": mutant,

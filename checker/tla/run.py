@@ -36,6 +36,7 @@ _COUNTS = re.compile(
 _DEPTH = re.compile(r"^The depth of the complete state graph search is (\d+)")
 _VIOLATED = re.compile(r"^Error: (Invariant|Action property) (\w+) is violated")
 _PROGRESS = re.compile(r"^Progress\(")
+_ENCOUNTERED = re.compile(r"at line (\d+), column (\d+)")
 _LOCATION = re.compile(
     r"line (\d+), col(?:umn)? (\d+) to line \d+, col(?:umn)? \d+ of module (\w+)"
 )
@@ -205,10 +206,26 @@ def _first_detail(lines: Sequence[str]) -> str:
     # "Error:" line, else the last non-empty line.
     for k, ln in enumerate(lines):
         s = ln.strip()
-        if s.startswith(("***Parse Error***", "Semantic errors:", "*** Errors:")):
+        if s.startswith("***Parse Error***"):
+            rest = [x.strip() for x in lines[k + 1 : k + 4] if x.strip()]
+            enc = next((x for x in rest if x.startswith("Encountered")), "")
+            m = _ENCOUNTERED.search(enc)
+            module = next(
+                (x.split()[-1] for x in lines[k:] if x.strip().startswith("In module ")), ""
+            )
+            where = f" (line {m.group(1)}, col {m.group(2)} of {module})" if m and module else ""
+            return (" ".join(rest[:1]) + where)[:300]
+        if s.startswith("Semantic errors:"):
             rest = [x.strip() for x in lines[k + 1 : k + 12] if x.strip()]
             loc = next((x for x in rest if _LOCATION.search(x)), "")
-            msg = next((x for x in rest if not _LOCATION.search(x) and not x[0].isdigit()), "")
+            msg = next(
+                (
+                    x
+                    for x in rest
+                    if not _LOCATION.search(x) and not x.startswith("***") and not x[0].isdigit()
+                ),
+                "",
+            )
             return " ".join(p for p in (msg, _loc(loc)) if p)[:300]
     for k, ln in enumerate(lines):
         s = ln.strip()

@@ -120,7 +120,8 @@ _REWRITE = {
     ":>": ",",
     "@@": ",",
 }
-_FORBIDDEN = re.compile(r"[^\sA-Za-z0-9_\",()\[\]{}<>|:@\-=\\.]")
+#: Outside strings, TLC values use only these characters (no dots: no attribute access).
+_FORBIDDEN = re.compile(r"[^\sA-Za-z0-9_\",()\[\]{}<>|:@\-]")
 
 
 def _sub(m: re.Match[str]) -> str:

@@ -1,0 +1,234 @@
+"""TLC on spec/Raft.tla, through the raftcheck verbs: tlc, crosscheck, validate.
+
+Each test starts TLC (a JVM: a few seconds each), so the default run keeps to the
+smallest preset (elections); the larger presets are the slow tier.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker import itf
+from checker.cli import main
+from checker.presets import PRESETS
+from checker.replay import replay
+from checker.search import Options, check
+from checker.tla import run as tlc_run
+from checker.tla.jar import SPEC_DIR
+
+pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="no Java on this machine")
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "traces" / "examples"
+
+
+def _python_distinct(preset: str, symmetry: bool) -> int:
+    opts: dict[str, Any] = {"symmetry": symmetry, "exact": True}
+    if "view" in Options._fields:  # the inert-message view would merge states TLC keeps
+        opts["view"] = False
+    return check(PRESETS[preset].config(), Options(**opts)).distinct
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_tlc_passes_with_the_python_checkers_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    js = tmp_path / "s.json"
+    code, out, _ = _run(["tlc", "--model", "elections", "--json", str(js)], capsys)
+    assert code == 0, out
+    assert "PASS" in out
+    summary = json.loads(js.read_text())
+    assert summary["distinct"] == _python_distinct("elections", symmetry=True) == 121
+    assert summary["depth"] == 11
+
+
+def test_a_tlc_counterexample_replays_on_raftmodel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "cex.itf.json"
+    argv = ["tlc", "--model", "elections", "--mutant", "double_vote", "--out", str(out_file)]
+    code, out, _ = _run([*argv, "--quiet"], capsys)
+    assert code == 1, out
+    assert "VIOLATION: ElectionSafety (invariant) after 6 steps" in out
+    trace = itf.read_trace(out_file)
+    assert trace.mutant == "double_vote"
+    result = replay(trace)
+    assert result.divergence is None
+    assert result.violation is not None and result.violation[1].property == "ElectionSafety"
+    code, out, _ = _run(["replay", str(out_file), "--quiet"], capsys)
+    assert code == 1 and "VIOLATION: ElectionSafety at step 6" in out
+
+
+def test_crosscheck_passes_on_a_small_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["crosscheck", "--model", "elections"], capsys)
+    assert code == 0, out
+    assert "PASS: TLC and raftmodel reach the same 677 states" in out
+
+
+def test_crosscheck_fails_when_spec_and_model_disagree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The spec with a one-rule variant (quorum n // 2) against correct raftmodel."""
+    trace_file = tmp_path / "only.itf.json"
+    argv = ["crosscheck", "--model", "elections", "--spec-variant", "quorum_off_by_one"]
+    code, out, _ = _run([*argv, "--out", str(trace_file)], capsys)
+    assert code == 1, out
+    assert "MISMATCH:" in out
+    assert "TLC:       1,000 distinct states" in out
+    assert "raftmodel: 677 distinct states" in out
+    # raftmodel's side: a shortest state TLC does not reach, with its trace written.
+    assert "raftmodel only, at depth 1 (shortest)" in out
+    trace = itf.read_trace(trace_file)
+    assert len(trace.steps) == 2 and replay(trace).divergence is None
+    # TLC's side: its own shortest trace, the last step having no raftmodel counterpart.
+    assert "TLC only, at depth 1 (shortest)" in out
+    assert "step 1: Timeout (no raftmodel action leads here)" in out
+
+
+def test_validate_accepts_a_genuine_trace_and_rejects_a_tampered_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Figure 8 story (22 steps) is a behavior of the spec's figure8_commit variant;
+    with one state altered (a follower's commitIndex at step 5) it is not, from step 5."""
+    genuine = EXAMPLES / "figure8-bug.itf.json"
+    code, out, _ = _run(["validate", "--tlc", str(genuine)], capsys)
+    assert code == 0, out
+    assert "OK: TLC matched all 22 steps" in out
+
+    trace = itf.read_trace(genuine)
+    steps = list(trace.steps)
+    s5 = steps[5].state
+    steps[5] = steps[5]._replace(
+        state=s5._replace(nodes=(*s5.nodes[:2], s5.nodes[2]._replace(commitIndex=1)))
+    )
+    bad = tmp_path / "bad.itf.json"
+    itf.write_trace(bad, trace._replace(steps=tuple(steps)))
+    code, out, _ = _run(["validate", "--tlc", str(bad), "--json", str(tmp_path / "v.json")], capsys)
+    assert code == 1, out
+    assert "REJECTED: TLC cannot match step 5" in out
+    assert json.loads((tmp_path / "v.json").read_text())["first_unmatched_step"] == 5
+
+
+@pytest.mark.slow
+def test_validate_rejects_figure8_on_raft_where_replay_diverges(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """On correct Raft the Figure 8 story is rejected at the step where replay on
+    raftmodel diverges (18)."""
+    code, out, _ = _run(["validate", "--tlc", str(EXAMPLES / "figure8-raft.itf.json")], capsys)
+    assert code == 1 and "cannot match step 18" in out
+
+
+def test_no_java_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    for argv in (
+        ["tlc", "--model", "elections"],
+        ["crosscheck", "--model", "elections"],
+        ["validate", "--tlc", str(EXAMPLES / "term-29-election.itf.json")],
+    ):
+        code, out, err = _run(argv, capsys)
+        assert code == 2
+        assert out == ""
+        assert err.splitlines() == [
+            f"raftcheck {argv[0]}: error: Java not found: install a JRE 11+ "
+            "(e.g. apt install default-jre-headless)"
+        ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("Quorum ==", "Quorum = ="), "the spec does not parse: Was expecting"),
+        (("ELSE voted \\in {Nil, cand}", "ELSE votd \\in {Nil, cand}"), "Unknown operator"),
+    ],
+    ids=["syntax", "semantics"],
+)
+def test_a_broken_spec_is_one_line_and_exit_2(
+    edit: tuple[str, str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = (SPEC_DIR / "Raft.tla").read_text()
+    assert edit[0] in text
+    (tmp_path / "Raft.tla").write_text(text.replace(edit[0], edit[1], 1))
+    shutil.copyfile(SPEC_DIR / "MCRaft.tla", tmp_path / "MCRaft.tla")
+    monkeypatch.setattr(tlc_run, "SPEC_DIR", tmp_path)
+    code, out, err = _run(["tlc", "--model", "elections"], capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_unknown_preset_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["tlc", "--model", "nope"], capsys)
+    assert code == 2 and "unknown model preset 'nope'" in err
+
+
+# --- slow tier: the larger presets ------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["default", "replication"])
+def test_tlc_counts_match_on_larger_presets(
+    preset: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    js = tmp_path / "s.json"
+    code, out, _ = _run(["tlc", "--model", preset, "--json", str(js)], capsys)
+    assert code == 0, out
+    assert json.loads(js.read_text())["distinct"] == _python_distinct(preset, symmetry=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mutant", "prop"),
+    [("votedfor_not_persisted", "ElectionSafety"), ("no_log_check", "VoteUpToDate")],
+)
+def test_tlc_finds_default_preset_mutants(
+    mutant: str, prop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "cex.itf.json"
+    argv = ["tlc", "--model", "default", "--mutant", mutant, "--out", str(out_file), "--quiet"]
+    code, out, _ = _run(argv, capsys)
+    assert code == 1 and f"VIOLATION: {prop}" in out, out
+    result = replay(itf.read_trace(out_file))
+    assert result.divergence is None
+    assert result.violation is not None and result.violation[1].property == prop
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["default", "replication"])
+def test_crosscheck_passes_on_larger_presets(
+    preset: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(["crosscheck", "--model", preset], capsys)
+    assert code == 0, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "traces" / "simulate").glob("*.itf.json")) + sorted(EXAMPLES.glob("*.json")),
+    ids=lambda p: p.name,
+)
+def test_every_stored_trace_is_judged_as_replay_judges_it(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if path.name == "manifest.json":
+        pytest.skip("not a trace")
+    conforms = replay(itf.read_trace(path)).divergence is None
+    code, out, _ = _run(["validate", "--tlc", str(path)], capsys)
+    assert code == (0 if conforms else 1), out
