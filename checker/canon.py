@@ -19,7 +19,8 @@ from collections.abc import Callable
 from itertools import permutations
 from typing import Any
 
-from raftmodel.cluster import ClusterState, Election
+from raftmodel import inert
+from raftmodel.cluster import ClusterState, Config, Election
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -27,6 +28,7 @@ from raftmodel.messages import (
     RequestVote,
     RequestVoteResponse,
 )
+from raftmodel.network import Semantics
 from raftmodel.node import NodeState
 from raftmodel.types import NIL
 
@@ -176,3 +178,23 @@ def symmetric_fingerprint(n: int, bag: bool) -> Callable[[ClusterState], int]:
         return best
 
     return fp
+
+
+def state_fingerprint(
+    config: Config, symmetry: bool = True, view: bool = True
+) -> tuple[Callable[[ClusterState], int], bool]:
+    """The fingerprint the search identifies states by, and whether the inert-message view
+    (``raftmodel.inert``) is part of it: only when asked for and sound for ``config``."""
+    base = (
+        symmetric_fingerprint(config.n, config.semantics is Semantics.BAG)
+        if symmetry
+        else fingerprint
+    )
+    if not (view and inert.applies(config)):
+        return base, False
+    forget = inert.view
+
+    def fp(s: ClusterState) -> int:
+        return base(forget(s))
+
+    return fp, True

@@ -323,6 +323,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 # --- check ---------------------------------------------------------------------------------
 
 
+def _view_status(config: Config, wanted: bool) -> str:
+    from raftmodel import inert
+
+    if not wanted:
+        return "off"
+    if inert.applies(config):
+        return "on"
+    return "off (not sound for this network or variant)"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from checker.invariants import ALL_NAMES
     from checker.presets import PRESETS
@@ -353,12 +363,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         max_states=args.max_states,
         max_depth=args.max_depth,
         time_limit=args.time_limit,
+        view=not args.no_view,
     )
     desc = _describe_config(config, args.mutant)
     print(f"check: model {args.model}: {desc}", flush=True)
     print(
         f"       {options.strategy}, symmetry {'on' if options.symmetry else 'off'}, "
-        f"{'exact states' if options.exact else '64-bit fingerprints'}",
+        f"{'exact states' if options.exact else '64-bit fingerprints'}, "
+        f"inert-message view {_view_status(config, options.view)}",
         flush=True,
     )
 
@@ -376,7 +388,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         if Path(args.graph).suffix not in (".graphml", ".dot"):
             raise BadOption(f"--graph needs a .graphml or .dot file name, got {args.graph!r}")
-        graph = explore_graph(config, symmetry=options.symmetry)
+        graph = explore_graph(config, symmetry=options.symmetry, view=options.view)
         write_graph(graph, args.graph)
         print(
             f"graph: {graph.number_of_nodes():,} states, {graph.number_of_edges():,} "
@@ -395,6 +407,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "strategy": options.strategy,
         "symmetry": options.symmetry,
         "exact": options.exact,
+        "view": res.view,
         "distinct": res.distinct,
         "generated": res.generated,
         "depth": res.depth,
@@ -572,6 +585,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--exact", action="store_true", help="keep whole states instead of 64-bit fingerprints"
+    )
+    g.add_argument(
+        "--no-view",
+        action="store_true",
+        help="identify states by every message ever sent (by default messages that can "
+        "never act again are forgotten, a VIEW; see docs/checker.md)",
     )
     g.add_argument("--max-states", type=_positive, default=None, help="distinct-state budget")
     g.add_argument("--max-depth", type=_positive, default=None, help="depth bound")

@@ -12,21 +12,18 @@ from pathlib import Path
 
 import networkx as nx
 
-from checker.canon import fingerprint, symmetric_fingerprint
+from checker.canon import state_fingerprint
 from checker.errors import BadOption
 from checker.itf import write_text_atomic
 from checker.report import render_node
 from raftmodel.actions import describe
 from raftmodel.cluster import Config, init_state, successors
-from raftmodel.network import Semantics
 
 
-def explore_graph(config: Config, symmetry: bool = True, limit: int = 5000) -> nx.MultiDiGraph:
-    fp = (
-        symmetric_fingerprint(config.n, config.semantics is Semantics.BAG)
-        if symmetry
-        else fingerprint
-    )
+def explore_graph(
+    config: Config, symmetry: bool = True, view: bool = False, limit: int = 5000
+) -> nx.MultiDiGraph:
+    fp, _ = state_fingerprint(config, symmetry, view)
     g = nx.MultiDiGraph()
     init = init_state(config)
     ids: dict[int, str] = {}

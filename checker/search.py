@@ -15,8 +15,9 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from checker.canon import fingerprint, perms, relabel, symmetric_fingerprint
+from checker.canon import perms, relabel, state_fingerprint
 from checker.invariants import Violation, check_state, check_transition
+from raftmodel import inert
 from raftmodel.actions import Action, action_name
 from raftmodel.cluster import ClusterState, Config, init_state, successors
 from raftmodel.network import Semantics
@@ -29,6 +30,9 @@ class Options(NamedTuple):
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None
+    #: Forget inert messages (``raftmodel.inert``) when the config allows it: a VIEW. Off
+    #: here so that library callers see the plain state space; the CLI turns it on.
+    view: bool = False
 
 
 class Counterexample(NamedTuple):
@@ -60,6 +64,8 @@ class CheckResult(NamedTuple):
     collision_probability: float
     #: Peak size of the frontier (BFS queue or DFS stack).
     max_queue: int
+    #: Whether states were identified by their inert-message view.
+    view: bool = False
 
     @property
     def complete(self) -> bool:
@@ -85,15 +91,11 @@ def check(
 ) -> CheckResult:
     options = options or Options()
     start = time.monotonic()
-    fp: Callable[[ClusterState], int] = (
-        symmetric_fingerprint(config.n, config.semantics is Semantics.BAG)
-        if options.symmetry
-        else fingerprint
-    )
+    fp, use_view = state_fingerprint(config, options.symmetry, options.view)
     init = init_state(config)
-    # Visited: fingerprints (or full canonical-keyed states when exact); parents by index.
+    # Visited: fingerprints (or whole states, up to symmetry and view, when exact).
     key: Callable[[ClusterState], object] = (
-        fp if not options.exact else _exact_key(config, options.symmetry)
+        fp if not options.exact else _exact_key(config, options.symmetry, use_view)
     )
     index: dict[object, int] = {}
     parents = array("q")
@@ -137,6 +139,7 @@ def check(
             {k: coverage.get(k, 0) for k in ACTION_KINDS},
             _collision(n, generated),
             max_queue,
+            use_view,
         )
 
     generated = 0
@@ -198,16 +201,18 @@ def check(
     return result(stopped, None, depth_reached)
 
 
-def _exact_key(config: Config, symmetry: bool) -> Callable[[ClusterState], object]:
-    """Exact mode keys on whole states: the state itself, or with symmetry its orbit (the
-    set of all its relabellings), which two states share iff they are symmetric."""
+def _exact_key(config: Config, symmetry: bool, view: bool) -> Callable[[ClusterState], object]:
+    """Exact mode keys on whole states: the state itself (or its view), or with symmetry
+    its orbit (the set of all its relabellings), which two states share iff symmetric."""
+    forget = inert.view if view else None
     if not symmetry:
-        return lambda s: s
+        return (lambda s: s) if forget is None else forget
     ps = perms(config.n)
     bag = config.semantics is Semantics.BAG
 
     def k(s: ClusterState) -> object:
-        return frozenset(relabel(s, p, bag) for p in ps)
+        v = s if forget is None else forget(s)
+        return frozenset(relabel(v, p, bag) for p in ps)
 
     return k
 

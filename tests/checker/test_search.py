@@ -15,7 +15,7 @@ from checker.canon import perms, relabel
 from checker.presets import PRESETS
 from checker.replay import replay
 from checker.search import Options, check
-from raftmodel import mutants
+from raftmodel import inert, mutants
 from raftmodel.cluster import Bounds, ClusterState, Config, init_state, successors
 from raftmodel.network import Semantics
 
@@ -52,22 +52,37 @@ SMALL = [
 @pytest.mark.parametrize("config", SMALL, ids=["elections", "elections-bag", "2servers-t2"])
 def test_symmetry_count_equals_number_of_orbits(config: Config) -> None:
     full = _full_space(config)
-    plain = check(config, Options(symmetry=False))
-    reduced = check(config, Options(symmetry=True))
-    exact = check(config, Options(symmetry=True, exact=True))
+    plain = check(config, Options(symmetry=False, view=False))
+    reduced = check(config, Options(symmetry=True, view=False))
+    exact = check(config, Options(symmetry=True, exact=True, view=False))
     assert plain.complete and reduced.complete and exact.complete
     assert plain.distinct == len(full)
     assert reduced.distinct == exact.distinct == _orbits(config, full)
     assert reduced.distinct < plain.distinct
 
 
+@pytest.mark.parametrize("config", SMALL, ids=["elections", "elections-bag", "2servers-t2"])
+def test_symmetry_and_view_together_count_orbits_of_views(config: Config) -> None:
+    full = _full_space(config)
+    views = {inert.view(s) for s in full} if inert.applies(config) else full
+    plain = check(config, Options(symmetry=False, view=True))
+    reduced = check(config, Options(symmetry=True, view=True))
+    exact = check(config, Options(symmetry=True, exact=True, view=True))
+    assert plain.view == reduced.view == exact.view == inert.applies(config)
+    assert plain.distinct == len(views)
+    assert reduced.distinct == exact.distinct == _orbits(config, views)
+
+
 def test_pinned_state_counts() -> None:
     # Regression oracle (stateright's paxos test, tlaplus/Examples' manifest): any change
     # to the model's rules or the harness shows up here.
     config = PRESETS["elections"].config()
-    assert check(config, Options(symmetry=False)).distinct == 677
-    r = check(config, Options(symmetry=True))
+    assert check(config, Options(symmetry=False, view=False)).distinct == 677
+    r = check(config, Options(symmetry=True, view=False))
     assert (r.distinct, r.generated, r.depth) == (121, 1126, 11)
+    assert check(config, Options(symmetry=False, view=True)).distinct == 185
+    r = check(config, Options(symmetry=True, view=True))
+    assert (r.distinct, r.generated, r.depth) == (34, 253, 8)
 
 
 FAST_MUTANTS = {
@@ -92,8 +107,8 @@ FAST_MUTANTS = {
 def test_mutant_found_with_shortest_trace_that_replays(name: str, tmp_path: Path) -> None:
     preset, prop, length = FAST_MUTANTS[name]
     config = PRESETS[preset].config()._replace(rules=mutants.rules_for(name))
-    for sym in (True, False):
-        r = check(config, Options(symmetry=sym))
+    for sym, view in ((True, True), (False, True), (True, False)):
+        r = check(config, Options(symmetry=sym, view=view))
         assert r.counterexample is not None
         cex = r.counterexample
         assert (cex.violation.property, len(cex.actions)) == (prop, length)
@@ -116,6 +131,7 @@ def test_budgets_stop_early_and_say_so() -> None:
 
 def test_dfs_explores_the_same_space() -> None:
     config = PRESETS["elections"].config()
+    assert check(config, Options(strategy="dfs", view=True)).distinct == 34
     assert check(config, Options(strategy="dfs")).distinct == 121
 
 
