@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checker.tla.values import parse_values
+from checker.tla.values import Fcn, parse_values
 
 _HEADER = re.compile(r"^State (\d+):(.*)$")
 _CONJUNCT = re.compile(r"^/\\ ([A-Za-z_][A-Za-z0-9_]*) = (.*)$")
@@ -71,28 +71,84 @@ def raw_states(lines: Iterable[str]) -> Iterator[RawState]:
         yield flush()
 
 
+# A record whose fields may hold sequences of records (a message and its entries).
+_REC = r'\[(?:[^\[\]"]|"[^"]*"|\[(?:[^\[\]"]|"[^"]*")*\])*\]'
+_RECORD = re.compile(_REC)
+_BAG_PAIR = re.compile(rf"({_REC})\s*:>\s*(\d+)")
+_SET_REST = re.compile(r"[{},\s]*")
+_BAG_REST = re.compile(r"[(),\s@]*")
+_SPACED_STRING = re.compile(r'"[^"]*\s[^"]*"')
+
+
+class StateParser:
+    """Parses states with caches: a cross-check reads hundreds of thousands of states
+    whose variables repeat, and whose message sets share most of their messages.
+
+    A whole variable's text is parsed once per distinct text; a set of records, or a
+    function from records to numbers (the bag), is split into its records, and each
+    distinct record (whitespace removed: TLC breaks lines by position) is parsed once.
+    """
+
+    def __init__(self) -> None:
+        self.whole: dict[str, Any] = {}
+        self.records: dict[str, Any] = {}
+
+    def _record_values(self, texts: list[str]) -> list[Any]:
+        keys = []
+        todo: dict[str, str] = {}
+        for t in texts:
+            k = t if _SPACED_STRING.search(t) else "".join(t.split())
+            keys.append(k)
+            if k not in self.records and k not in todo:
+                todo[k] = t
+        if todo:
+            for k, v in zip(todo, parse_values(list(todo.values())), strict=True):
+                self.records[k] = v
+        return [self.records[k] for k in keys]
+
+    def _collection(self, text: str) -> Any:
+        """A set of records or a bag of records, or None if ``text`` is neither."""
+        head = text.lstrip()[:1]
+        if head == "{":
+            recs = _RECORD.findall(text)
+            if recs and _SET_REST.fullmatch(_RECORD.sub("", text)):
+                return frozenset(self._record_values(recs))
+        elif head == "(":
+            pairs = _BAG_PAIR.findall(text)
+            if pairs and _BAG_REST.fullmatch(_BAG_PAIR.sub("", text)):
+                vals = self._record_values([r for r, _ in pairs])
+                return Fcn({v: int(c) for v, (_, c) in zip(vals, pairs, strict=True)})
+        return None
+
+    def parse(self, raws: list[RawState]) -> list[dict[str, Any]]:
+        todo: dict[str, None] = {}
+        for r in raws:
+            for t in r.vars.values():
+                if t not in self.whole and t not in todo:
+                    v = self._collection(t)
+                    if v is None:
+                        todo[t] = None
+                    else:
+                        self.whole[t] = v
+        if todo:
+            for t, v in zip(todo, parse_values(list(todo)), strict=True):
+                self.whole[t] = v
+        return [{k: self.whole[t] for k, t in r.vars.items()} for r in raws]
+
+
 def parse_states(raws: list[RawState]) -> list[dict[str, Any]]:
     """Each state's variables as Python values, in one batch."""
-    if not raws:
-        return []
-    names = [sorted(r.vars) for r in raws]
-    texts = [r.vars[k] for r, ks in zip(raws, names, strict=True) for k in ks]
-    values = parse_values(texts)
-    out: list[dict[str, Any]] = []
-    pos = 0
-    for ks in names:
-        out.append(dict(zip(ks, values[pos : pos + len(ks)], strict=True)))
-        pos += len(ks)
-    return out
+    return StateParser().parse(raws)
 
 
 def read_dump(path: Path, batch: int = 2000) -> Iterator[dict[str, Any]]:
     """Every state of a ``-dump`` file, in the file's order (discovery order)."""
+    parser = StateParser()
     with path.open(encoding="utf-8") as f:
         pending: list[RawState] = []
         for r in raw_states(f):
             pending.append(r)
             if len(pending) >= batch:
-                yield from parse_states(pending)
+                yield from parser.parse(pending)
                 pending = []
-        yield from parse_states(pending)
+        yield from parser.parse(pending)

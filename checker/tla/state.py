@@ -84,6 +84,18 @@ def _log(v: Any) -> tuple[Entry, ...]:
 
 
 def _message(r: Any, sv: Servers) -> Message:
+    key = (r, sv.n, sv.symmetric)
+    m = _MESSAGES.get(key)
+    if m is None:
+        m = _MESSAGES[key] = _message_uncached(r, sv)
+    return m
+
+
+#: Messages recur in thousands of states of a dump: each record is mapped once.
+_MESSAGES: dict[tuple[Any, int, bool], Message] = {}
+
+
+def _message_uncached(r: Any, sv: Servers) -> Message:
     if not isinstance(r, Record):
         raise StateMapError(f"expected a message record, got {r!r}")
     t = r["mtype"]

@@ -72,3 +72,19 @@ def test_every_state_maps_to_tla_and_back(semantics: Semantics, symmetric: bool)
 def test_checked_in_cfgs_are_generated(preset: str) -> None:
     """spec/MCRaft-<preset>.cfg is cfg.py's output (regenerate: write_preset_cfgs())."""
     assert (SPEC_DIR / preset_cfg_name(preset)).read_text() == preset_cfg(preset)
+
+
+def test_sets_and_bags_of_records_parse_as_the_plain_parser_does() -> None:
+    """The dump parser splits message collections into cached records; same values."""
+    m1 = (
+        '[ mtype |-> "AppendEntries",\n'
+        "    entries |-> <<[term |-> 1, value |-> 1]>>,\n    dest |-> 2 ]"
+    )
+    m2 = '[mtype |-> "RequestVote", dest |-> 3]'
+    texts = [f"{{ {m1},\n  {m2} }}", f"( {m1} :> 2 @@\n  {m2} :> 1 )", "{}", "<< >>"]
+    listing = "".join(
+        f"State {k + 1}:\n/\\ messages = {t}\n/\\ other = {{1, 2}}\n\n" for k, t in enumerate(texts)
+    )
+    states = parse_states(list(raw_states(listing.splitlines())))
+    assert [s["messages"] for s in states] == [parse_value(t) for t in texts]
+    assert len(states[0]["messages"]) == 2 and states[1]["messages"][parse_value(m1)] == 2
