@@ -121,19 +121,24 @@ class StateParser:
         return None
 
     def parse(self, raws: list[RawState]) -> list[dict[str, Any]]:
+        # Collections are split into records and not kept whole: their texts are mostly
+        # distinct and large (most of a dump), so keeping them would cost memory only.
         todo: dict[str, None] = {}
+        split: dict[str, Any] = {}
         for r in raws:
             for t in r.vars.values():
-                if t not in self.whole and t not in todo:
+                if t not in self.whole and t not in todo and t not in split:
                     v = self._collection(t)
                     if v is None:
                         todo[t] = None
                     else:
-                        self.whole[t] = v
+                        split[t] = v
         if todo:
             for t, v in zip(todo, parse_values(list(todo)), strict=True):
                 self.whole[t] = v
-        return [{k: self.whole[t] for k, t in r.vars.items()} for r in raws]
+        return [
+            {k: split[t] if t in split else self.whole[t] for k, t in r.vars.items()} for r in raws
+        ]
 
 
 def parse_states(raws: list[RawState]) -> list[dict[str, Any]]:

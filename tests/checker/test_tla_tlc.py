@@ -192,21 +192,36 @@ def test_tlc_counts_match_on_larger_presets(
     assert json.loads(js.read_text())["distinct"] == _python_distinct(preset, symmetry=True)
 
 
+#: mutant: (preset, property, shortest counterexample): the Python checker's pinned
+#: figures (tests/checker/test_search.py); TLC's BFS finds the same.
+TLC_MUTANTS = {
+    "double_vote": ("elections", "ElectionSafety", 6),
+    "quorum_off_by_one": ("elections", "ElectionSafety", 2),
+    "votedfor_not_persisted": ("default", "ElectionSafety", 7),
+    "term_not_persisted": ("default", "TermsMonotonic", 2),
+    "stale_vote_counted": ("terms", "StaleTermFenced", 4),
+    "stale_append_accepted": ("terms", "TermsMonotonic", 6),
+    "no_log_check": ("default", "VoteUpToDate", 7),
+    "truncate_on_stale_append": ("default", "StateMachineSafety", 11),
+    "append_over_uncommitted": ("replication", "LeaderAppendOnly", 5),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("mutant", "prop"),
-    [("votedfor_not_persisted", "ElectionSafety"), ("no_log_check", "VoteUpToDate")],
-)
-def test_tlc_finds_default_preset_mutants(
-    mutant: str, prop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("mutant", sorted(TLC_MUTANTS))
+def test_tlc_finds_each_mutant_with_the_shortest_trace_that_replays(
+    mutant: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    preset, prop, length = TLC_MUTANTS[mutant]
     out_file = tmp_path / "cex.itf.json"
-    argv = ["tlc", "--model", "default", "--mutant", mutant, "--out", str(out_file), "--quiet"]
+    argv = ["tlc", "--model", preset, "--mutant", mutant, "--out", str(out_file), "--quiet"]
     code, out, _ = _run(argv, capsys)
-    assert code == 1 and f"VIOLATION: {prop}" in out, out
+    assert code == 1, out
+    assert f"VIOLATION: {prop} " in out and f"after {length} steps" in out, out
     result = replay(itf.read_trace(out_file))
     assert result.divergence is None
     assert result.violation is not None and result.violation[1].property == prop
+    assert result.violation[0] == length
 
 
 @pytest.mark.slow
