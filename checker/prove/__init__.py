@@ -1,0 +1,15 @@
+"""z3 proofs about raftmodel: inductive invariants for unbounded terms, tied to raftmodel.
+
+Modules, one job each:
+
+  symbolic     term sets and logs in two modes (unbounded arrays / bounded, quantifier-free)
+  induction    Init => Inv and Inv /\\ A => Inv' per action instance; CTIs; vacuity
+  election     the message-passing election of raftmodel and its 8 strengthening conjuncts
+  loglevel     the log-level abstraction (atomic elections) and its lemmas
+  crosscheck   election encoding vs raftmodel: successor equality on concrete states
+  refinement   raftmodel -> log-level mapping, checked on explored transitions
+  bmc          bounded symbolic search for shallow mutant bugs, concretized to raftmodel
+  cli          the ``prove`` and ``bmc`` verbs
+
+See docs/proofs.md.
+"""
