@@ -333,6 +333,87 @@ def _view_status(config: Config, wanted: bool) -> str:
     return "off (not sound for this network or variant)"
 
 
+def _check_swarm(args: argparse.Namespace, config: Config, options: Any, desc: str) -> int:
+    """``check --strategy swarm``: swarm random walks within the preset's bounds. They never
+    exhaust the space, so without a violation the verdict is inconclusive (exit 3)."""
+    from checker.canon import state_fingerprint
+    from checker.simulate import simulate
+
+    fp, _ = state_fingerprint(config, options.symmetry, options.view)
+    print(
+        f"       swarm: {args.walks} random walks of depth <= {args.walk_depth}, "
+        f"seed {args.seed}, each with a random subset of action kinds",
+        flush=True,
+    )
+    last = [time.monotonic()]
+
+    def progress(walks: int, steps: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            print(f"  walks {walks}/{args.walks}  steps {steps:,}", file=sys.stderr, flush=True)
+
+    res = simulate(
+        config,
+        seed=args.seed,
+        walks=args.walks,
+        depth=args.walk_depth,
+        time_limit=options.time_limit,
+        progress=progress,
+        swarm=True,
+        fingerprint=fp,
+    )
+    stats = (
+        f"{res.walks} walks, {res.steps:,} steps, {res.distinct:,} distinct states visited, "
+        f"{res.elapsed:.1f}s"
+    )
+    summary: dict[str, Any] = {
+        "model": args.model,
+        "config": desc,
+        "strategy": "swarm",
+        "seed": args.seed,
+        "walks": res.walks,
+        "steps": res.steps,
+        "distinct": res.distinct,
+        "seconds": round(res.elapsed, 3),
+    }
+    if res.violation is not None:
+        hit = res.violation
+        out = (
+            Path(args.out)
+            if args.out
+            else Path("traces", "counterexamples", f"{args.model}-{args.mutant}-swarm.itf.json")
+        )
+        meta = {
+            "description": f"raftcheck check --strategy swarm --seed {args.seed}: walk "
+            f"{hit.walk} violates {hit.violation.property} (not necessarily shortest)"
+        }
+        trace = itf.make_trace(config, hit.states, hit.actions, mutant=args.mutant, meta=meta)
+        itf.write_trace(out, trace)
+        if not args.quiet:
+            _print_run(hit.states, hit.actions, config.semantics)
+        print(
+            f"VIOLATION: {hit.violation.property} in walk {hit.walk} after "
+            f"{len(hit.actions)} steps (a random walk: not necessarily the shortest): "
+            f"{hit.violation.detail}"
+        )
+        print(f"trace written to {out} (replay: raftcheck replay {out})")
+        summary["violation"] = {"property": hit.violation.property, "trace": str(out)}
+        code = EXIT_VIOLATION
+    else:
+        why = "the time limit stopped the walks" if res.stopped_early else "all walks done"
+        print(
+            f"INCONCLUSIVE: no violation in {res.walks} random walks ({why}); random walks "
+            "do not exhaust the bounded space (use --strategy bfs for a proof)"
+        )
+        code = EXIT_INCONCLUSIVE
+    print(f"stats: {stats}")
+    summary["exit"] = code
+    if args.json:
+        _write_json(args.json, summary)
+    return code
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from checker.invariants import ALL_NAMES
     from checker.presets import PRESETS
@@ -364,13 +445,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         max_depth=args.max_depth,
         time_limit=args.time_limit,
         view=not args.no_view,
+        workers=args.workers,
     )
+    if args.workers > 1 and options.strategy != "bfs":
+        raise BadOption(f"--workers needs --strategy bfs, not {options.strategy}")
     desc = _describe_config(config, args.mutant)
     print(f"check: model {args.model}: {desc}", flush=True)
+    if options.strategy == "swarm":
+        return _check_swarm(args, config, options, desc)
     print(
         f"       {options.strategy}, symmetry {'on' if options.symmetry else 'off'}, "
         f"{'exact states' if options.exact else '64-bit fingerprints'}, "
-        f"inert-message view {_view_status(config, options.view)}",
+        f"inert-message view {_view_status(config, options.view)}"
+        + (f", {options.workers} workers" if options.workers > 1 else ""),
         flush=True,
     )
 
@@ -574,9 +661,16 @@ def build_parser() -> argparse.ArgumentParser:
     g = c.add_argument_group("search")
     g.add_argument(
         "--strategy",
-        choices=["bfs", "dfs"],
+        choices=["bfs", "dfs", "swarm"],
         default="bfs",
-        help="bfs (shortest counterexamples, default) or dfs",
+        help="bfs (shortest counterexamples, default), dfs, or swarm (seeded random walks, "
+        "each with a random subset of action kinds; never exhaustive: exit 3 or 1)",
+    )
+    g.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes expanding each BFS level (same counts as 1; default 1)",
     )
     g.add_argument(
         "--no-symmetry",
@@ -595,6 +689,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-states", type=_positive, default=None, help="distinct-state budget")
     g.add_argument("--max-depth", type=_positive, default=None, help="depth bound")
     g.add_argument("--time-limit", type=float, default=None, metavar="SECONDS")
+    g = c.add_argument_group("swarm")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--walks", type=_positive, default=1000, help="number of walks (default 1000)")
+    g.add_argument("--walk-depth", type=_positive, default=60, help="steps per walk (default 60)")
     g = c.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="FILE", help="counterexample trace file")
     g.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")

@@ -9,14 +9,17 @@ more memory). The search calls raftmodel for every transition and re-implements 
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
+from checker import parallel
 from checker.canon import perms, relabel, state_fingerprint
 from checker.invariants import Violation, check_state, check_transition
+from checker.store import FingerprintSet, SpillQueue
 from raftmodel import inert
 from raftmodel.actions import Action, action_name
 from raftmodel.cluster import ClusterState, Config, init_state, successors
@@ -30,6 +33,8 @@ class Options(NamedTuple):
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None
+    #: Processes that expand states (BFS only); 1 runs everything in this process.
+    workers: int = 1
     #: Forget inert messages (``raftmodel.inert``) when the config allows it: a VIEW. Off
     #: here so that library callers see the plain state space; the CLI turns it on.
     view: bool = False
@@ -97,14 +102,15 @@ def check(
     key: Callable[[ClusterState], object] = (
         fp if not options.exact else _exact_key(config, options.symmetry, use_view)
     )
-    index: dict[object, int] = {}
+    # Fingerprints go into a flat table (16-32 bytes each); exact keys into a set.
+    index: FingerprintSet | set[object] = set() if options.exact else FingerprintSet()
     parents = array("q")
     fps = array("q")
     coverage: Counter[str] = Counter()
 
     def add(s: ClusterState, k: object, parent: int) -> int:
         i = len(parents)
-        index[k] = i
+        index.add(k)  # type: ignore[arg-type]
         parents.append(parent)
         fps.append(fp(s) if options.exact else k)  # type: ignore[arg-type]
         return i
@@ -145,12 +151,79 @@ def check(
     generated = 0
     max_queue = 1
     depth_reached = 0
+    def run_levels_in_workers() -> CheckResult:
+        # Level-synchronous BFS; checker.parallel explains why the counts are one worker's.
+        nonlocal generated, max_queue, depth_reached
+        ctx = multiprocessing.get_context("fork")
+        level: list[tuple[ClusterState, int]] = [(init, 0)]
+        depth = 0
+        last = start
+        with ctx.Pool(
+            options.workers,
+            initializer=parallel.init_worker,
+            initargs=(config, options.symmetry, options.view),
+        ) as pool:
+            while level:
+                depth_reached = depth
+                size = max(1, min(2_000, -(-len(level) // (options.workers * 4))))
+                chunks = [level[x : x + size] for x in range(0, len(level), size)]
+                if options.max_depth is not None and depth >= options.max_depth:
+                    if any(r.had_successors for r in pool.imap(parallel.probe, chunks)):
+                        return result(
+                            f"depth bound of {options.max_depth} cut off enabled actions",
+                            None,
+                            depth,
+                        )
+                    return result(None, None, depth)
+                nxt: list[tuple[ClusterState, int]] = []
+                for r in pool.imap(parallel.expand, chunks):
+                    generated += r.generated
+                    coverage.update(r.coverage)
+                    for f in r.found:
+                        fresh = f.fp not in index
+                        if f.violation is None and not fresh:
+                            continue
+                        j = add(f.state, f.fp, f.parent) if fresh else -1
+                        if f.violation is not None:
+                            states, actions = rebuild(f.parent)
+                            states.append(f.state)
+                            actions.append(f.action)
+                            cex = Counterexample(f.violation, tuple(states), tuple(actions))
+                            return result(None, cex, depth + 1)
+                        nxt.append((f.state, j))
+                    max_queue = max(max_queue, len(nxt) + len(level))
+                    if options.max_states is not None and len(parents) >= options.max_states:
+                        return result(
+                            f"state budget of {options.max_states:,} distinct states reached",
+                            None,
+                            depth,
+                        )
+                    now = time.monotonic()
+                    if options.time_limit is not None and now - start >= options.time_limit:
+                        return result(f"time limit of {options.time_limit:g}s reached", None, depth)
+                    if progress is not None and now - last >= progress_every:
+                        last = now
+                        progress(Progress(len(parents), generated, depth, len(nxt), now - start))
+                level = nxt
+                if level:
+                    depth += 1
+        return result(None, None, depth_reached)
+
     v0 = check_state(init)
     add(init, key(init), -1)
     if v0 is not None:
         return result(None, Counterexample(v0, (init,), ()), 0)
-    frontier: deque[tuple[ClusterState, int, int]] = deque([(init, 0, 0)])
-    pop = frontier.popleft if options.strategy == "bfs" else frontier.pop
+    if options.workers > 1:
+        return run_levels_in_workers()
+    frontier: SpillQueue[tuple[ClusterState, int, int]] | list[tuple[ClusterState, int, int]]
+    if options.strategy == "bfs":
+        # BFS levels get wide: the queue keeps its middle on disk, as TLC's does.
+        frontier = SpillQueue()
+        pop = frontier.popleft
+    else:
+        frontier = []
+        pop = frontier.pop
+    frontier.append((init, 0, 0))
     last_report = start
     cut_by_depth = False
     while frontier:

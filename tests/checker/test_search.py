@@ -211,3 +211,73 @@ def test_graph_export_matches_the_search(tmp_path: Path) -> None:
         "SendAppendEntries",
         "Receive",
     }
+
+
+WORKER_CONFIGS = [
+    (Config(3, Bounds(1, 0, 0, 0)), Options(symmetry=False)),
+    (Config(3, Bounds(1, 0, 0, 0), Semantics.BAG), Options()),
+    (Config(2, Bounds(2, 1, 1, 1)), Options(view=True)),
+    (PRESETS["default"].config(), Options(view=True)),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "options"), WORKER_CONFIGS, ids=["elections", "bag", "2servers", "default"]
+)
+def test_workers_give_the_same_counts(config: Config, options: Options) -> None:
+    one = check(config, options)
+    two = check(config, options._replace(workers=2))
+    assert one.complete and two.complete
+    assert (two.distinct, two.generated, two.depth, two.coverage) == (
+        one.distinct,
+        one.generated,
+        one.depth,
+        one.coverage,
+    )
+
+
+@pytest.mark.parametrize("name", ["double_vote", "no_log_check", "stale_vote_counted"])
+def test_workers_find_the_same_counterexample(name: str) -> None:
+    preset = FAST_MUTANTS[name][0]
+    config = PRESETS[preset].config()._replace(rules=mutants.rules_for(name))
+    one = check(config, Options(view=True))
+    three = check(config, Options(view=True, workers=3))
+    assert one.counterexample is not None and three.counterexample is not None
+    assert three.counterexample.actions == one.counterexample.actions
+    assert three.counterexample.violation == one.counterexample.violation
+
+
+def test_workers_respect_budgets() -> None:
+    config = PRESETS["default"].config()
+    r = check(config, Options(workers=2, max_states=500))
+    assert r.stopped is not None and "state budget" in r.stopped
+    r = check(PRESETS["elections"].config(), Options(workers=2, max_depth=3))
+    assert r.stopped is not None and "depth bound" in r.stopped
+    assert r.depth == 3
+
+
+def test_cli_workers_swarm_and_bad_combinations(tmp_path: Path) -> None:
+    one = _cli("check", "--model", "elections")
+    two = _cli("check", "--model", "elections", "--workers", "2")
+    assert one.returncode == two.returncode == 0
+    stats = [line for line in one.stdout.splitlines() if line.startswith("stats:")]
+    assert (
+        stats
+        and stats[0].split(",")[:3]
+        == next(line for line in two.stdout.splitlines() if line.startswith("stats:")).split(",")[
+            :3
+        ]
+    )
+    bad = _cli("check", "--workers", "2", "--strategy", "dfs")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--workers" in bad.stderr
+    clean = _cli("check", "--model", "elections", "--strategy", "swarm", "--walks", "50")
+    assert clean.returncode == 3 and "INCONCLUSIVE" in clean.stdout and "PASS" not in clean.stdout
+    out = tmp_path / "swarm.json"
+    args = ["check", "--model", "elections", "--strategy", "swarm", "--mutant", "double_vote"]
+    hit = _cli(*args, "--out", str(out), "--quiet")
+    assert hit.returncode == 1 and "VIOLATION: ElectionSafety" in hit.stdout, hit.stdout
+    first = out.read_bytes()
+    assert _cli(*args, "--out", str(out), "--quiet").stdout == hit.stdout
+    assert out.read_bytes() == first
+    again = _cli("replay", str(out), "--quiet")
+    assert again.returncode == 1 and "VIOLATION: ElectionSafety" in again.stdout
