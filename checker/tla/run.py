@@ -10,9 +10,11 @@ TLC 2.15's exit codes: 0 no error, 12 invariant violated, 13 action property vio
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -136,6 +138,7 @@ def run(
             text=True,
             encoding="utf-8",
             errors="replace",
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     except OSError as e:
         raise TLCError(f"cannot start Java ({argv[0]}): {e}") from None
@@ -152,6 +155,16 @@ def run(
         proc.wait()
         raise
     return parse_output(code, lines, time.monotonic() - start)
+
+
+def _die_with_parent() -> None:
+    # Linux: TLC gets SIGTERM when raftcheck dies, even by a signal Python cannot catch,
+    # so no JVM outlives the command that started it.
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def parse_output(code: int, lines: Sequence[str], elapsed: float) -> TLCResult:
