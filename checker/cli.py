@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from checker import itf
 from checker.errors import BadOption, RaftcheckError
+from checker.prove.cli import register as register_prove
 from checker.report import render_step
 from checker.tla.cli import register as register_tla
 from raftmodel import mutants
@@ -706,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     register_tla(sub)
+    register_prove(sub)
     m = sub.add_parser(
         "mutants",
         help="list the known-bug variants",

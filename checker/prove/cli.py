@@ -1,0 +1,171 @@
+"""The ``raftcheck prove`` verb: z3 inductive-invariant proofs for unbounded terms.
+
+Exit codes: 0 proved (and the vacuity check passed), 1 a counterexample to induction
+(CTI) or a vacuous invariant, 2 bad input, 3 inconclusive (z3 ``unknown`` or a timeout).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from checker.errors import BadOption
+from checker.prove import election, loglevel
+from checker.prove.induction import ConjunctResult, Encoding, prove, vacuity
+from checker.prove.symbolic import Mode
+from raftmodel import mutants
+
+EXIT_OK, EXIT_CTI, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+#: The BOUNDED mode used for CTIs and vacuity: small, so that models are readable.
+CTI_MODE = {"election": Mode(max_term=3, max_log=2), "log": Mode(max_term=2, max_log=2)}
+
+
+def _encoding(model: str, n: int, mutant: str) -> Encoding:
+    if mutant != "raft" and mutant not in mutants.BY_NAME:
+        raise BadOption(f"unknown mutant {mutant!r}; known: {', '.join(mutants.NAMES)}")
+    if model == "election":
+        return election.ElectionEncoding(n, election.rules_for(mutant))
+    if mutant != "raft" and mutant not in loglevel.MUTANTS:
+        raise BadOption(
+            f"mutant {mutant!r} changes a rule the log-level model does not have; "
+            f"expressible there: {', '.join(loglevel.MUTANTS)}"
+        )
+    return loglevel.LogEncoding(n, loglevel.rules_for(mutant))
+
+
+def _print_result(r: ConjunctResult, formula: dict[str, tuple[str, str]]) -> None:
+    words, text = formula[r.name]
+    tag = {"proved": "PROVED", "cti": "CTI", "unknown": "UNKNOWN"}[r.verdict]
+    print(f"  {tag:8} {r.name}  ({r.seconds:.2f}s, {r.queries} queries)")
+    print(f"           {words}")
+    print(f"           {text}")
+    if r.verdict == "unknown":
+        print(f"           inconclusive: {r.reason}")
+
+
+def _run(model: str, args: argparse.Namespace) -> int:
+    enc = _encoding(model, args.servers, args.mutant)
+    names = [c.name for c in enc.conjuncts]
+    for d in args.drop:
+        if d not in names:
+            raise BadOption(
+                f"unknown conjunct {d!r} for the {model} model; known: {', '.join(names)}"
+            )
+    if len(args.drop) == len(names):
+        raise BadOption("cannot drop every conjunct")
+    formula = {c.name: (c.words, c.formula) for c in enc.conjuncts}
+    print(
+        f"prove {model}: {args.servers} servers, mutant {args.mutant}, "
+        f"{len(names) - len(args.drop)} conjuncts"
+        + (f" (dropped: {', '.join(args.drop)})" if args.drop else "")
+        + "; unbounded terms and log lengths",
+        flush=True,
+    )
+    res = prove(
+        enc,
+        CTI_MODE[model],
+        drop=args.drop,
+        timeout_ms=int(args.timeout * 1000),
+        on_result=lambda r: _print_result(r, formula),
+    )
+    print(
+        f"  {res.instances} action instances, {res.queries} queries, {res.seconds:.2f}s",
+        flush=True,
+    )
+    code = EXIT_OK
+    for r in res.conjuncts:
+        if r.cti is not None:
+            c = r.cti
+            print(f"CTI: {c.conjunct} is not preserved by {c.action} ({c.mode})")
+            if c.action == "Init":
+                print("  an initial state violates it")
+            else:
+                if c.params:
+                    print("  parameters: " + ", ".join(f"{k}={v}" for k, v in c.params))
+                print("  before (satisfies every kept conjunct):")
+                for line in c.before:
+                    print(f"    {line}")
+                print(f"  after {c.action}:")
+                for line in c.after:
+                    print(f"    {line}")
+            code = EXIT_CTI
+            break
+    if code == EXIT_OK and res.verdict == "unknown":
+        code = EXIT_INCONCLUSIVE
+    if code == EXIT_OK and not args.no_vacuity:
+        v = vacuity(enc.with_mode(CTI_MODE[model]), drop=args.drop)
+        if v.disabled:
+            print(f"VACUOUS: no state satisfying the invariant enables {', '.join(v.disabled)}")
+            code = EXIT_CTI
+        elif v.unknown:
+            print(f"INCONCLUSIVE vacuity check: z3 answered unknown for {', '.join(v.unknown)}")
+            code = EXIT_INCONCLUSIVE
+        else:
+            print(
+                f"  vacuity: each of the {v.instances} action instances is enabled in some "
+                f"state satisfying the invariant ({CTI_MODE[model].describe()}; {v.seconds:.2f}s)"
+            )
+    verdict = {
+        EXIT_OK: "PROVED",
+        EXIT_CTI: "NOT PROVED",
+        EXIT_INCONCLUSIVE: "INCONCLUSIVE",
+    }[code]
+    print(f"{verdict}: {model} model, {args.servers} servers, {res.seconds:.2f}s", flush=True)
+    return code
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    if args.servers < 1:
+        raise BadOption(f"--servers must be at least 1, got {args.servers}")
+    models = ["election", "log"] if args.model == "all" else [args.model]
+    if args.drop and len(models) > 1:
+        raise BadOption("--drop names a conjunct of one model: give --model election or log")
+    codes = [_run(m, args) for m in models]
+    for c in (EXIT_CTI, EXIT_INCONCLUSIVE):
+        if c in codes:
+            return c
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add the ``prove`` verb to the ``raftcheck`` subparsers."""
+    p = sub.add_parser(
+        "prove",
+        help="z3 proofs of ElectionSafety and the log properties for unbounded terms",
+        description="Check with z3 that the conjuncts of each model form an inductive "
+        "invariant (Init => Inv, and Inv /\\ A => Inv' for every action instance), for "
+        "unbounded terms and log lengths; print each conjunct, its verdict and time; "
+        "check that no action is vacuous. Exit 0 proved, 1 CTI, 2 bad input, "
+        "3 inconclusive. See docs/proofs.md.",
+    )
+    p.add_argument(
+        "--model",
+        choices=["election", "log", "all"],
+        default="all",
+        help="election: the message-passing election of raftmodel; log: the log-level "
+        "abstraction; all (default): both",
+    )
+    p.add_argument("--servers", type=int, default=3, help="cluster size (default 3; 5, 7)")
+    p.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="CONJUNCT",
+        help="leave this conjunct out (repeatable): expect a CTI",
+    )
+    p.add_argument(
+        "--mutant",
+        default="raft",
+        metavar="NAME",
+        help="encode a known-bug variant instead of Raft (see 'raftcheck mutants')",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="z3 timeout per query (default 120); a timeout is inconclusive (exit 3)",
+    )
+    p.add_argument("--no-vacuity", action="store_true", help="skip the vacuity check")
+    p.set_defaults(func=cmd_prove)
