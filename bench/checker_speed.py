@@ -1,34 +1,54 @@
-"""Speed and memory of `raftcheck check` per preset: distinct states/s and bytes per state.
+"""Speed and memory of `raftcheck check`: distinct states/s and bytes per distinct state.
 
-Usage: python bench/checker_speed.py [PRESET ...] [--no-symmetry-too]
-Each measurement runs in a fresh subprocess so peak RSS belongs to that run alone.
+Usage:
+  python bench/checker_speed.py [PRESET ...] [--workers 1,2] [--limit SECONDS]
+  python bench/checker_speed.py --memory [STATES]
+
+The first form measures each preset with symmetry on and off, for each worker count, with
+the inert-message view on (as the CLI runs it), each run in a fresh subprocess so peak RSS
+belongs to that run alone, and prints the largest preset that finished within the limit.
+The second fills the visited set to STATES (default 1,000,000) on the plain space of 3
+servers, 2 terms, empty logs (no symmetry, no view: the widest space per second) and
+prints the bytes per visited state.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
-import time
 
 CHILD = """
-import json, resource, sys, time
+import json, resource, sys
 from checker.presets import PRESETS
 from checker.search import Options, check
-name, sym, limit = sys.argv[1], sys.argv[2] == "1", float(sys.argv[3])
+from raftmodel.cluster import Bounds, Config
+name, sym, view, workers, limit, states = sys.argv[1:7]
+if name == "memory":
+    config = Config(3, Bounds(2, 0, 0, 0))
+else:
+    config = PRESETS[name].config()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-r = check(PRESETS[name].config(), Options(symmetry=sym, time_limit=limit))
+r = check(config, Options(symmetry=sym == "1", view=view == "1", workers=int(workers),
+          time_limit=float(limit), max_states=int(states) or None))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"distinct": r.distinct, "generated": r.generated, "depth": r.depth,
                   "seconds": r.elapsed, "complete": r.complete, "stopped": r.stopped,
-                  "rss_growth_kib": peak - base}))
+                  "rss_growth_kib": peak - base, "max_queue": r.max_queue}))
 """
 
+HEADER = (
+    f"{'preset':<12} {'sym':<4} {'workers':>7} {'distinct':>10} {'generated':>11} {'depth':>5} "
+    f"{'seconds':>8} {'states/s':>9} {'gen/s':>9} {'B/state':>8}  result"
+)
 
-def measure(preset: str, symmetry: bool, limit: float) -> dict[str, object]:
+
+def measure(
+    preset: str, symmetry: bool, view: bool, workers: int, limit: float, states: int = 0
+) -> dict[str, object]:
+    argv = [preset, "1" if symmetry else "0", "1" if view else "0", str(workers)]
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, preset, "1" if symmetry else "0", str(limit)],
+        [sys.executable, "-c", CHILD, *argv, str(limit), str(states)],
         capture_output=True,
         text=True,
         check=True,
@@ -36,31 +56,52 @@ def measure(preset: str, symmetry: bool, limit: float) -> dict[str, object]:
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
+def row(name: str, sym: bool, workers: int, m: dict[str, object]) -> str:
+    distinct, gen = int(str(m["distinct"])), int(str(m["generated"]))
+    secs = float(str(m["seconds"]))
+    bps = int(str(m["rss_growth_kib"])) * 1024 / max(distinct, 1)
+    result = "complete" if m["complete"] else f"STOPPED: {m['stopped']}"
+    return (
+        f"{name:<12} {'on' if sym else 'off':<4} {workers:>7} {distinct:>10,} {gen:>11,} "
+        f"{m['depth']:>5} {secs:>8.1f} {distinct / secs:>9,.0f} {gen / secs:>9,.0f} "
+        f"{bps:>8,.0f}  {result}"
+    )
+
+
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    presets = args or ["elections", "default"]
+    argv = sys.argv[1:]
+    if argv and argv[0] == "--memory":
+        states = int(argv[1]) if len(argv) > 1 else 1_000_000
+        print(HEADER)
+        m = measure("memory", False, False, 1, 3600.0, states)
+        print(row("T2-plain", False, 1, m), flush=True)
+        print("(B/state: peak RSS growth over the run / distinct states, queue included)")
+        return
+    workers = [1, 2]
     limit = 600.0
-    print(
-        f"{'preset':<12} {'symmetry':<8} {'distinct':>10} {'generated':>11} {'depth':>5} "
-        f"{'seconds':>8} {'states/s':>9} {'gen/s':>9} {'B/state':>8}  complete"
-    )
-    for name in presets:
+    names: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a == "--workers":
+            workers = [int(x) for x in next(it).split(",")]
+        elif a == "--limit":
+            limit = float(next(it))
+        else:
+            names.append(a)
+    names = names or ["elections", "default", "terms"]
+    print(HEADER)
+    largest = None
+    for name in names:
+        done = False
         for sym in (True, False):
-            t = time.monotonic()
-            m = measure(name, sym, limit)
-            distinct, gen, secs = int(m["distinct"]), int(m["generated"]), float(m["seconds"])
-            bps = int(m["rss_growth_kib"]) * 1024 / max(distinct, 1)
-            print(
-                f"{name:<12} {'on' if sym else 'off':<8} {distinct:>10,} {gen:>11,} "
-                f"{m['depth']:>5} {secs:>8.1f} {distinct / secs:>9,.0f} {gen / secs:>9,.0f} "
-                f"{bps:>8,.0f}  {m['complete'] or m['stopped']}",
-                flush=True,
-            )
-            del t
-    print(
-        f"(peak RSS growth per distinct state includes the BFS queue of full states; "
-        f"machine: {resource.getpagesize()}-byte pages, python {sys.version.split()[0]})"
-    )
+            for w in workers:
+                m = measure(name, sym, True, w, limit)
+                print(row(name, sym, w, m), flush=True)
+                done = done or bool(m["complete"])
+        if done:
+            largest = name
+    print(f"largest preset finished within {limit:g}s: {largest or 'none'}")
+    print("(view on, as the CLI runs; B/state is peak RSS growth / distinct, queue included)")
 
 
 if __name__ == "__main__":
