@@ -190,6 +190,7 @@ def prove(
     drop: Sequence[str] = (),
     timeout_ms: int | None = 120_000,
     quick_ms: int = 2_000,
+    stop_at_cti: bool = False,
     on_result: Callable[[ConjunctResult], None] | None = None,
 ) -> ProofResult:
     """Check that the conjuncts of ``enc`` (minus ``drop``) form an inductive invariant.
@@ -197,6 +198,8 @@ def prove(
     ``enc`` is normally UNBOUNDED. Each query first gets ``quick_ms``; a query that is
     not ``unsat`` by then is asked in the ``bounded`` mode, where a ``sat`` is a real
     CTI; if the bounded mode has none, the unbounded query gets ``timeout_ms``.
+    With ``stop_at_cti`` the search ends at the first CTI (conjuncts not reached are
+    reported as proved only if every action was checked for them).
     """
     start = time.perf_counter()
     kept = [c for c in enc.conjuncts if c.name not in drop]
@@ -221,7 +224,7 @@ def prove(
 
     for a in actions:
         open_ = [(idx, c) for idx, c in enumerate(kept) if c.name not in outcome]
-        if not open_:
+        if not open_ or (stop_at_cti and any(v[0] == "cti" for v in outcome.values())):
             break
         q = _query(enc, kept, a)
         for idx, c in open_:
@@ -248,8 +251,10 @@ def prove(
             seconds[c.name] += time.perf_counter() - t0
 
     results: list[ConjunctResult] = []
+    checked_all = queries_done(queries, kept, len(actions))
     for c in kept:
-        verdict, cti, reason = outcome.get(c.name, ("proved", None, ""))
+        default = ("proved", None, "") if checked_all[c.name] else ("unknown", None, "not checked")
+        verdict, cti, reason = outcome.get(c.name, default)
         res = ConjunctResult(c.name, verdict, seconds[c.name], queries[c.name], cti, reason)
         results.append(res)
         if on_result is not None:
@@ -262,6 +267,13 @@ def prove(
         len(actions),
         sum(queries.values()),
     )
+
+
+def queries_done(
+    queries: dict[str, int], kept: Sequence[Conjunct], actions: int
+) -> dict[str, bool]:
+    """Whether each conjunct was asked about Init and every action instance."""
+    return {c.name: queries[c.name] >= actions + 1 for c in kept}
 
 
 class VacuityResult(NamedTuple):
