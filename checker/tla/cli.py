@@ -18,6 +18,29 @@ from checker.errors import BadOption
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 
+def _guarded(cmd: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run ``cmd`` with SIGTERM (a CI timeout) acting like Ctrl-C: TLC is stopped, the
+    temporary directory removed, and raftcheck exits 3 (inconclusive)."""
+    import functools
+    import signal
+    import threading
+
+    def interrupt(_sig: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    @functools.wraps(cmd)
+    def run(args: argparse.Namespace) -> int:
+        if threading.current_thread() is not threading.main_thread():
+            return cmd(args)
+        previous = signal.signal(signal.SIGTERM, interrupt)
+        try:
+            return cmd(args)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return run
+
+
 def _progress(line: str) -> None:
     from checker.tla.run import is_progress
 
@@ -338,7 +361,7 @@ def register(sub: Any) -> None:
     g.add_argument("--out", default=None, metavar="FILE", help="counterexample trace file")
     g.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
     g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
-    t.set_defaults(func=cmd_tlc)
+    t.set_defaults(func=_guarded(cmd_tlc))
 
     c = sub.add_parser(
         "crosscheck",
@@ -356,7 +379,7 @@ def register(sub: Any) -> None:
     )
     c.add_argument("--out", default=None, metavar="FILE", help="where to write raftmodel's trace")
     c.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
-    c.set_defaults(func=cmd_crosscheck)
+    c.set_defaults(func=_guarded(cmd_crosscheck))
 
     v = sub.add_parser(
         "validate",
@@ -368,7 +391,7 @@ def register(sub: Any) -> None:
     v.add_argument("--tlc", action="store_true", help="validate with TLC (required)")
     v.add_argument("--mutant", default=None, metavar="NAME", help="override the trace's variant")
     v.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
-    v.set_defaults(func=cmd_validate)
+    v.set_defaults(func=_guarded(cmd_validate))
 
 
 def _preset_args(p: argparse.ArgumentParser, base: Any) -> None:
