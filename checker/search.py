@@ -151,6 +151,7 @@ def check(
     generated = 0
     max_queue = 1
     depth_reached = 0
+
     def run_levels_in_workers() -> CheckResult:
         # Level-synchronous BFS; checker.parallel explains why the counts are one worker's.
         nonlocal generated, max_queue, depth_reached
