@@ -450,6 +450,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     if args.workers > 1 and options.strategy != "bfs":
         raise BadOption(f"--workers needs --strategy bfs, not {options.strategy}")
+    if args.workers > 1 and options.exact:
+        raise BadOption("--workers works on fingerprints; it cannot be combined with --exact")
     desc = _describe_config(config, args.mutant)
     print(f"check: model {args.model}: {desc}", flush=True)
     if options.strategy == "swarm":

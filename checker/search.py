@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from checker import parallel
 from checker.canon import perms, relabel, state_fingerprint
+from checker.errors import BadOption
 from checker.invariants import Violation, check_state, check_transition
 from checker.store import FingerprintSet, SpillQueue
 from raftmodel import inert
@@ -95,6 +96,8 @@ def check(
     progress_every: float = 2.0,
 ) -> CheckResult:
     options = options or Options()
+    if options.workers > 1 and (options.exact or options.strategy != "bfs"):
+        raise BadOption("workers expand BFS levels of fingerprints: not with exact or dfs")
     start = time.monotonic()
     fp, use_view = state_fingerprint(config, options.symmetry, options.view)
     init = init_state(config)

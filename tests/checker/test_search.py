@@ -270,6 +270,8 @@ def test_cli_workers_swarm_and_bad_combinations(tmp_path: Path) -> None:
     )
     bad = _cli("check", "--workers", "2", "--strategy", "dfs")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--workers" in bad.stderr
+    bad = _cli("check", "--workers", "2", "--exact")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--exact" in bad.stderr
     clean = _cli("check", "--model", "elections", "--strategy", "swarm", "--walks", "50")
     assert clean.returncode == 3 and "INCONCLUSIVE" in clean.stdout and "PASS" not in clean.stdout
     out = tmp_path / "swarm.json"
