@@ -139,39 +139,54 @@ def _nodes(s: ClusterState, p: Perm) -> tuple[NodeState, ...]:
 def symmetric_fingerprint(n: int, bag: bool) -> Callable[[ClusterState], int]:
     """A function giving the least fingerprint over the candidate relabellings.
 
-    The fingerprint of a relabelled state r is hash((r.nodes, hash(r.network), r's other
-    fields)): a function of r alone, so the minimum is still orbit-invariant. The network
-    is the costly part to relabel and is shared by many states, so its relabelled hash
-    is cached per (network, relabelling).
+    The fingerprint of a relabelled state r is the hash of (hash(r.nodes), hash(r.network),
+    hash(r.elections), r's other fields): a function of r alone, so the minimum is still
+    orbit-invariant. States share their parts with many others (a few thousand node tuples
+    stand behind hundreds of thousands of states), so the candidate relabellings with the
+    relabelled nodes' hash are cached per node tuple, and the relabelled network and
+    elections hashes per (part, relabelling).
     """
-    cache: dict[tuple[frozenset[Any], Perm], int] = {}
+    node_cache: dict[tuple[NodeState, ...], list[tuple[Perm, int]]] = {}
+    net_cache: dict[tuple[frozenset[Any], Perm], int] = {}
+    elect_cache: dict[tuple[frozenset[Election], Perm], int] = {}
+
+    def node_part(s: ClusterState) -> list[tuple[Perm, int]]:
+        r = node_cache.get(s.nodes)
+        if r is None:
+            if len(node_cache) > 200_000:
+                node_cache.clear()
+            r = [(p, hash(_nodes(s, p))) for p in candidate_perms(s)]
+            node_cache[s.nodes] = r
+        return r
 
     def net_hash(net: frozenset[Any], p: Perm) -> int:
         k = (net, p)
-        h = cache.get(k)
+        h = net_cache.get(k)
         if h is None:
-            if len(cache) > 500_000:
-                cache.clear()
+            if len(net_cache) > 500_000:
+                net_cache.clear()
             if bag:
                 h = hash(frozenset((_message(m, p), c) for m, c in net))
             else:
                 h = hash(frozenset(_message(m, p) for m in net))
-            cache[k] = h
+            net_cache[k] = h
+        return h
+
+    def elections_hash(es: frozenset[Election], p: Perm) -> int:
+        k = (es, p)
+        h = elect_cache.get(k)
+        if h is None:
+            if len(elect_cache) > 100_000:
+                elect_cache.clear()
+            h = hash(frozenset(Election(e.term, p[e.leader]) for e in es))
+            elect_cache[k] = h
         return h
 
     def fp(s: ClusterState) -> int:
         best: int | None = None
-        for p in candidate_perms(s):
-            h = hash(
-                (
-                    _nodes(s, p),
-                    net_hash(s.network, p),
-                    frozenset(Election(e.term, p[e.leader]) for e in s.elections),
-                    s.committed,
-                    s.restarts,
-                    s.requests,
-                )
-            )
+        rest = (s.committed, s.restarts, s.requests)
+        for p, nh in node_part(s):
+            h = hash((nh, net_hash(s.network, p), elections_hash(s.elections, p), rest))
             if best is None or h < best:
                 best = h
         assert best is not None
@@ -193,8 +208,18 @@ def state_fingerprint(
     if not (view and inert.applies(config)):
         return base, False
     forget = inert.view
+    # The view of a network depends on the network and the servers only; both are shared
+    # by many states (a frozenset caches its own hash).
+    views: dict[tuple[frozenset[Any], tuple[NodeState, ...]], frozenset[Any]] = {}
 
     def fp(s: ClusterState) -> int:
-        return base(forget(s))
+        k = (s.network, s.nodes)
+        net = views.get(k)
+        if net is None:
+            if len(views) > 300_000:
+                views.clear()
+            net = forget(s).network
+            views[k] = net
+        return base(s._replace(network=net))
 
     return fp, True
