@@ -7,9 +7,11 @@ Exit codes: 0 proved (and the vacuity check passed), 1 a counterexample to induc
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from checker.errors import BadOption
+from checker.itf import write_trace
 from checker.prove import election, loglevel
 from checker.prove.induction import ConjunctResult, Encoding, prove, vacuity
 from checker.prove.symbolic import Mode
@@ -128,8 +130,82 @@ def cmd_prove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bmc(args: argparse.Namespace) -> int:
+    from checker.prove import bmc
+
+    if args.mutant not in bmc.SUPPORTED:
+        if args.mutant not in mutants.BY_NAME:
+            raise BadOption(f"unknown mutant {args.mutant!r}; known: {', '.join(mutants.NAMES)}")
+        raise BadOption(
+            f"mutant {args.mutant!r} is not a shallow bug of the log-level model; "
+            f"supported: {', '.join(bmc.SUPPORTED)}"
+        )
+    for name in ("depth", "servers", "max_term", "max_log"):
+        if getattr(args, name) < 1:
+            raise BadOption(f"--{name.replace('_', '-')} must be at least 1")
+    print(
+        f"bmc {args.mutant}: {args.servers} servers, depth <= {args.depth} abstract steps, "
+        f"terms <= {args.max_term}, logs <= {args.max_log} entries"
+        + (" (shortest first)" if args.shortest else ""),
+        flush=True,
+    )
+    res = bmc.bmc(
+        args.mutant,
+        args.depth,
+        args.servers,
+        max_term=args.max_term,
+        max_log=args.max_log,
+        shortest=args.shortest,
+        timeout_ms=None if args.timeout is None else int(args.timeout * 1000),
+        on_depth=(lambda k, r, t: print(f"  depth {k}: {r} ({t:.2f}s)", flush=True))
+        if args.shortest
+        else None,
+    )
+    for why in res.rejected:
+        print(f"  abstract path not carried out on raftmodel: {why}")
+    if res.verdict != "bug":
+        what = (
+            "no counterexample"
+            if res.verdict == "none"
+            else "no raftmodel counterexample (z3 unknown or every abstract path rejected)"
+        )
+        print(
+            f"INCONCLUSIVE: {what} up to depth {args.depth} (terms <= {args.max_term}, "
+            f"logs <= {args.max_log}; bounded: not a proof), {res.seconds:.2f}s"
+        )
+        return EXIT_INCONCLUSIVE
+    assert res.abstract is not None and res.trace is not None
+    assert res.violation is not None and res.state_violation is not None
+    print(
+        f"  abstract path ({len(res.abstract.actions)} steps, violates "
+        f"{', '.join(res.abstract.violated)}):"
+    )
+    for k, (a, st) in enumerate(
+        zip(res.abstract.actions, res.abstract.states[1:], strict=True), start=1
+    ):
+        print(f"    {k:2}. {a}: {st.show()}")
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("traces", "bmc", f"{args.mutant}-depth{args.depth}.itf.json")
+    )
+    write_trace(out, res.trace)
+    steps = len(res.trace.steps) - 1
+    k, v = res.violation
+    ks, vs = res.state_violation
+    print(f"VIOLATION: {v.property} at step {k} of {steps}: {v.detail}")
+    if (ks, vs.property) != (k, v.property):
+        print(f"  and {vs.property} at step {ks}: {vs.detail}")
+    print(
+        f"raftmodel trace: {steps} steps, {res.seconds:.2f}s; written to {out} "
+        f"(replay: raftcheck replay --mutant {args.mutant} {out})"
+    )
+    return EXIT_CTI
+
+
 def register(sub: Any) -> None:
-    """Add the ``prove`` verb to the ``raftcheck`` subparsers."""
+    """Add the ``prove`` and ``bmc`` verbs to the ``raftcheck`` subparsers."""
+    _register_bmc(sub)
     p = sub.add_parser(
         "prove",
         help="z3 proofs of ElectionSafety and the log properties for unbounded terms",
@@ -169,3 +245,35 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--no-vacuity", action="store_true", help="skip the vacuity check")
     p.set_defaults(func=cmd_prove)
+
+
+def _register_bmc(sub: Any) -> None:
+    p = sub.add_parser(
+        "bmc",
+        help="shallow symbolic bug finding (z3 BMC of the log-level model, replayed on raftmodel)",
+        description="Unroll the log-level model's transition relation (guards restricted to "
+        "what raftmodel can carry out) up to --depth steps from Init and ask z3 for a state "
+        "violating ElectionSafety, LogMatching, LeaderCompleteness or StateMachineSafety; "
+        "carry the abstract path out on raftmodel and write it as an ITF trace that "
+        "'raftcheck replay --mutant NAME FILE' reproduces. Exit 1 a bug trace was found, "
+        "3 none up to the depth (bounded: not a proof), 2 bad input. See docs/proofs.md.",
+    )
+    p.add_argument("--mutant", required=True, metavar="NAME", help="the variant to search")
+    p.add_argument("--depth", type=int, required=True, help="abstract steps to unroll")
+    p.add_argument("--servers", type=int, default=3, help="cluster size (default 3)")
+    p.add_argument("--max-term", type=int, default=4, help="term bound of the search (default 4)")
+    p.add_argument(
+        "--max-log", type=int, default=1, help="log length bound of the search (default 1)"
+    )
+    p.add_argument(
+        "--shortest",
+        action="store_true",
+        help="ask depth by depth (a shortest abstract path; slower than one query at --depth)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="z3 timeout per query"
+    )
+    p.add_argument(
+        "--out", default=None, metavar="FILE", help="trace file (default traces/bmc/...)"
+    )
+    p.set_defaults(func=cmd_bmc)

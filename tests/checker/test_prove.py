@@ -10,7 +10,7 @@ from checker.cli import main
 from checker.prove import election, loglevel
 from checker.prove.cli import CTI_MODE
 from checker.prove.crosscheck import UNBOUNDED_BOUNDS, crosscheck, random_states, reachable
-from checker.prove.induction import ProofResult, prove, vacuity
+from checker.prove.induction import prove, vacuity
 from raftmodel import mutants
 from raftmodel.cluster import Bounds, Config
 
@@ -18,12 +18,11 @@ ELECTION_CONJUNCTS = [c.name for c in election.ElectionEncoding(3).conjuncts]
 LOG_CONJUNCTS = [c.name for c in loglevel.LogEncoding(3).conjuncts]
 
 
-@pytest.fixture(scope="module")
-def election_proof() -> ProofResult:
-    return prove(election.ElectionEncoding(3), CTI_MODE["election"])
-
-
-def test_election_safety_is_inductive_for_3_servers(election_proof: ProofResult) -> None:
+# The default run proves ElectionSafety through the CLI (test_cli_prove_election checks every
+# conjunct's PROVED line and exit 0); this API-level duplicate is in the slow tier.
+@pytest.mark.slow
+def test_election_safety_is_inductive_for_3_servers() -> None:
+    election_proof = prove(election.ElectionEncoding(3), CTI_MODE["election"])
     assert election_proof.verdict == "proved"
     assert [c.name for c in election_proof.conjuncts] == ELECTION_CONJUNCTS
     assert all(c.verdict == "proved" for c in election_proof.conjuncts)
@@ -35,7 +34,14 @@ def test_election_invariant_is_not_vacuous() -> None:
     assert v.instances == 33
 
 
-@pytest.mark.parametrize("conjunct", ELECTION_CONJUNCTS[1:])
+# One dropped conjunct in the default run (the cheapest); the others in the slow tier.
+@pytest.mark.parametrize(
+    "conjunct",
+    [
+        c if c == "VotesDisjoint" else pytest.param(c, marks=pytest.mark.slow)
+        for c in ELECTION_CONJUNCTS[1:]
+    ],
+)
 def test_dropping_an_election_conjunct_gives_a_cti(conjunct: str) -> None:
     res = prove(
         election.ElectionEncoding(3), CTI_MODE["election"], drop=[conjunct], stop_at_cti=True
@@ -76,7 +82,7 @@ def test_dropping_a_log_lemma_gives_a_cti(conjunct: str) -> None:
 @pytest.mark.parametrize(
     ("model", "mutant", "conjunct"),
     [
-        ("election", "double_vote", "VoterVotedForCandidate"),
+        pytest.param("election", "double_vote", "VoterVotedForCandidate", marks=pytest.mark.slow),
         ("election", "quorum_off_by_one", "LeaderHasQuorum"),
         pytest.param("log", "figure8_commit", "EntriesCommittedInOwnTerm", marks=pytest.mark.slow),
     ],
@@ -112,7 +118,10 @@ def test_election_encoding_has_raftmodels_successors() -> None:
     assert compared > 1000
 
 
-@pytest.mark.parametrize("mutant", ["double_vote", "no_log_check", "stale_vote_counted"])
+@pytest.mark.parametrize(
+    "mutant",
+    ["double_vote", pytest.param("no_log_check", marks=pytest.mark.slow), "stale_vote_counted"],
+)
 def test_a_rule_changed_in_raftmodel_only_is_a_mismatch(mutant: str) -> None:
     config = Config(3, UNBOUNDED_BOUNDS, rules=mutants.rules_for(mutant))
     _, found = crosscheck(election.ElectionEncoding(3), _states(mutant), config)
@@ -140,7 +149,7 @@ def test_a_guard_changed_in_the_encoding_only_is_a_mismatch() -> None:
 def test_mutant_encodings_match_raftmodels_mutants(mutant: str) -> None:
     config = Config(3, UNBOUNDED_BOUNDS, rules=mutants.rules_for(mutant))
     _, found = crosscheck(
-        election.ElectionEncoding(3, election.rules_for(mutant)), _states(mutant, 60, 30), config
+        election.ElectionEncoding(3, election.rules_for(mutant)), _states(mutant, 30, 15), config
     )
     assert found == []
 
@@ -151,7 +160,9 @@ def test_mutant_encodings_match_raftmodels_mutants(mutant: str) -> None:
 def test_cli_prove_election(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prove", "--model", "election", "--no-vacuity"]) == 0
     out = capsys.readouterr().out
-    assert "PROVED   ElectionSafety" in out and "PROVED: election model" in out
+    for name in ELECTION_CONJUNCTS:
+        assert f"PROVED   {name}  (" in out
+    assert "PROVED: election model" in out
 
 
 def test_cli_drop_prints_a_cti_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
