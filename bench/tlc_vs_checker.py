@@ -7,12 +7,14 @@ property, 64-bit fingerprints, no inert-message view, which TLC has no twin of) 
 runs once per worker count (every invariant and action property). Both must report the
 same distinct-state count, or the script says so and exits 1. The last column is the
 wall-time ratio Python / TLC: above 1, TLC is faster. Wall time of the whole TLC run
-includes the JVM's start (a few seconds).
+includes the JVM's start (a few seconds). On a shared machine wall time follows the
+load, so CPU time (Python's own, TLC's as a child process) is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from typing import Any
@@ -23,27 +25,32 @@ from checker.tla import run as tlc
 from checker.tla.cfg import cfg_text
 
 
-def python_run(preset: str, symmetry: bool) -> tuple[int, int, float]:
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def python_run(preset: str, symmetry: bool) -> tuple[int, int, float, float]:
     opts: dict[str, Any] = {"symmetry": symmetry}
     if "view" in Options._fields:
         opts["view"] = False
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     r = check(PRESETS[preset].config(), Options(**opts))
     if not r.complete:
         raise SystemExit(f"the Python checker did not finish: {r.stopped or r.counterexample}")
-    return r.distinct, r.generated, time.monotonic() - start
+    return r.distinct, r.generated, time.monotonic() - start, time.process_time() - cpu
 
 
-def tlc_run(preset: str, symmetry: bool, workers: int) -> tuple[int, int, float]:
+def tlc_run(preset: str, symmetry: bool, workers: int) -> tuple[int, int, float, float]:
     with tlc.workdir() as d:
         (d / "MC.cfg").write_text(cfg_text(PRESETS[preset].config(), symmetry=symmetry))
-        start = time.monotonic()
+        start, cpu = time.monotonic(), _children_cpu()
         r = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=workers)
-        wall = time.monotonic() - start
+        wall, cpu = time.monotonic() - start, _children_cpu() - cpu
     if r.exit_code != tlc.EXIT_OK or r.distinct is None or r.generated is None:
         raise tlc.failure(r)
     # TLC counts the initial state as generated; the Python checker does not.
-    return r.distinct, r.generated - 1, wall
+    return r.distinct, r.generated - 1, wall, cpu
 
 
 def main() -> int:
@@ -57,21 +64,23 @@ def main() -> int:
     print(f"preset {a.preset}: {PRESETS[a.preset].about}")
     head = (
         f"{'symmetry':<9}{'TLC workers':>12}{'distinct':>11}{'generated':>12}"
-        f"{'python s':>10}{'TLC s':>8}{'python/TLC':>12}"
+        f"{'python s':>10}{'TLC s':>8}{'python/TLC':>12}{'python cpu':>12}{'TLC cpu':>9}"
+        f"{'cpu ratio':>11}"
     )
     print(head)
     print("-" * len(head))
     ok = True
     for sym in syms:
-        pd, pg, ps = python_run(a.preset, sym)
+        pd, pg, ps, pc = python_run(a.preset, sym)
         for w in workers:
-            td, tg, ts = tlc_run(a.preset, sym, w)
+            td, tg, ts, tc = tlc_run(a.preset, sym, w)
             same = (pd, pg) == (td, tg)
             ok &= same
             note = "" if same else f"  MISMATCH: python {pd:,}/{pg:,}"
             print(
                 f"{'on' if sym else 'off':<9}{w:>12}{td:>11,}{tg:>12,}"
-                f"{ps:>10.1f}{ts:>8.1f}{ps / ts:>11.2f}x{note}",
+                f"{ps:>10.1f}{ts:>8.1f}{ps / ts:>11.2f}x{pc:>12.1f}{tc:>9.1f}{pc / tc:>10.2f}x"
+                f"{note}",
                 flush=True,
             )
     return 0 if ok else 1

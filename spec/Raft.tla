@@ -472,29 +472,35 @@ StateMachineSafety ==
 TermsMonotonic ==
     [][\A i \in Server : currentTerm'[i] >= currentTerm[i]]_vars
 
+\* Both properties below judge the delivery of a message m: they hold for every
+\* m for which the step is a ReceiveMessage(m) step. The cheap conditions on the
+\* two states come first, so ReceiveMessage(m) is evaluated only for the rare
+\* suspect step (TLC evaluates them for every transition).
+
 \* Section 5.4.1: a vote goes only to a candidate whose log is at least as
 \* up-to-date as the voter's.
 VoteUpToDate ==
     [][\A m \in InFlight :
           (/\ m.mtype = RequestVote
-           /\ ~UpToDate(m.lastLogTerm, m.lastLogIndex, log[m.dest])
-           /\ ReceiveMessage(m))
-          => ~(/\ votedFor'[m.dest] = m.source
-               /\ currentTerm'[m.dest] = m.term
-               /\ (votedFor[m.dest] # m.source \/ currentTerm[m.dest] # m.term))]_vars
+           /\ votedFor'[m.dest] = m.source
+           /\ currentTerm'[m.dest] = m.term
+           /\ (votedFor[m.dest] # m.source \/ currentTerm[m.dest] # m.term)
+           /\ ~UpToDate(m.lastLogTerm, m.lastLogIndex, log[m.dest]))
+          => ~ReceiveMessage(m)]_vars
 
 \* Section 5.1: a message from a lower term never changes its receiver.
 StaleTermFenced ==
     [][\A m \in InFlight :
-          (m.term < currentTerm[m.dest] /\ ReceiveMessage(m))
-          => /\ currentTerm'[m.dest] = currentTerm[m.dest]
-             /\ votedFor'[m.dest] = votedFor[m.dest]
-             /\ log'[m.dest] = log[m.dest]
-             /\ role'[m.dest] = role[m.dest]
-             /\ commitIndex'[m.dest] = commitIndex[m.dest]
-             /\ votesGranted'[m.dest] = votesGranted[m.dest]
-             /\ nextIndex'[m.dest] = nextIndex[m.dest]
-             /\ matchIndex'[m.dest] = matchIndex[m.dest]]_vars
+          (/\ m.term < currentTerm[m.dest]
+           /\ \/ currentTerm'[m.dest] # currentTerm[m.dest]
+              \/ votedFor'[m.dest] # votedFor[m.dest]
+              \/ log'[m.dest] # log[m.dest]
+              \/ role'[m.dest] # role[m.dest]
+              \/ commitIndex'[m.dest] # commitIndex[m.dest]
+              \/ votesGranted'[m.dest] # votesGranted[m.dest]
+              \/ nextIndex'[m.dest] # nextIndex[m.dest]
+              \/ matchIndex'[m.dest] # matchIndex[m.dest])
+          => ~ReceiveMessage(m)]_vars
 
 \* Section 5.3: a leader never overwrites or deletes entries of its log.
 LeaderAppendOnly ==
