@@ -85,7 +85,7 @@ def preset_cfg_name(preset: str) -> str:
 def preset_cfg(preset: str) -> str:
     """The checked-in cfg of a preset: symmetry, every invariant and action property."""
     p = PRESETS[preset]
-    return cfg_text(p.config(), symmetry=True, title=f"preset {p.name}: {p.about}")
+    return cfg_text(p.config(), symmetry=True, title=f"preset {p.name} (checker/presets.py)")
 
 
 def write_preset_cfgs() -> list[str]:
