@@ -98,9 +98,6 @@ class Evaluator:
         self._failed: dict[Abstract, tuple[str, ...]] = {}
         self._step: dict[tuple[Abstract, Abstract], str | None] = {}
 
-    def state(self, a: Abstract) -> z3.ExprRef:
-        return self.enc.concrete(a.currentTerm, a.primary, a.logs, sorted(a.committed))  # type: ignore[return-value]
-
     def failed(self, a: Abstract) -> tuple[str, ...]:
         """The conjuncts alpha-state ``a`` violates."""
         if a not in self._failed:
