@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -249,6 +249,31 @@ def _write_json(path: str, obj: dict[str, Any]) -> None:
 SIMULATE_BOUNDS = Bounds(max_term=6, max_log=4, max_restarts=2, max_requests=4, values=(1, 2))
 
 
+def _walk_progress(total: int) -> Callable[[int, int], None]:
+    """A progress callback for random walks: a line on stderr every 2 seconds."""
+    last = [time.monotonic()]
+
+    def progress(walks: int, steps: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            print(f"  walks {walks}/{total}  steps {steps:,}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def _write_walk(
+    config: Config, hit: Any, mutant: str, out: Path, description: str, quiet: bool
+) -> None:
+    """Write a violating walk as an ITF trace and, unless quiet, print it step by step."""
+    trace = itf.make_trace(
+        config, hit.states, hit.actions, mutant=mutant, meta={"description": description}
+    )
+    itf.write_trace(out, trace)
+    if not quiet:
+        _print_run(hit.states, hit.actions, config.semantics)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from checker.simulate import simulate
 
@@ -258,14 +283,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         f"{_describe_config(config, mutant)}",
         flush=True,
     )
-    last = [time.monotonic()]
-
-    def progress(walks: int, steps: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 2.0:
-            last[0] = now
-            print(f"  walks {walks}/{args.walks}  steps {steps:,}", file=sys.stderr, flush=True)
-
+    progress = _walk_progress(args.walks)
     res = simulate(
         config,
         seed=args.seed,
@@ -286,20 +304,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             if args.out
             else Path("traces", "simulate", f"{mutant}-seed{args.seed}-walk{hit.walk}.itf.json")
         )
-        trace = itf.make_trace(
+        _write_walk(
             config,
-            hit.states,
-            hit.actions,
-            mutant=mutant,
-            meta={
-                "description": f"raftcheck simulate --seed {args.seed}: "
-                f"walk {hit.walk} violates {hit.violation.property}"
-            },
+            hit,
+            mutant,
+            out,
+            f"raftcheck simulate --seed {args.seed}: "
+            f"walk {hit.walk} violates {hit.violation.property}",
+            args.quiet,
         )
-        itf.write_trace(out, trace)
-        if not args.quiet:
-            sem = config.semantics
-            _print_run(hit.states, hit.actions, sem)
         print(
             f"VIOLATION: {hit.violation.property} in walk {hit.walk} at step "
             f"{len(hit.actions)}: {hit.violation.detail}"
@@ -346,14 +359,7 @@ def _check_swarm(args: argparse.Namespace, config: Config, options: Any, desc: s
         f"seed {args.seed}, each with a random subset of action kinds",
         flush=True,
     )
-    last = [time.monotonic()]
-
-    def progress(walks: int, steps: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 2.0:
-            last[0] = now
-            print(f"  walks {walks}/{args.walks}  steps {steps:,}", file=sys.stderr, flush=True)
-
+    progress = _walk_progress(args.walks)
     res = simulate(
         config,
         seed=args.seed,
@@ -385,14 +391,15 @@ def _check_swarm(args: argparse.Namespace, config: Config, options: Any, desc: s
             if args.out
             else Path("traces", "counterexamples", f"{args.model}-{args.mutant}-swarm.itf.json")
         )
-        meta = {
-            "description": f"raftcheck check --strategy swarm --seed {args.seed}: walk "
-            f"{hit.walk} violates {hit.violation.property} (not necessarily shortest)"
-        }
-        trace = itf.make_trace(config, hit.states, hit.actions, mutant=args.mutant, meta=meta)
-        itf.write_trace(out, trace)
-        if not args.quiet:
-            _print_run(hit.states, hit.actions, config.semantics)
+        _write_walk(
+            config,
+            hit,
+            args.mutant,
+            out,
+            f"raftcheck check --strategy swarm --seed {args.seed}: walk "
+            f"{hit.walk} violates {hit.violation.property} (not necessarily shortest)",
+            args.quiet,
+        )
         print(
             f"VIOLATION: {hit.violation.property} in walk {hit.walk} after "
             f"{len(hit.actions)} steps (a random walk: not necessarily the shortest): "

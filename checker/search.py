@@ -12,8 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import time
 from array import array
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from checker import parallel
@@ -297,3 +297,28 @@ def _exact_key(config: Config, symmetry: bool, view: bool) -> Callable[[ClusterS
 def _collision(distinct: int, generated: int) -> float:
     # TLC's "optimistic" estimate: n * m / 2^64 for n distinct among m generated fingerprints.
     return min(1.0, distinct * generated / 2.0**64)
+
+
+def transitions(
+    config: Config, max_states: int | None = None
+) -> Iterator[tuple[ClusterState, Action, ClusterState]]:
+    """Every transition of the plain space (no symmetry, no view, whole states) in BFS
+    order from Init; at most ``max_states`` states are expanded. For tests and tools that
+    need the states themselves, not the checker's verdict."""
+    start = init_state(config)
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        s = queue.popleft()
+        for a, t in successors(s, config):
+            yield s, a, t
+            if t not in seen and (max_states is None or len(seen) < max_states):
+                seen.add(t)
+                queue.append(t)
+
+
+def reachable(config: Config) -> set[ClusterState]:
+    """The set of states of the plain space (small configs only)."""
+    states = {init_state(config)}
+    states.update(t for _, _, t in transitions(config))
+    return states

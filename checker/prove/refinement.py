@@ -33,7 +33,7 @@ acknowledgement terms) that the log-level state does not have.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -41,8 +41,9 @@ import z3
 
 from checker.prove.loglevel import LogEncoding, rules_for
 from checker.prove.symbolic import Mode
+from checker.search import transitions
 from raftmodel.actions import Action, action_name
-from raftmodel.cluster import ClusterState, Config, init_state, successors
+from raftmodel.cluster import ClusterState, Config, init_state
 from raftmodel.types import Role
 
 
@@ -73,16 +74,7 @@ def alpha(s: ClusterState) -> Abstract:
 
 def bfs(config: Config, max_states: int) -> Iterator[tuple[ClusterState, Action, ClusterState]]:
     """Transitions of a breadth-first search from Init (at most ``max_states`` states)."""
-    start = init_state(config)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        s = queue.popleft()
-        for a, t in successors(s, config):
-            yield s, a, t
-            if t not in seen and len(seen) < max_states:
-                seen.add(t)
-                queue.append(t)
+    return transitions(config, max_states)
 
 
 class Evaluator:

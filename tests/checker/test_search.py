@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections import deque
 from pathlib import Path
 
 import pytest
@@ -14,25 +13,16 @@ from checker import itf
 from checker.canon import perms, relabel
 from checker.presets import PRESETS
 from checker.replay import replay
-from checker.search import Options, check
+from checker.search import Options, check, reachable
 from raftmodel import inert, mutants
-from raftmodel.cluster import Bounds, ClusterState, Config, init_state, successors
+from raftmodel.cluster import Bounds, ClusterState, Config
 from raftmodel.network import Semantics
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _full_space(config: Config) -> set[ClusterState]:
-    init = init_state(config)
-    seen = {init}
-    q = deque([init])
-    while q:
-        s = q.popleft()
-        for _, t in successors(s, config):
-            if t not in seen:
-                seen.add(t)
-                q.append(t)
-    return seen
+    return reachable(config)
 
 
 def _orbits(config: Config, states: set[ClusterState]) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from checker.search import reachable
 from raftmodel import inert, mutants
 from raftmodel.cluster import Bounds, ClusterState, Config, init_state, successors
 from raftmodel.messages import (
@@ -89,16 +90,7 @@ def test_view_applies_only_where_the_argument_holds() -> None:
 
 
 def _views_of_full_space(config: Config) -> set[ClusterState]:
-    init = init_state(config)
-    seen = {init}
-    q = deque([init])
-    while q:
-        s = q.popleft()
-        for _, t in successors(s, config):
-            if t not in seen:
-                seen.add(t)
-                q.append(t)
-    return {inert.view(s) for s in seen}
+    return {inert.view(s) for s in reachable(config)}
 
 
 def _reduced_space(
