@@ -205,6 +205,7 @@ TLC_MUTANTS = {
     "no_log_check": ("default", "VoteUpToDate", 7),
     "truncate_on_stale_append": ("default", "StateMachineSafety", 11),
     "append_over_uncommitted": ("replication", "LeaderAppendOnly", 5),
+    "length_only_log_check": ("three-terms", "VoteUpToDate", 11),  # ~5 min, 581,567 states
 }
 
 
@@ -239,7 +240,6 @@ CROSSCHECKS = {
             "length_only_log_check",
             "votedfor_not_persisted",
             "figure8_commit",
-            "stale_append_accepted",
             "quorum_off_by_one",
             "stale_vote_counted",
             "no_consistency_check",
