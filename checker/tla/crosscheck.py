@@ -13,17 +13,17 @@ is "not this state", which makes TLC print its own shortest trace there.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
+from checker.search import transitions
 from checker.tla import run as tlc
 from checker.tla.cfg import cfg_text
 from checker.tla.dump import RawState, read_dump
 from checker.tla.jar import TLCError
 from checker.tla.state import to_cluster, to_tla
 from raftmodel.actions import Action
-from raftmodel.cluster import ClusterState, Config, init_state, successors
+from raftmodel.cluster import ClusterState, Config, init_state
 
 
 class Space(NamedTuple):
@@ -47,32 +47,28 @@ class Space(NamedTuple):
         return [self.states[k] for k in chain], [a for a in acts if a is not None]
 
 
-def explore(config: Config, time_limit: float | None = None) -> Space:
-    """Every state raftmodel reaches from the initial state (no invariants checked)."""
+def explore(config: Config) -> Space:
+    """Every state raftmodel reaches from the initial state (no invariants checked), with
+    the BFS tree of ``checker.search.transitions``."""
     start = time.monotonic()
     init = init_state(config)
     states = [init]
-    index = {init: 0}
+    where = {init: 0}
     parent = [-1]
     via: list[Action | None] = [None]
     depth = [0]
     generated = 0
-    frontier = deque([0])
-    while frontier:
-        i = frontier.popleft()
-        for a, t in successors(states[i], config):
-            generated += 1
-            if t in index:
-                continue
-            index[t] = len(states)
-            states.append(t)
-            parent.append(i)
-            via.append(a)
-            depth.append(depth[i] + 1)
-            frontier.append(len(states) - 1)
-        if time_limit is not None and time.monotonic() - start > time_limit:
-            raise TLCError(f"raftmodel exploration exceeded {time_limit:g}s")
-    return Space(states, index, parent, via, depth, generated, time.monotonic() - start)
+    for s, a, t in transitions(config):
+        generated += 1
+        if t in where:
+            continue
+        i = where[s]
+        where[t] = len(states)
+        states.append(t)
+        parent.append(i)
+        via.append(a)
+        depth.append(depth[i] + 1)
+    return Space(states, where, parent, via, depth, generated, time.monotonic() - start)
 
 
 class TLCSpace(NamedTuple):
