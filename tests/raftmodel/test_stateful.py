@@ -559,7 +559,7 @@ def test_correct_model_soak(config: Config, tmp_path: Path) -> None:
 # --- every known bug is found, shrunk, written as a trace and replayed -----------------------
 
 #: The properties that catch each mutant; the first is the one the derandomized ci profile
-#: reports, any is fine from a random seed. It is the first property to break on the
+#: usually reports. It is the first property to break on the
 #: shrunk run, which can precede the catalog's ``caught_by`` (a vote granted to a stale log
 #: is a VoteUpToDate violation before the wrongly elected leader exists), and a stale
 #: truncation shows as soon as a server's committed prefix is cut (StateMachineSafety) or
@@ -621,11 +621,10 @@ def test_mutant_is_found_and_replays(mutant: Mutant, tmp_path: Path) -> None:
     with pytest.raises(PropertyViolated) as info:
         run_machine(config, report_multiple_bugs=False, **hunt)
     found = info.value
-    expected = FOUND[mutant.name]
-    if settings().derandomize:
-        assert found.violation.property == expected[0], str(found)
-    else:
-        assert found.violation.property in expected, str(found)
+    # Any listed property, even derandomized: Hypothesis's engine has wall-clock limits,
+    # and on a loaded machine (three jobs on two cores) the ci profile once reported
+    # no_consistency_check as LogMatching at step 22 instead of StateMachineSafety.
+    assert found.violation.property in FOUND[mutant.name], str(found)
     # Shrinking worked: a few macro steps' worth of primitive actions (Figure 8 needs 26),
     # not a whole run (an unshrunk 20-step hunt run is typically 50 to 150 actions).
     assert len(found.actions) <= 50, len(found.actions)
