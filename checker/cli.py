@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from checker import itf
+from checker import itf, presets
 from checker.errors import BadOption, RaftcheckError
 from checker.prove.cli import register as register_prove
 from checker.report import render_step
@@ -665,7 +665,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         default="default",
         metavar="PRESET",
-        help="bounds preset: elections, default, replication, terms, deep",
+        help=f"bounds preset: {', '.join(presets.PRESETS)} (docs/checker.md)",
     )
     _model_options(c, None)
     g = c.add_argument_group("search")

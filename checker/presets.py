@@ -55,6 +55,14 @@ PRESETS: dict[str, Preset] = {
             "two terms with empty logs: elections across terms, fencing (5,054 states)",
         ),
         Preset(
+            "two-terms",
+            3,
+            Bounds(2, 1, 0, 1, (1,)),
+            Semantics.SET,
+            "two terms, logs of 1, one request, no restart: the largest preset that "
+            "finishes within 10 minutes here (238,757 states)",
+        ),
+        Preset(
             "three-terms",
             3,
             Bounds(3, 1, 0, 2, (1,)),
@@ -67,7 +75,8 @@ PRESETS: dict[str, Preset] = {
             3,
             Bounds(2, 1, 1, 1, (1,)),
             Semantics.SET,
-            "two terms, logs of 1, a restart: the largest tier; may exceed 10 minutes",
+            "two terms, logs of 1, a request and a restart: does not finish within 10 "
+            "minutes here (over 408,000 states at depth 17 after 600 s)",
         ),
     )
 }

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from checker import presets
 from checker.errors import BadOption
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -399,6 +400,6 @@ def _preset_args(p: argparse.ArgumentParser, base: Any) -> None:
         "--model",
         default="default",
         metavar="PRESET",
-        help="bounds preset: elections, default, replication, terms, deep",
+        help=f"bounds preset: {', '.join(presets.PRESETS)} (docs/checker.md)",
     )
     base._model_options(p, None)
