@@ -119,6 +119,21 @@ def test_validate_accepts_a_genuine_trace_and_rejects_a_tampered_one(
     assert json.loads((tmp_path / "v.json").read_text())["first_unmatched_step"] == 5
 
 
+def test_validate_checks_the_named_actions_unless_told_not_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A stored simulate trace from an older raftmodel: at step 17 a stale AppendEntries
+    now gets a refusal the trace lacks. Replay diverges there, and so does TLC when each
+    step must be the action the trace names; from the states alone some other step
+    (a repeated heartbeat under the set network) reaches every state."""
+    path = str(ROOT / "traces" / "simulate" / "no_log_check-seed0-walk0.itf.json")
+    assert replay(itf.read_trace(path)).divergence is not None
+    code, out, _ = _run(["validate", "--tlc", path], capsys)
+    assert code == 1 and "cannot match step 17" in out, out
+    code, out, _ = _run(["validate", "--tlc", "--states-only", path], capsys)
+    assert code == 0, out
+
+
 @pytest.mark.slow
 def test_validate_rejects_figure8_on_raft_where_replay_diverges(
     capsys: pytest.CaptureFixture[str],
