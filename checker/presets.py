@@ -41,6 +41,22 @@ PRESETS: dict[str, Preset] = {
             "a contested election, a committed entry and a restart, in term 1 (7,971 states)",
         ),
         Preset(
+            "bag",
+            3,
+            Bounds(1, 0, 0, 0, (1,), max_copies=1),
+            Semantics.BAG,
+            "elections in term 1 over a lossy multiset network (Drop; Ongaro's raft.tla "
+            "network): 5,578 states without reductions",
+        ),
+        Preset(
+            "pair",
+            2,
+            Bounds(2, 1, 1, 1, (1,)),
+            Semantics.SET,
+            "two servers (a quorum is both), two terms, logs of 1, a request, a restart: "
+            "14,370 states without reductions",
+        ),
+        Preset(
             "replication",
             3,
             Bounds(1, 2, 0, 2, (1, 2)),

@@ -69,10 +69,15 @@ def test_a_tlc_counterexample_replays_on_raftmodel(
     assert code == 1 and "VIOLATION: ElectionSafety at step 6" in out
 
 
-def test_crosscheck_passes_on_a_small_preset(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["crosscheck", "--model", "elections"], capsys)
+@pytest.mark.parametrize(
+    ("preset", "states"), [("elections", 677), ("bag", 5_578), ("pair", 14_370)]
+)
+def test_crosscheck_passes_on_small_presets(
+    preset: str, states: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(["crosscheck", "--model", preset], capsys)
     assert code == 0, out
-    assert "PASS: TLC and raftmodel reach the same 677 states" in out
+    assert f"PASS: TLC and raftmodel reach the same {states:,} states" in out
 
 
 def test_crosscheck_fails_when_spec_and_model_disagree(
