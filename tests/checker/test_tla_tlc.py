@@ -20,6 +20,10 @@ from checker.replay import replay
 from checker.search import Options, check
 from checker.tla import run as tlc_run
 from checker.tla.jar import SPEC_DIR
+from raftmodel.actions import Action, Receive, SendAppendEntries, Timeout
+from raftmodel.cluster import apply, init_state
+from raftmodel.messages import RequestVote, RequestVoteResponse
+from raftmodel.types import Role
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="no Java on this machine")
 
@@ -125,17 +129,34 @@ def test_validate_accepts_a_genuine_trace_and_rejects_a_tampered_one(
 
 
 def test_validate_checks_the_named_actions_unless_told_not_to(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A stored simulate trace from an older raftmodel: at step 17 a stale AppendEntries
-    now gets a refusal the trace lacks. Replay diverges there, and so does TLC when each
-    step must be the action the trace names; from the states alone some other step
-    (a repeated heartbeat under the set network) reaches every state."""
-    path = str(ROOT / "traces" / "simulate" / "no_log_check-seed0-walk0.itf.json")
+    """A trace whose last step is labelled Timeout(3) but leaves the state as it was.
+    Replay diverges there, and so does TLC when each step must be the action the trace
+    names; from the states alone the step is a leader resending an identical heartbeat
+    (under the set network a step to the same state)."""
+    config = PRESETS["elections"].config()
+    rv = RequestVote(1, 2, 1, 0, 0)
+    actions: list[Action] = [
+        Timeout(1),
+        Receive(rv),
+        Receive(RequestVoteResponse(2, 1, 1, True)),
+        SendAppendEntries(1, 2),
+    ]
+    states = [init_state(config)]
+    for a in actions:
+        nxt = apply(states[-1], a, config)
+        assert nxt is not None, a
+        states.append(nxt)
+    assert states[-1].nodes[0].role == Role.LEADER
+    states.append(states[-1])
+    actions.append(Timeout(3))
+    path = tmp_path / "mislabelled.itf.json"
+    itf.write_trace(path, itf.make_trace(config, states, actions))
     assert replay(itf.read_trace(path)).divergence is not None
-    code, out, _ = _run(["validate", "--tlc", path], capsys)
-    assert code == 1 and "cannot match step 17" in out, out
-    code, out, _ = _run(["validate", "--tlc", "--states-only", path], capsys)
+    code, out, _ = _run(["validate", "--tlc", str(path)], capsys)
+    assert code == 1 and "cannot match step 5" in out, out
+    code, out, _ = _run(["validate", "--tlc", "--states-only", str(path)], capsys)
     assert code == 0, out
 
 
