@@ -505,6 +505,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "symmetry": options.symmetry,
         "exact": options.exact,
         "view": res.view,
+        "workers": options.workers,
         "distinct": res.distinct,
         "generated": res.generated,
         "depth": res.depth,
