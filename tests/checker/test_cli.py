@@ -31,7 +31,8 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def test_help_on_every_verb() -> None:
     top = run("--help")
     assert top.returncode == 0 and "replay" in top.stdout and "simulate" in top.stdout
-    for verb in ("replay", "simulate", "mutants"):
+    verbs = ("replay", "simulate", "check", "tlc", "crosscheck", "validate", "prove", "bmc")
+    for verb in (*verbs, "mutants"):
         r = run(verb, "--help")
         assert r.returncode == 0, verb
         assert "usage: raftcheck " + verb in r.stdout
