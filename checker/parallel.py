@@ -12,6 +12,7 @@ the time goes.
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
@@ -49,6 +50,9 @@ _sent = FingerprintSet()
 
 def init_worker(config: Config, symmetry: bool, view: bool) -> None:
     global _config, _fp, _sent
+    # Ctrl-C reaches the whole process group; the main process alone handles it (it
+    # ends the search with the statistics so far and stops the pool).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _config = config
     _fp, _ = state_fingerprint(config, symmetry, view)
     _sent = FingerprintSet()

@@ -218,7 +218,10 @@ def check(
     if v0 is not None:
         return result(None, Counterexample(v0, (init,), ()), 0)
     if options.workers > 1:
-        return run_levels_in_workers()
+        try:
+            return run_levels_in_workers()
+        except KeyboardInterrupt:
+            return result("interrupted (Ctrl-C)", None, depth_reached)
     frontier: SpillQueue[tuple[ClusterState, int, int]] | list[tuple[ClusterState, int, int]]
     if options.strategy == "bfs":
         # BFS levels get wide: the queue keeps its middle on disk, as TLC's does.
@@ -230,48 +233,52 @@ def check(
     frontier.append((init, 0, 0))
     last_report = start
     cut_by_depth = False
-    while frontier:
-        s, i, d = pop()
-        if d > depth_reached:
-            depth_reached = d
-        if options.max_depth is not None and d >= options.max_depth:
-            if any(True for _ in successors(s, config)):
-                cut_by_depth = True
-            continue
-        for a, t in successors(s, config):
-            generated += 1
-            coverage[action_name(a)] += 1
-            v = check_transition(s, a, t)
-            k = key(t)
-            if v is None and k in index:
+    try:
+        while frontier:
+            s, i, d = pop()
+            if d > depth_reached:
+                depth_reached = d
+            if options.max_depth is not None and d >= options.max_depth:
+                if any(True for _ in successors(s, config)):
+                    cut_by_depth = True
                 continue
-            if v is None:
-                v = check_state(t)
-            j = add(t, k, i) if k not in index else -1
-            if v is not None:
-                states, actions = rebuild(i)
-                states.append(t)
-                actions.append(a)
+            for a, t in successors(s, config):
+                generated += 1
+                coverage[action_name(a)] += 1
+                v = check_transition(s, a, t)
+                k = key(t)
+                if v is None and k in index:
+                    continue
+                if v is None:
+                    v = check_state(t)
+                j = add(t, k, i) if k not in index else -1
+                if v is not None:
+                    states, actions = rebuild(i)
+                    states.append(t)
+                    actions.append(a)
+                    return result(
+                        None,
+                        Counterexample(v, tuple(states), tuple(actions)),
+                        max(depth_reached, d + 1),
+                    )
+                frontier.append((t, j, d + 1))
+            if len(frontier) > max_queue:
+                max_queue = len(frontier)
+            if options.max_states is not None and len(parents) >= options.max_states and frontier:
                 return result(
+                    f"state budget of {options.max_states:,} distinct states reached",
                     None,
-                    Counterexample(v, tuple(states), tuple(actions)),
-                    max(depth_reached, d + 1),
+                    depth_reached,
                 )
-            frontier.append((t, j, d + 1))
-        if len(frontier) > max_queue:
-            max_queue = len(frontier)
-        if options.max_states is not None and len(parents) >= options.max_states and frontier:
-            return result(
-                f"state budget of {options.max_states:,} distinct states reached",
-                None,
-                depth_reached,
-            )
-        now = time.monotonic()
-        if options.time_limit is not None and now - start >= options.time_limit and frontier:
-            return result(f"time limit of {options.time_limit:g}s reached", None, depth_reached)
-        if progress is not None and now - last_report >= progress_every:
-            last_report = now
-            progress(Progress(len(parents), generated, depth_reached, len(frontier), now - start))
+            now = time.monotonic()
+            if options.time_limit is not None and now - start >= options.time_limit and frontier:
+                return result(f"time limit of {options.time_limit:g}s reached", None, depth_reached)
+            if progress is not None and now - last_report >= progress_every:
+                last_report = now
+                elapsed = now - start
+                progress(Progress(len(parents), generated, depth_reached, len(frontier), elapsed))
+    except KeyboardInterrupt:
+        return result("interrupted (Ctrl-C)", None, depth_reached)
     stopped = None
     if cut_by_depth:
         stopped = f"depth bound of {options.max_depth} cut off enabled actions"
