@@ -70,13 +70,24 @@ def test_log_invariant_is_not_vacuous() -> None:
         "QuorumAtPrimaryTerm",
         pytest.param("CommittedOnQuorum", marks=pytest.mark.slow),
         pytest.param("LogsLaterThanCommittedHaveCommitted", marks=pytest.mark.slow),
-        pytest.param("LogsEqualToCommittedHaveCommitted", marks=pytest.mark.slow),
         pytest.param("PrimaryHasEntriesItCreated", marks=pytest.mark.slow),
     ],
 )
 def test_dropping_a_log_lemma_gives_a_cti(conjunct: str) -> None:
     res = prove(loglevel.LogEncoding(3), CTI_MODE["log"], drop=[conjunct], stop_at_cti=True)
     assert res.verdict == "cti"
+
+
+@pytest.mark.slow
+def test_dropping_the_tractability_lemma_leaves_the_proof_unknown_not_proved() -> None:
+    """LogsEqualToCommittedHaveCommitted is not needed for induction within terms <= 4 and
+    logs <= 4 (no CTI there: measured, 402 s), but without it z3 answers unknown on
+    BecomeLeader for LeaderCompleteness. The verdict must say unknown, never proved."""
+    drop = ["LogsEqualToCommittedHaveCommitted"]
+    res = prove(loglevel.LogEncoding(3), CTI_MODE["log"], drop=drop, stop_at_cti=True)
+    assert res.verdict == "unknown"
+    unknown = [c for c in res.conjuncts if c.verdict == "unknown"]
+    assert [c.name for c in unknown] == ["LeaderCompleteness"]
 
 
 @pytest.mark.parametrize(
