@@ -30,6 +30,7 @@ import z3
 
 from checker.prove.induction import ActionInstance, Conjunct, Step
 from checker.prove.symbolic import UNBOUNDED, Mode, TermSet, fresh_name
+from raftmodel import mutants
 from raftmodel.quorum import majority
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -85,7 +86,10 @@ MUTANTS: dict[str, ElectionRules] = {
     ),
     "figure8_commit": RAFT._replace(name="figure8_commit"),
     "stale_append_accepted": RAFT._replace(name="stale_append_accepted", stale_append=True),
-    "quorum_off_by_one": RAFT._replace(name="quorum_off_by_one", quorum=lambda n: n // 2),
+    # The quorum is plain arithmetic on n: take raftmodel's own rather than restate it.
+    "quorum_off_by_one": RAFT._replace(
+        name="quorum_off_by_one", quorum=mutants.rules_for("quorum_off_by_one").quorum
+    ),
     "stale_vote_counted": RAFT._replace(name="stale_vote_counted", stale_vote_response=True),
     "no_consistency_check": RAFT._replace(name="no_consistency_check"),
     "append_over_uncommitted": RAFT._replace(name="append_over_uncommitted", append_at_end=False),
