@@ -320,6 +320,9 @@ def test_ctrl_c_ends_with_the_statistics_so_far_and_exit_3(workers: str) -> None
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        # A job started with `&` inherits SIGINT ignored, and Python then installs no
+        # KeyboardInterrupt handler: give the child the default a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(4)
     os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
