@@ -69,10 +69,14 @@ def _run(model: str, args: argparse.Namespace) -> int:
         CTI_MODE[model],
         drop=args.drop,
         timeout_ms=int(args.timeout * 1000),
+        symmetry=not args.no_symmetry,
         on_result=lambda r: _print_result(r, formula),
     )
+    total = len(enc.actions())
     print(
-        f"  {res.instances} action instances, {res.queries} queries, {res.seconds:.2f}s",
+        f"  {res.instances} action instances"
+        + (f" (one per orbit of server renamings, of {total})" if res.instances != total else "")
+        + f", {res.queries} queries, {res.seconds:.2f}s",
         flush=True,
     )
     code = EXIT_OK
@@ -96,7 +100,7 @@ def _run(model: str, args: argparse.Namespace) -> int:
     if code == EXIT_OK and res.verdict == "unknown":
         code = EXIT_INCONCLUSIVE
     if code == EXIT_OK and not args.no_vacuity:
-        v = vacuity(enc.with_mode(CTI_MODE[model]), drop=args.drop)
+        v = vacuity(enc.with_mode(CTI_MODE[model]), drop=args.drop, symmetry=not args.no_symmetry)
         if v.disabled:
             print(f"VACUOUS: no state satisfying the invariant enables {', '.join(v.disabled)}")
             code = EXIT_CTI
@@ -244,6 +248,12 @@ def register(sub: Any) -> None:
         help="z3 timeout per query (default 120); a timeout is inconclusive (exit 3)",
     )
     p.add_argument("--no-vacuity", action="store_true", help="skip the vacuity check")
+    p.add_argument(
+        "--no-symmetry",
+        action="store_true",
+        help="ask about every action instance, not one per orbit of server renamings "
+        "(the same verdicts; slower)",
+    )
     p.set_defaults(func=cmd_prove)
 
 

@@ -235,6 +235,27 @@ class ElectionEncoding:
             parts += [x.eq(y) for x, y in zip(a.granted[i], b.granted[i], strict=True)]
         return z3.And(parts)
 
+    def permute(self, s: ElectionState, perm: dict[int, int]) -> ElectionState:
+        """Rename server i to perm[i]: positions and votedFor's values (0 is Nil)."""
+        inv = {v: k for k, v in perm.items()}
+        order = [inv[j] - 1 for j in self.servers]
+
+        def rename(v: Int) -> Int:
+            out: Int = v
+            for old, new in perm.items():
+                out = z3.If(v == old, z3.IntVal(new), out)
+            return out
+
+        return ElectionState(
+            tuple(s.currentTerm[i] for i in order),
+            tuple(s.role[i] for i in order),
+            tuple(rename(s.votedFor[i]) for i in order),
+            tuple(tuple(s.votesGranted[i][k] for k in order) for i in order),
+            tuple(s.lastLogTerm[i] for i in order),
+            tuple(s.lastLogIndex[i] for i in order),
+            tuple(tuple(s.granted[i][k] for k in order) for i in order),
+        )
+
     def show(self, model: z3.ModelRef, s: ElectionState) -> list[str]:
         def ev(x: z3.ExprRef) -> int:
             return int(model.eval(x, True).as_long())
@@ -265,7 +286,7 @@ class ElectionEncoding:
     def actions(self) -> list[ActionInstance]:
         acts: list[ActionInstance] = []
         S = list(self.servers)
-        acts += [ActionInstance(f"Timeout({i})", "Timeout", self._timeout(i)) for i in S]
+        acts += [ActionInstance(f"Timeout({i})", "Timeout", self._timeout(i), (i,)) for i in S]
         for c in S:
             for v in S:
                 if c != v:
@@ -274,27 +295,33 @@ class ElectionEncoding:
                             f"ReceiveRequestVote({c}->{v})",
                             "ReceiveRequestVote",
                             self._request_vote(c, v),
+                            (c, v),
                         )
                     )
         for v in S:
             for c in S:
                 if c != v:
                     acts.append(
-                        ActionInstance(f"ReceiveVote({v}->{c})", "ReceiveVote", self._vote(v, c))
+                        ActionInstance(
+                            f"ReceiveVote({v}->{c})", "ReceiveVote", self._vote(v, c), (v, c)
+                        )
                     )
                     acts.append(
                         ActionInstance(
-                            f"ReceiveDenial({v}->{c})", "ReceiveDenial", self._denial(v, c)
+                            f"ReceiveDenial({v}->{c})", "ReceiveDenial", self._denial(v, c), (v, c)
                         )
                     )
-        acts += [ActionInstance(f"Restart({i})", "Restart", self._restart(i)) for i in S]
+        acts += [ActionInstance(f"Restart({i})", "Restart", self._restart(i), (i,)) for i in S]
         acts += [
-            ActionInstance(f"ClientRequest({i})", "ClientRequest", self._client_request(i))
+            ActionInstance(f"ClientRequest({i})", "ClientRequest", self._client_request(i), (i,))
             for i in S
         ]
         acts += [
             ActionInstance(
-                f"ReceiveAppendEntries({i})", "ReceiveAppendEntries", self._append_entries(i)
+                f"ReceiveAppendEntries({i})",
+                "ReceiveAppendEntries",
+                self._append_entries(i),
+                (i,),
             )
             for i in S
         ]
@@ -303,6 +330,7 @@ class ElectionEncoding:
                 f"ReceiveAppendEntriesResponse({i})",
                 "ReceiveAppendEntriesResponse",
                 self._append_response(i),
+                (i,),
             )
             for i in S
         ]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import z3
 
 from checker.prove.symbolic import Mode
+from checker.prove.symmetry import representatives
 
 
 class Conjunct(NamedTuple):
@@ -41,12 +42,19 @@ class Step(NamedTuple):
     params: dict[str, z3.ExprRef]
 
 
+#: A server parameter of an action instance: a server, or a set of servers (a quorum).
+Arg: TypeAlias = int | frozenset[int]
+
+
 class ActionInstance(NamedTuple):
     #: e.g. ``Timeout(1)``.
     name: str
     #: e.g. ``Timeout``: the action, without its parameters.
     kind: str
     apply: Callable[[Any], Step]
+    #: The server parameters, e.g. ``(1,)`` or ``(1, frozenset({1, 2}))``; the action
+    #: uses them only as names (symmetry, see ``representatives``).
+    args: tuple[Arg, ...] = ()
 
 
 class Encoding(Protocol):
@@ -68,6 +76,10 @@ class Encoding(Protocol):
     def show(self, model: z3.ModelRef, s: Any) -> list[str]: ...
 
     def with_mode(self, mode: Mode) -> Encoding: ...
+
+    def permute(self, s: Any, perm: dict[int, int]) -> Any: ...
+
+    def equal(self, a: Any, b: Any) -> z3.BoolRef: ...
 
 
 class Cti(NamedTuple):
@@ -98,7 +110,8 @@ class ProofResult(NamedTuple):
     n: int
     conjuncts: tuple[ConjunctResult, ...]
     seconds: float
-    #: The number of action instances and the number of queries asked.
+    #: The number of action instances asked about (one per orbit with symmetry) and
+    #: the number of queries asked.
     instances: int
     queries: int
 
@@ -191,6 +204,7 @@ def prove(
     timeout_ms: int | None = 120_000,
     quick_ms: int = 2_000,
     stop_at_cti: bool = False,
+    symmetry: bool = True,
     on_result: Callable[[ConjunctResult], None] | None = None,
 ) -> ProofResult:
     """Check that the conjuncts of ``enc`` (minus ``drop``) form an inductive invariant.
@@ -199,14 +213,16 @@ def prove(
     not ``unsat`` by then is asked in the ``bounded`` mode, where a ``sat`` is a real
     CTI; if the bounded mode has none, the unbounded query gets ``timeout_ms``.
     With ``stop_at_cti`` the search ends at the first CTI (conjuncts not reached are
-    reported as proved only if every action was checked for them).
+    reported as proved only if every action was checked for them). With ``symmetry``
+    only one action instance per orbit of server renamings is asked (sound because the
+    encodings are symmetric: ``checker.prove.symmetry``).
     """
     start = time.perf_counter()
     kept = [c for c in enc.conjuncts if c.name not in drop]
     small = enc.with_mode(bounded)
     small_kept = [c for c in small.conjuncts if c.name not in drop]
     small_actions = {a.name: a for a in small.actions()}
-    actions = enc.actions()
+    actions = _instances(enc, symmetry)
     seconds = dict.fromkeys((c.name for c in kept), 0.0)
     queries = dict.fromkeys((c.name for c in kept), 0)
     outcome: dict[str, tuple[str, Cti | None, str]] = {}
@@ -284,6 +300,11 @@ def prove(
     )
 
 
+def _instances(enc: Encoding, symmetry: bool) -> list[ActionInstance]:
+    actions = enc.actions()
+    return representatives(actions) if symmetry else actions
+
+
 def queries_done(
     queries: dict[str, int], kept: Sequence[Conjunct], actions: int
 ) -> dict[str, bool]:
@@ -300,15 +321,20 @@ class VacuityResult(NamedTuple):
 
 
 def vacuity(
-    enc: Encoding, *, drop: Sequence[str] = (), timeout_ms: int | None = 60_000
+    enc: Encoding,
+    *,
+    drop: Sequence[str] = (),
+    timeout_ms: int | None = 60_000,
+    symmetry: bool = True,
 ) -> VacuityResult:
     """Every action instance is enabled in some state satisfying the invariant (``enc``
-    must be BOUNDED: a model is then a real state)."""
+    must be BOUNDED: a model is then a real state). With ``symmetry``, one instance per
+    orbit (an instance is enabled somewhere iff its renamings are)."""
     assert enc.mode.bounded, "vacuity needs the bounded mode (quantifier-free models)"
     start = time.perf_counter()
     kept = [c for c in enc.conjuncts if c.name not in drop]
     disabled, unknown = [], []
-    actions = enc.actions()
+    actions = _instances(enc, symmetry)
     for a in actions:
         s = enc.fresh_state("v")
         step = a.apply(s)

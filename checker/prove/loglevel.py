@@ -123,6 +123,12 @@ class Committed:
             )
         return Committed(self.mode, z3.Store(self.rep, k, t, c, True))
 
+    def eq(self, other: Committed) -> z3.BoolRef:
+        if isinstance(self.rep, dict) and isinstance(other.rep, dict):
+            return z3.And([b == other.rep[k] for k, b in self.rep.items()])
+        assert not isinstance(self.rep, dict) and not isinstance(other.rep, dict)
+        return self.rep == other.rep
+
     def members(self, model: z3.ModelRef) -> list[tuple[int, int, int]]:
         assert isinstance(self.rep, dict), "members are read from bounded models only"
         return [key for key, b in self.rep.items() if z3.is_true(model.eval(b, True))]
@@ -137,6 +143,12 @@ class LogState(NamedTuple):
 
 def _put(t: tuple[_T, ...], i: int, v: _T) -> tuple[_T, ...]:
     return (*t[:i], v, *t[i + 1 :])
+
+
+def _inverse(perm: dict[int, int], n: int) -> list[int]:
+    """0-based: position perm[i]-1 of the renamed state holds server i's component."""
+    inv = {v: k for k, v in perm.items()}
+    return [inv[j] - 1 for j in range(1, n + 1)]
 
 
 def quorums(n: int, size: int, member: int) -> list[tuple[int, ...]]:
@@ -217,6 +229,29 @@ class LogEncoding:
             c,
         )
 
+    def permute(self, s: LogState, perm: dict[int, int]) -> LogState:
+        """Rename server i to perm[i] (``committed`` names no server)."""
+        order = _inverse(perm, self.n)
+        return LogState(
+            tuple(s.currentTerm[i] for i in order),
+            tuple(s.primary[i] for i in order),
+            tuple(s.log[i] for i in order),
+            s.committed,
+        )
+
+    def equal(self, a: LogState, b: LogState) -> z3.BoolRef:
+        parts: list[z3.BoolRef] = []
+        for i in range(self.n):
+            la, lb = a.log[i], b.log[i]
+            parts += [
+                a.currentTerm[i] == b.currentTerm[i],
+                a.primary[i] == b.primary[i],
+                la.length == lb.length,
+                la.all(lambda k, la=la, lb=lb: la.at(k) == lb.at(k)),  # type: ignore[misc]
+            ]
+        parts.append(a.committed.eq(b.committed))
+        return z3.And(parts)
+
     def show(self, model: z3.ModelRef, s: LogState) -> list[str]:
         lines = []
         for i in range(self.n):
@@ -234,19 +269,26 @@ class LogEncoding:
 
     def actions(self) -> list[ActionInstance]:
         S = list(self.servers)
-        acts = [ActionInstance(f"ClientRequest({i})", "ClientRequest", self._client(i)) for i in S]
+        acts = [
+            ActionInstance(f"ClientRequest({i})", "ClientRequest", self._client(i), (i,)) for i in S
+        ]
         for i in S:
             for j in S:
                 if i != j:
                     acts.append(
-                        ActionInstance(f"GetEntries({i}, {j})", "GetEntries", self._get(i, j))
+                        ActionInstance(
+                            f"GetEntries({i}, {j})", "GetEntries", self._get(i, j), (i, j)
+                        )
                     )
         for i in S:
             for j in S:
                 if i != j:
                     acts.append(
                         ActionInstance(
-                            f"RollbackEntries({i}, {j})", "RollbackEntries", self._rollback(i, j)
+                            f"RollbackEntries({i}, {j})",
+                            "RollbackEntries",
+                            self._rollback(i, j),
+                            (i, j),
                         )
                     )
         size = self.rules.quorum(self.n)
@@ -254,19 +296,29 @@ class LogEncoding:
             for q in quorums(self.n, size, i):
                 acts.append(
                     ActionInstance(
-                        f"BecomeLeader({i}, {set(q)})", "BecomeLeader", self._become_leader(i, q)
+                        f"BecomeLeader({i}, {set(q)})",
+                        "BecomeLeader",
+                        self._become_leader(i, q),
+                        (i, frozenset(q)),
                     )
                 )
         for i in S:
             for q in quorums(self.n, size, i):
                 acts.append(
-                    ActionInstance(f"CommitEntry({i}, {set(q)})", "CommitEntry", self._commit(i, q))
+                    ActionInstance(
+                        f"CommitEntry({i}, {set(q)})",
+                        "CommitEntry",
+                        self._commit(i, q),
+                        (i, frozenset(q)),
+                    )
                 )
         for i in S:
             for j in S:
                 if i != j:
                     acts.append(
-                        ActionInstance(f"UpdateTerms({i}, {j})", "UpdateTerms", self._update(i, j))
+                        ActionInstance(
+                            f"UpdateTerms({i}, {j})", "UpdateTerms", self._update(i, j), (i, j)
+                        )
                     )
         return acts
 
