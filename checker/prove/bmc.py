@@ -148,6 +148,9 @@ class BmcResult(NamedTuple):
 class BmcEncoding(LogEncoding):
     """The log-level model with the concretizable guards above (BOUNDED mode only)."""
 
+    #: A new leader's term is currentTerm + 1, and only a non-primary runs.
+    term_jumps = False
+
     def __init__(self, n: int, rules: LogRules, mode: Mode) -> None:
         assert mode.bounded, "BMC is quantifier-free: give a BOUNDED mode"
         super().__init__(n, rules, mode)

@@ -7,6 +7,7 @@ Exit codes: 0 proved (and the vacuity check passed), 1 a counterexample to induc
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +208,115 @@ def cmd_bmc(args: argparse.Namespace) -> int:
     return EXIT_CTI
 
 
+def cmd_refine(args: argparse.Namespace) -> int:
+    import time
+
+    from checker.presets import PRESETS
+    from checker.prove import refinement
+
+    if args.model not in PRESETS:
+        raise BadOption(f"unknown model {args.model!r}; known: {', '.join(PRESETS)}")
+    if args.mutant != "raft" and args.mutant not in mutants.BY_NAME:
+        raise BadOption(f"unknown mutant {args.mutant!r}; known: {', '.join(mutants.NAMES)}")
+    for name in ("max_states", "walks", "walk_depth"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise BadOption(f"--{name.replace('_', '-')} must be at least 1")
+    preset = PRESETS[args.model]
+    config = preset.config()
+    if args.mutant != "raft":
+        config = config._replace(rules=mutants.rules_for(args.mutant))
+    b = config.bounds
+    if preset.semantics.value != "set":
+        raise BadOption(
+            f"model {args.model!r} uses {preset.semantics.value} semantics; the "
+            "refinement check reads votes and acknowledgements from a set network"
+        )
+    mode = (
+        f"{args.walks} random walks of {args.walk_depth} steps, seed {args.seed}"
+        if args.walks
+        else f"breadth-first, at most {args.max_states:,} pairs"
+    )
+    print(
+        f"refine {args.model}: raftmodel ({args.mutant}) against the log-level model; "
+        f"{config.n} servers, terms <= {b.max_term}, logs <= {b.max_log}, requests <= "
+        f"{b.max_requests}, restarts <= {b.max_restarts}; {mode}",
+        flush=True,
+    )
+    start = time.perf_counter()
+    last = [start]
+
+    def progress(pairs: int, transitions: int, queue: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            print(
+                f"  {pairs:,} pairs, {transitions:,} transitions, queue {queue:,}, "
+                f"{now - start:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    if args.walks:
+        r = refinement.check_walks(config, args.walks, args.walk_depth, args.seed, args.mutant)
+    else:
+        r = refinement.check_refinement(config, args.max_states, args.mutant, progress)
+    secs = time.perf_counter() - start
+    print("  raftmodel action -> abstract steps (count):")
+    for act, paths in r.by_action.items():
+        for path, k in paths.items():
+            print(f"    {act:30} {path:44} {k:>10,}")
+    stats = (
+        f"{r.states:,} raftmodel states, {r.pairs:,} "
+        f"{'steps' if args.walks else '(raftmodel, abstract) pairs'}, "
+        f"{r.transitions:,} transitions, {secs:.1f}s"
+    )
+    if r.failure is not None:
+        print(f"NOT A REFINEMENT: {r.failure}")
+        print("  raftmodel steps from Init:")
+        for k, a in enumerate(r.trace, start=1):
+            print(f"    {k:3}. {a}")
+        print(f"  {stats}")
+        return EXIT_CTI
+    if r.complete:
+        print(f"REFINES: every transition maps to abstract steps; {stats}")
+        return EXIT_OK
+    why = (
+        "random walks (not exhaustive)"
+        if args.walks
+        else f"stopped at --max-states {args.max_states:,}"
+    )
+    print(f"INCONCLUSIVE: no failure, but {why}; {stats}")
+    return EXIT_INCONCLUSIVE
+
+
+def _register_refine(sub: Any) -> None:
+    p = sub.add_parser(
+        "refine",
+        help="check that raftmodel refines the log-level model, step by step",
+        description="Search the pairs (raftmodel state, log-level state) from Init: every "
+        "raftmodel transition must match a stutter or a sequence of log-level actions (the "
+        "mapping in docs/proofs.md), keep the simulation relation and reach states that "
+        "satisfy the log-level inductive invariant. Exit 0 every reachable transition maps "
+        "(the bounded space was exhausted), 1 a transition does not (printed with its path), "
+        "2 bad input, 3 stopped early (--max-states, or --walks).",
+    )
+    p.add_argument(
+        "--model", default="default", help="a preset of 'raftcheck check' (default: default)"
+    )
+    p.add_argument("--mutant", default="raft", metavar="NAME", help="run a known-bug variant")
+    p.add_argument("--max-states", type=int, default=2_000_000, help="pairs to explore at most")
+    p.add_argument(
+        "--walks", type=int, default=None, help="random walks instead of the full search"
+    )
+    p.add_argument("--walk-depth", type=int, default=60, help="steps per walk (default 60)")
+    p.add_argument("--seed", type=int, default=0, help="walk seed (default 0)")
+    p.set_defaults(func=cmd_refine)
+
+
 def register(sub: Any) -> None:
-    """Add the ``prove`` and ``bmc`` verbs to the ``raftcheck`` subparsers."""
+    """Add the ``prove``, ``bmc`` and ``refine`` verbs to the ``raftcheck`` subparsers."""
     _register_bmc(sub)
+    _register_refine(sub)
     p = sub.add_parser(
         "prove",
         help="z3 proofs of ElectionSafety and the log properties for unbounded terms",

@@ -18,10 +18,12 @@ Actions (i, j servers, Q a quorum):
                         entry matches j's at that index
   RollbackEntries(i, j) non-primary i drops its last entry when j's last term is higher
                         and i's last entry is not in j's log
-  BecomeLeader(i, Q)    non-primary i (Q ∋ i) wins term currentTerm[i]+1: every voter is in
-                        a lower term and not more up-to-date than i; voters step down
-  CommitEntry(i, Q)     primary i commits its last entry, of its own term, held by Q in
-                        i's term
+  BecomeLeader(i, Q, T) i (Q ∋ i) wins a term T > currentTerm[i]: every voter is in a
+                        lower term and not more up-to-date than i; voters step down
+  CommitEntry(i, Q, k)  primary i commits its entry k, of its own term, held by Q in i's
+                        term
+(AbstractStaticRaft has T = currentTerm[i] + 1 and k = the last entry; ``term_jumps``
+False restores that, with a non-primary i, for ``raftcheck bmc``.)
   UpdateTerms(i, j)     j adopts i's higher term and steps down
 """
 
@@ -161,6 +163,11 @@ def quorums(n: int, size: int, member: int) -> list[tuple[int, ...]]:
 
 class LogEncoding:
     name = "log"
+    #: BecomeLeader(i, Q) wins any term above currentTerm[i], primary or not
+    #: (AbstractStaticRaft: currentTerm[i] + 1, and here a non-primary i), and
+    #: CommitEntry(i, Q) commits any entry of i's term that Q holds (not only the last).
+    #: Both as raftmodel does them; the refinement (refinement.py) needs them.
+    term_jumps = True
 
     def __init__(self, n: int, rules: LogRules = RAFT, mode: Mode = UNBOUNDED) -> None:
         self.n = n
@@ -360,9 +367,21 @@ class LogEncoding:
     def _become_leader(self, i: int, q: tuple[int, ...]) -> Callable[[LogState], Step]:
         def apply(s: LogState) -> Step:
             k = i - 1
-            new_term = s.currentTerm[k] + 1
             li = s.log[k]
-            parts = [z3.Not(s.primary[k])]
+            params: dict[str, z3.ExprRef] = {}
+            if self.term_jumps:
+                # Any higher term, and a primary may win a later one: raftmodel's
+                # candidate wins the term it timed out into, and the refinement
+                # (refinement.py) lets abstract terms lag behind raftmodel's.
+                new_term = z3.Int(fresh_name("newTerm"))
+                params["newTerm"] = new_term
+                parts = [new_term > s.currentTerm[k]]
+                if self.mode.bounded:
+                    assert self.mode.max_term is not None
+                    parts.append(new_term <= self.mode.max_term)
+            else:
+                new_term = s.currentTerm[k] + 1
+                parts = [z3.Not(s.primary[k])]
             for v in q:
                 lv = s.log[v - 1]
                 term_ok = (
@@ -376,7 +395,7 @@ class LogEncoding:
                 ]
             terms = tuple(new_term if v in q else s.currentTerm[v - 1] for v in self.servers)
             prim = tuple(z3.BoolVal(v == i) if v in q else s.primary[v - 1] for v in self.servers)
-            return Step(z3.And(parts), s._replace(currentTerm=terms, primary=prim), {})
+            return Step(z3.And(parts), s._replace(currentTerm=terms, primary=prim), params)
 
         return apply
 
@@ -390,6 +409,13 @@ class LogEncoding:
                 params["index"] = ind
                 entry = li.at(ind)
                 parts = [ind >= 1, ind <= li.length]
+            elif self.term_jumps:
+                # §5.4.2 as raftmodel does it: any entry of the leader's own term that a
+                # quorum holds, not only the last one.
+                ind = z3.Int(fresh_name("index"))
+                params["index"] = ind
+                entry = term
+                parts = [ind >= 1, ind <= li.length, li.at(ind) == term]
             else:
                 ind, entry = li.length, term
                 parts = [ind > 0, li.at(ind) == term]

@@ -1,14 +1,27 @@
-"""The log-level model against raftmodel: every conjunct of its inductive invariant holds on
-the mapped states of raftmodel's reachable states (and fails on a mutant's), and the
-transition mapping is classified (stutter / abstract action / unmapped)."""
+"""raftmodel refines the log-level model: every transition of raftmodel's reachable
+states (small presets, exhaustively; larger bounds along random walks) maps to abstract
+steps that keep the simulation relation and the log-level invariant; mutants and a
+broken mapping fail. The log-level invariant also holds on alpha of reachable states."""
 
 from __future__ import annotations
 
 import pytest
 
+from checker.cli import main
+from checker.presets import PRESETS
+from checker.prove import refinement
 from checker.prove.bmc import bmc
-from checker.prove.refinement import check_states, check_transitions, failures_on
+from checker.prove.refinement import (
+    check_path,
+    check_refinement,
+    check_states,
+    check_walks,
+    failures_on,
+)
+from checker.stories import _figure8
+from raftmodel import mutants
 from raftmodel.cluster import Bounds, Config
+from raftmodel.script import Script
 
 BOUNDS = Bounds(max_term=2, max_log=1, max_restarts=0, max_requests=1)
 
@@ -35,13 +48,105 @@ def test_a_mutants_reachable_states_violate_a_lemma(mutant: str, depth: int) -> 
     assert expected[mutant] in failed
 
 
-def test_transition_mapping_is_classified() -> None:
-    r = check_transitions(Config(3, BOUNDS), 150)
-    kinds = {k for v in r.by_action.values() for k in v}
-    assert "stutter" in kinds and "unmapped" in kinds
-    # SendAppendEntries changes no abstract variable; ClientRequest is the abstract one.
-    assert set(r.by_action["SendAppendEntries"]) == {"stutter"}
+def test_pair_preset_refines_the_log_level_model() -> None:
+    r = check_refinement(PRESETS["pair"].config(), 10**6)
+    assert r.failure is None and r.complete
+    assert (r.states, r.transitions) == (14_370, 160_470)
+    # Elections happen when the quorum-completing vote is cast; commits when the
+    # quorum-completing acknowledgement is sent.
+    assert r.by_action["Receive(RequestVote)"]["BecomeLeader"] > 0
+    assert r.by_action["Receive(AppendEntries)"]["GetEntries+CommitEntry"] > 0
+    assert set(r.by_action["Timeout"]) == {"stutter"}
     assert set(r.by_action["ClientRequest"]) == {"ClientRequest"}
-    # Timeout never maps to BecomeLeader (no candidates in the log-level model).
-    assert "BecomeLeader" not in r.by_action["Timeout"]
-    assert "unmapped" in r.by_action["Timeout"]
+
+
+@pytest.mark.slow
+def test_default_preset_refines_the_log_level_model() -> None:
+    r = check_refinement(PRESETS["default"].config(), 10**6)
+    assert r.failure is None and r.complete
+    assert r.states == 348_547
+
+
+def test_a_budget_makes_the_search_incomplete() -> None:
+    r = check_refinement(PRESETS["default"].config(), 500)
+    assert r.failure is None and not r.complete and r.pairs == 500
+
+
+def test_truncation_maps_to_rollback_and_get_entries() -> None:
+    # S1 leads term 1 and appends; S2 leads term 2, appends, and overwrites S1's entry.
+    cfg = Config(3, Bounds(2, 1, 0, 2, (1, 2), 1))
+    s = Script(cfg)
+    s.timeout(1).vote(1, 2).client(1, 1)
+    s.timeout(2).vote(2, 3).client(2, 2)
+    s.replicate(2, 1)
+    r = check_path(cfg, s.states, s.actions)
+    assert r.failure is None and r.complete
+    assert (
+        "UpdateTerms+RollbackEntries+GetEntries+CommitEntry"
+        in r.by_action["Receive(AppendEntries)"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("bounds", "walks"),
+    [
+        (Bounds(3, 1, 1, 2, (1, 2)), 40),
+        pytest.param(Bounds(3, 2, 1, 3, (1, 2)), 300, marks=pytest.mark.slow),
+        pytest.param(Bounds(4, 2, 1, 4, (1, 2)), 300, marks=pytest.mark.slow),
+    ],
+)
+def test_random_walks_on_larger_bounds_refine(bounds: Bounds, walks: int) -> None:
+    r = check_walks(Config(3, bounds), walks, 60, seed=1)
+    assert r.failure is None, (r.failure, r.trace)
+    assert r.transitions == walks * 60
+
+
+def test_walks_are_deterministic() -> None:
+    cfg = Config(3, Bounds(3, 1, 1, 2, (1, 2)))
+    assert check_walks(cfg, 5, 40, seed=7) == check_walks(cfg, 5, 40, seed=7)
+
+
+@pytest.mark.parametrize(
+    ("preset", "mutant", "why"),
+    [
+        ("elections", "double_vote", "BecomeLeader is not enabled"),
+        ("elections", "quorum_off_by_one", "QuorumAtPrimaryTerm"),
+        ("two-terms", "no_log_check", "LeaderCompleteness"),
+    ],
+)
+def test_mutants_are_not_refinements(preset: str, mutant: str, why: str) -> None:
+    config = PRESETS[preset].config()._replace(rules=mutants.rules_for(mutant))
+    r = check_refinement(config, 200_000, mutant)
+    assert r.failure is not None and why in r.failure, r.failure
+    assert r.trace
+
+
+def test_the_figure8_commit_is_not_a_refinement() -> None:
+    # An entry of term 1 committed by counting in term 3: no abstract step commits it.
+    s = _figure8("figure8_commit")
+    r = check_path(s.config, s.states, s.actions, "figure8_commit")
+    assert r.failure is not None and "not in the abstract state" in r.failure
+    assert len(r.trace) == 18
+
+
+def test_a_broken_mapping_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Counting elections when the vote is received (not when the quorum-completing vote
+    # is cast) cannot be matched: the relation then misses a leader.
+    monkeypatch.setattr(refinement, "_grants", lambda s, c, t: frozenset({c}))
+    r = check_refinement(PRESETS["elections"].config(), 10_000)
+    assert r.failure is not None and "not its abstract primary" in r.failure
+
+
+def test_cli_refine(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["refine", "--model", "pair"]) == 0
+    out = capsys.readouterr().out
+    assert "REFINES: every transition maps to abstract steps; 14,370 raftmodel states" in out
+    assert main(["refine", "--model", "default", "--max-states", "300"]) == 3
+    assert "INCONCLUSIVE" in capsys.readouterr().out
+    assert main(["refine", "--model", "elections", "--mutant", "double_vote"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT A REFINEMENT" in out and "1. Timeout(i=1)" in out
+    assert main(["refine", "--model", "bag"]) == 2
+    assert "set network" in capsys.readouterr().err
+    r = main(["refine", "--model", "terms", "--walks", "3", "--walk-depth", "10"])
+    assert r == 3 and "random walks (not exhaustive)" in capsys.readouterr().out
