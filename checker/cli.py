@@ -21,7 +21,7 @@ from checker.report import render_step
 from checker.tla.cli import register as register_tla
 from raftmodel import mutants
 from raftmodel.actions import Action
-from raftmodel.cluster import BadConfig, Bounds, ClusterState, Config, validate
+from raftmodel.cluster import BadConfig, Bounds, ClusterState, Config, init_state, validate
 from raftmodel.network import Semantics
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -159,6 +159,8 @@ def _describe_config(config: Config, mutant: str) -> str:
     )
     if config.semantics is Semantics.BAG:
         text += f" max_copies={b.max_copies}"
+    if config.prefix:
+        text += f" start=after {len(config.prefix)} scripted steps from Init"
     return text
 
 
@@ -422,29 +424,47 @@ def _check_swarm(args: argparse.Namespace, config: Config, options: Any, desc: s
     return code
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from checker.invariants import ALL_NAMES
+def preset_config(args: argparse.Namespace, verb: str) -> Config:
+    """``--model``'s preset with the command line's overrides (``_model_options(p,
+    None)``) and ``--mutant``; bad input raises BadOption / BadConfig."""
     from checker.presets import PRESETS
-    from checker.search import Options, Progress, check
 
     if args.model not in PRESETS:
         raise BadOption(f"unknown model preset {args.model!r}; known: {', '.join(PRESETS)}")
     preset = PRESETS[args.model]
+
+    def pick(name: str, default: Any) -> Any:
+        v = getattr(args, name)
+        return default if v is _UNSET else v
+
     b = preset.bounds
     bounds = Bounds(
-        b.max_term if args.max_term is _UNSET else args.max_term,
-        b.max_log if args.max_log is _UNSET else args.max_log,
-        b.max_restarts if args.max_restarts is _UNSET else args.max_restarts,
-        b.max_requests if args.max_requests is _UNSET else args.max_requests,
-        b.values if args.values is _UNSET else args.values,
-        b.max_copies if args.max_copies is _UNSET else args.max_copies,
+        pick("max_term", b.max_term),
+        pick("max_log", b.max_log),
+        pick("max_restarts", b.max_restarts),
+        pick("max_requests", b.max_requests),
+        pick("values", b.values),
+        pick("max_copies", b.max_copies),
     )
     if None in (bounds.max_term, bounds.max_log, bounds.max_restarts, bounds.max_requests):
-        raise BadOption("check needs every bound to be a number (an unbounded space is infinite)")
-    servers = preset.servers if args.servers is _UNSET else args.servers
-    semantics = preset.semantics if args.semantics is _UNSET else Semantics(args.semantics)
-    config = Config(servers, bounds, semantics, mutants.rules_for(args.mutant))
-    validate(config)
+        raise BadOption(f"{verb} needs every bound to be a number (an unbounded space is infinite)")
+    sem = pick("semantics", preset.semantics)
+    config = Config(
+        pick("servers", preset.servers),
+        bounds,
+        Semantics(sem),
+        mutants.rules_for(args.mutant),
+        preset.prefix,
+    )
+    init_state(config)  # validates, and carries out the preset's prefix under these bounds
+    return config
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from checker.invariants import ALL_NAMES
+    from checker.search import Options, Progress, check
+
+    config = preset_config(args, "check")
     options = Options(
         strategy=args.strategy,
         symmetry=not args.no_symmetry,

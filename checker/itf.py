@@ -278,12 +278,15 @@ def make_trace(
     actions: Sequence[Action],
     *,
     mutant: str = "raft",
-    from_init: bool = True,
+    from_init: bool | None = None,
     meta: dict[str, Any] | None = None,
 ) -> Trace:
+    """``from_init`` None: the first state is Init unless ``config`` has a prefix."""
     if len(states) != len(actions) + 1:
         raise ValueError("a trace needs one more state than actions")
     steps = (Step(None, states[0]), *(Step(a, s) for a, s in zip(actions, states[1:], strict=True)))
+    if from_init is None:
+        from_init = not config.prefix
     return Trace(config, mutant, steps, dict(meta or {}), from_init)
 
 

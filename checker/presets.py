@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from raftmodel.actions import Action
 from raftmodel.cluster import Bounds, Config
 from raftmodel.network import Semantics
+from raftmodel.script import Script
 
 
 class Preset(NamedTuple):
@@ -18,9 +20,25 @@ class Preset(NamedTuple):
     bounds: Bounds
     semantics: Semantics
     about: str
+    #: raftmodel actions from Init to the state the search starts from (Config.prefix).
+    prefix: tuple[Action, ...] = ()
 
     def config(self) -> Config:
-        return Config(self.servers, self.bounds, self.semantics)
+        return Config(self.servers, self.bounds, self.semantics, prefix=self.prefix)
+
+
+def figure8_start() -> tuple[Action, ...]:
+    """The paper's Figure 8 (a) with 3 servers, from Init: S1 leads term 1 and appends an
+    entry no one else gets; S2 leads term 2 with S3's vote and appends another; S1 hears
+    of term 2. No entry is committed; S1 and S2 hold different entries at index 1."""
+    s = Script(Config(3, Bounds(2, 1, 0, 2, (1,))))
+    s.timeout(1).vote(1, 2).client(1, 1)
+    s.timeout(2).vote(2, 3).client(2, 1)
+    s.deliver("RequestVote", 2, 1, term=2)
+    return tuple(s.actions)
+
+
+_FIGURE8 = figure8_start()
 
 
 PRESETS: dict[str, Preset] = {
@@ -85,6 +103,25 @@ PRESETS: dict[str, Preset] = {
             Semantics.SET,
             "three terms, logs of 1, two requests: the log up-to-date check across terms; "
             "for bug hunting (correct Raft does not finish in 10 minutes here)",
+        ),
+        Preset(
+            "figure8",
+            3,
+            Bounds(4, 1, 0, 2, (1,)),
+            Semantics.SET,
+            "the paper's Figure 8 with 3 servers: starts at its (a), where S1 holds an "
+            "uncommitted entry of term 1 and S2 leads term 2 with one of term 2 (9 raftmodel "
+            "steps from Init); four terms, no more requests",
+            _FIGURE8,
+        ),
+        Preset(
+            "divergent-logs",
+            3,
+            Bounds(3, 2, 0, 3, (1,)),
+            Semantics.SET,
+            "Figure 8 (a)'s start, three terms, logs of 2, one more request: a new leader's "
+            "AppendEntries reaches a follower whose log differs below prevLogIndex",
+            _FIGURE8,
         ),
         Preset(
             "deep",

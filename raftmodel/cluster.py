@@ -33,6 +33,7 @@ from raftmodel.actions import (
     SendAppendEntries,
     Timeout,
     action_key,
+    describe,
 )
 from raftmodel.messages import ElectionTimeout, Message, Propose, SendAppend
 from raftmodel.network import Network, Semantics
@@ -57,6 +58,9 @@ class Config(NamedTuple):
     bounds: Bounds = Bounds()
     semantics: Semantics = Semantics.SET
     rules: Rules = RAFT
+    #: Actions taken from Init before a search starts: a scenario's starting point (the
+    #: paper's Figure 8 (a), say). Empty: the search starts at Init.
+    prefix: tuple[Action, ...] = ()
 
     @property
     def servers(self) -> range:
@@ -107,9 +111,17 @@ def validate(config: Config) -> None:
 
 
 def init_state(config: Config) -> ClusterState:
+    """Init, or the state ``config.prefix`` reaches from it (its actions count against
+    the bounds like any others)."""
     validate(config)
     nodes = tuple(init_node(i, config.n) for i in config.servers)
-    return ClusterState(nodes, net.EMPTY, frozenset(), frozenset(), 0, 0)
+    s = ClusterState(nodes, net.EMPTY, frozenset(), frozenset(), 0, 0)
+    for k, a in enumerate(config.prefix, start=1):
+        nxt = apply(s, a, config)
+        if nxt is None:
+            raise BadConfig(f"prefix step {k}, {describe(a)}, is not enabled")
+        s = nxt
+    return s
 
 
 def _under(value: int, bound: int | None) -> bool:

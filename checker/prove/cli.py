@@ -211,25 +211,18 @@ def cmd_bmc(args: argparse.Namespace) -> int:
 def cmd_refine(args: argparse.Namespace) -> int:
     import time
 
-    from checker.presets import PRESETS
+    from checker.cli import preset_config
     from checker.prove import refinement
 
-    if args.model not in PRESETS:
-        raise BadOption(f"unknown model {args.model!r}; known: {', '.join(PRESETS)}")
-    if args.mutant != "raft" and args.mutant not in mutants.BY_NAME:
-        raise BadOption(f"unknown mutant {args.mutant!r}; known: {', '.join(mutants.NAMES)}")
     for name in ("max_states", "walks", "walk_depth"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise BadOption(f"--{name.replace('_', '-')} must be at least 1")
-    preset = PRESETS[args.model]
-    config = preset.config()
-    if args.mutant != "raft":
-        config = config._replace(rules=mutants.rules_for(args.mutant))
+    config = preset_config(args, "refine")
     b = config.bounds
-    if preset.semantics.value != "set":
+    if config.semantics.value != "set":
         raise BadOption(
-            f"model {args.model!r} uses {preset.semantics.value} semantics; the "
-            "refinement check reads votes and acknowledgements from a set network"
+            f"refine reads votes and acknowledgements from a set network; "
+            f"model {args.model!r} has {config.semantics.value} semantics"
         )
     mode = (
         f"{args.walks} random walks of {args.walk_depth} steps, seed {args.seed}"
@@ -303,7 +296,9 @@ def _register_refine(sub: Any) -> None:
     p.add_argument(
         "--model", default="default", help="a preset of 'raftcheck check' (default: default)"
     )
-    p.add_argument("--mutant", default="raft", metavar="NAME", help="run a known-bug variant")
+    from checker.cli import _model_options
+
+    _model_options(p, None)
     p.add_argument("--max-states", type=int, default=2_000_000, help="pairs to explore at most")
     p.add_argument(
         "--walks", type=int, default=None, help="random walks instead of the full search"

@@ -88,12 +88,17 @@ def preset_cfg(preset: str) -> str:
     return cfg_text(p.config(), symmetry=True, title=f"preset {p.name} (checker/presets.py)")
 
 
+def tla_presets() -> list[str]:
+    """The presets the spec can run: those that start at Init (no prefix)."""
+    return [name for name, p in PRESETS.items() if not p.prefix]
+
+
 def write_preset_cfgs() -> list[str]:
     """Regenerate spec/MCRaft-<preset>.cfg; returns the names written."""
     from checker.itf import write_text_atomic
 
     names = []
-    for name in PRESETS:
+    for name in tla_presets():
         write_text_atomic(SPEC_DIR / preset_cfg_name(name), preset_cfg(name))
         names.append(preset_cfg_name(name))
     return names

@@ -67,33 +67,13 @@ def _started(header: list[str]) -> Callable[[str], None]:
 def _config(args: argparse.Namespace) -> tuple[Any, str]:
     """The preset's config with the command line's overrides and mutant (as ``check``)."""
     from checker import cli as base
-    from checker.presets import PRESETS
-    from raftmodel import mutants
-    from raftmodel.cluster import Bounds, Config, validate
-    from raftmodel.network import Semantics
 
-    if args.model not in PRESETS:
-        raise BadOption(f"unknown model preset {args.model!r}; known: {', '.join(PRESETS)}")
-    preset = PRESETS[args.model]
-    b = preset.bounds
-
-    def pick(name: str, default: Any) -> Any:
-        v = getattr(args, name)
-        return default if v is base._UNSET else v
-
-    bounds = Bounds(
-        pick("max_term", b.max_term),
-        pick("max_log", b.max_log),
-        pick("max_restarts", b.max_restarts),
-        pick("max_requests", b.max_requests),
-        pick("values", b.values),
-        pick("max_copies", b.max_copies),
-    )
-    if None in (bounds.max_term, bounds.max_log, bounds.max_restarts, bounds.max_requests):
-        raise BadOption("TLC needs every bound to be a number (an unbounded space is infinite)")
-    sem = preset.semantics if args.semantics is base._UNSET else Semantics(args.semantics)
-    config = Config(pick("servers", preset.servers), bounds, sem, mutants.rules_for(args.mutant))
-    validate(config)
+    config = base.preset_config(args, "TLC")
+    if config.prefix:
+        raise BadOption(
+            f"model {args.model!r} starts {len(config.prefix)} steps after Init; the TLA+ "
+            "spec starts at Init: use raftcheck check for it"
+        )
     return config, args.mutant
 
 

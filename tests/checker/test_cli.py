@@ -48,6 +48,9 @@ def test_help_on_every_verb() -> None:
         (["replay"], "required: TRACE"),
         (["replay", "does-not-exist.json"], "no such file"),
         (["frobnicate"], "invalid choice"),
+        (["check", "--model", "figure8", "--max-requests", "1"], "prefix step 8"),
+        (["tlc", "--model", "figure8"], "the TLA+ spec starts at Init"),
+        (["refine", "--model", "bag"], "set network"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:

@@ -236,8 +236,9 @@ def test_tlc_count_matches_on_the_default_preset(
 
 
 #: mutant: (preset, property, shortest counterexample): the Python checker's pinned
-#: figures, one table for both checkers; TLC's BFS must find the same.
-TLC_MUTANTS = FAST_MUTANTS
+#: figures, one table for both checkers; TLC's BFS must find the same. Presets that start
+#: after Init (a prefix) are not the spec's: TLC runs the others.
+TLC_MUTANTS = {m: v for m, v in FAST_MUTANTS.items() if not PRESETS[v[0]].prefix}
 
 
 @pytest.mark.slow
