@@ -111,7 +111,8 @@ PRESETS: dict[str, Preset] = {
             Semantics.SET,
             "the paper's Figure 8 with 3 servers: starts at its (a), where S1 holds an "
             "uncommitted entry of term 1 and S2 leads term 2 with one of term 2 (9 raftmodel "
-            "steps from Init); four terms, no more requests",
+            "steps from Init); four terms, no more requests. For bug hunting: correct Raft "
+            "does not finish in 10 minutes here",
             _FIGURE8,
         ),
         Preset(
@@ -120,7 +121,8 @@ PRESETS: dict[str, Preset] = {
             Bounds(3, 2, 0, 3, (1,)),
             Semantics.SET,
             "Figure 8 (a)'s start, three terms, logs of 2, one more request: a new leader's "
-            "AppendEntries reaches a follower whose log differs below prevLogIndex",
+            "AppendEntries reaches a follower whose log differs below prevLogIndex. For bug "
+            "hunting, like figure8",
             _FIGURE8,
         ),
         Preset(
