@@ -22,9 +22,17 @@ Actions (i, j servers, Q a quorum):
                         lower term and not more up-to-date than i; voters step down
   CommitEntry(i, Q, k)  primary i commits its entry k, of its own term, held by Q in i's
                         term
-(AbstractStaticRaft has T = currentTerm[i] + 1 and k = the last entry; ``term_jumps``
-False restores that, with a non-primary i, for ``raftcheck bmc``.)
+(AbstractStaticRaft has T = currentTerm[i] + 1, k = the last entry, and neither
+StepDown nor TruncateToPrimary; ``term_jumps`` False restores that, with a non-primary
+i, for ``raftcheck bmc``.)
   UpdateTerms(i, j)     j adopts i's higher term and steps down
+  StepDown(i)           primary i stops leading, its term unchanged (raftmodel: a leader
+                        that hears of a higher term; the refinement lets abstract terms
+                        lag, so the step-down cannot always come with the term)
+  TruncateToPrimary(i, j)  non-primary i drops its last entry when primary j, at a term
+                        >= i's, lacks it and it is of a term below j's (Figure 8 (d): a
+                        leader overwrites a follower's entry of a higher last term than
+                        its own; RollbackEntries needs a log with a higher last term)
 """
 
 from __future__ import annotations
@@ -165,8 +173,9 @@ class LogEncoding:
     name = "log"
     #: BecomeLeader(i, Q) wins any term above currentTerm[i], primary or not
     #: (AbstractStaticRaft: currentTerm[i] + 1, and here a non-primary i), and
-    #: CommitEntry(i, Q) commits any entry of i's term that Q holds (not only the last).
-    #: Both as raftmodel does them; the refinement (refinement.py) needs them.
+    #: CommitEntry(i, Q) commits any entry of i's term that Q holds (not only the last),
+    #: and StepDown(i) exists. As raftmodel does them; the refinement (refinement.py)
+    #: needs them.
     term_jumps = True
 
     def __init__(self, n: int, rules: LogRules = RAFT, mode: Mode = UNBOUNDED) -> None:
@@ -327,7 +336,48 @@ class LogEncoding:
                             f"UpdateTerms({i}, {j})", "UpdateTerms", self._update(i, j), (i, j)
                         )
                     )
+        if self.term_jumps:
+            acts += [
+                ActionInstance(f"StepDown({i})", "StepDown", self._step_down(i), (i,)) for i in S
+            ]
+            for i in S:
+                for j in S:
+                    if i != j:
+                        acts.append(
+                            ActionInstance(
+                                f"TruncateToPrimary({i}, {j})",
+                                "TruncateToPrimary",
+                                self._truncate_to_primary(i, j),
+                                (i, j),
+                            )
+                        )
         return acts
+
+    def _truncate_to_primary(self, i: int, j: int) -> Callable[[LogState], Step]:
+        # §5.3: a leader overwrites a follower's conflicting entries, even of a higher
+        # term than the leader's own last (Figure 8 (d)); the entry dropped is of a term
+        # below the primary's, and not in its log at that index.
+        def apply(s: LogState) -> Step:
+            li, lj = s.log[i - 1], s.log[j - 1]
+            guard = z3.And(
+                z3.Not(s.primary[i - 1]),
+                s.primary[j - 1],
+                s.currentTerm[i - 1] <= s.currentTerm[j - 1],
+                li.length > 0,
+                li.last_term() < s.currentTerm[j - 1],
+                z3.Or(li.length > lj.length, li.last_term() != lj.at(li.length)),
+            )
+            new = li.truncate(li.length - 1)
+            return Step(guard, s._replace(log=_put(s.log, i - 1, new)), {})
+
+        return apply
+
+    def _step_down(self, i: int) -> Callable[[LogState], Step]:
+        def apply(s: LogState) -> Step:
+            after = s._replace(primary=_put(s.primary, i - 1, z3.BoolVal(False)))
+            return Step(s.primary[i - 1], after, {})
+
+        return apply
 
     def _client(self, i: int) -> Callable[[LogState], Step]:
         def apply(s: LogState) -> Step:

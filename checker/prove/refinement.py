@@ -28,8 +28,9 @@ twice:
 
   a leader's ClientRequest            ClientRequest(i)
   a follower's log changes            UpdateTerms(leader, i) to the leader's term (when
-  (AppendEntries accepted)            another server is at it), UpdateTerms to depose i if
-                                      it is still a primary, RollbackEntries(i, j) down to
+  (AppendEntries accepted)            another server is at it), StepDown(i) if it is still
+                                      a primary, RollbackEntries(i, j) (or, when no log
+                                      has a higher last term, TruncateToPrimary(i, j)) down to
                                       the common prefix, GetEntries(i, j) per new entry
   the vote that completes a quorum    BecomeLeader(c, Q, t): Q = the servers that granted
   for candidate c in term t is cast   c their vote in t (or a quorum among them)
@@ -51,10 +52,14 @@ term is ahead of raftmodel's; a's committed set contains alpha(s)'s. With the lo
 invariant holding on a (checked too), R carries OnePrimaryPerTerm, LogMatching,
 LeaderCompleteness and StateMachineSafety over to raftmodel's leaders, logs and commits.
 
-Two changes to the log-level model (``LogEncoding.term_jumps``; proved like the rest):
+Four changes to the log-level model (``LogEncoding.term_jumps``; proved like the rest):
 BecomeLeader wins any term above the winner's (raftmodel's candidate wins the term it
 timed out into, whatever its lagging abstract term), also when the winner is a stale
-primary; CommitEntry commits any entry of the leader's term that a quorum holds.
+primary; CommitEntry commits any entry of the leader's term that a quorum holds;
+StepDown(i) ends a primary's leadership without a term change; TruncateToPrimary(i, j)
+drops i's last entry when a primary j at a term >= i's lacks it and it is of a lower
+term than j's (AbstractStaticRaft's RollbackEntries needs a log with a higher last term,
+which Figure 8 (d)'s overwrite does not have).
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ from checker.prove.loglevel import MUTANTS, LogEncoding, rules_for
 from checker.prove.symbolic import Mode
 from checker.search import transitions
 from raftmodel.actions import Action, ClientRequest, Receive, action_name, describe
-from raftmodel.cluster import ClusterState, Config, init_state, successors
+from raftmodel.cluster import ClusterState, Config, apply, init_state, successors
 from raftmodel.messages import AppendEntries, AppendEntriesResponse, RequestVoteResponse
 from raftmodel.network import Semantics
 from raftmodel.types import Role
@@ -319,12 +324,11 @@ def simulate_step(
         path.append(kind)
         return True
 
-    def update(j: int, term: int | None, prefer: int) -> bool:
-        """UpdateTerms(x, j) from a server x at abstract ``term`` (None: any higher)."""
+    def update(j: int, term: int, prefer: int) -> bool:
+        """UpdateTerms(x, j) from a server x at abstract ``term``, ``prefer`` first."""
         order = [prefer] + [x for x in servers if x != prefer]
         return any(
-            x != j and (term is None or a.currentTerm[x - 1] == term) and do("UpdateTerms", (x, j))
-            for x in order
+            x != j and a.currentTerm[x - 1] == term and do("UpdateTerms", (x, j)) for x in order
         )
 
     # (1) Logs: a leader's ClientRequest, or a follower taking AppendEntries.
@@ -340,14 +344,19 @@ def simulate_step(
         leader, t = act.m.source, act.m.term
         if a.currentTerm[v - 1] < t:
             update(v, t, leader)
-        if a.primary[v - 1] and not update(v, None, leader):
-            raise Unmapped(f"S{v} takes entries but is a primary no one can depose")
+        if a.primary[v - 1] and not do("StepDown", (v,)):
+            raise Unmapped(f"S{v} takes entries but is a primary that cannot step down")
         keep = 0
         while keep < min(len(old), len(new)) and old[keep] == new[keep]:
             keep += 1
         while len(a.logs[v - 1]) > keep:
-            if not any(do("RollbackEntries", (v, j)) for j in servers if j != v):
-                raise Unmapped(f"S{v} drops an entry no RollbackEntries allows")
+            others = [j for j in servers if j != v]
+            if not any(do("RollbackEntries", (v, j)) for j in others) and not any(
+                do("TruncateToPrimary", (v, j)) for j in [leader, *others] if j != v
+            ):
+                raise Unmapped(
+                    f"S{v} drops an entry no RollbackEntries or TruncateToPrimary allows"
+                )
         while len(a.logs[v - 1]) < len(new):
             k = len(a.logs[v - 1])
             ok = any(
@@ -471,8 +480,7 @@ def check_refinement(
     relation (``related``) and reach abstract states satisfying the log-level invariant.
     Stops at the first failure, or after ``max_states`` pairs (then not complete)."""
     sim = _Simulation(config, mutant)
-    s0 = init_state(config)
-    start = (s0, alpha(s0))
+    start = _start(sim, config)
     Pair = tuple[ClusterState, Abstract]
     parent: dict[Pair, tuple[Pair, str] | None] = {start: None}
     queue = deque([start])
@@ -486,7 +494,7 @@ def check_refinement(
         while p is not None:
             out.append(p[1])
             p = parent[p[0]]
-        return tuple(reversed(out))
+        return (*(describe(x) for x in config.prefix), *reversed(out))
 
     while queue:
         pair = queue.popleft()
@@ -509,6 +517,21 @@ def check_refinement(
     return sim.report(len(parent), states(), True)
 
 
+def _start(sim: _Simulation, config: Config) -> tuple[ClusterState, Abstract]:
+    """Init and alpha(Init), then ``config.prefix`` simulated like any other steps."""
+    s = init_state(config._replace(prefix=()))
+    a = alpha(s)
+    for act in config.prefix:
+        s2 = apply(s, act, config)
+        assert s2 is not None, "init_state checks that the prefix is enabled"
+        try:
+            a = sim.advance(s, act, s2, a)
+        except _Failure as e:
+            raise ValueError(f"the preset's prefix is not simulated: {e}") from None
+        s = s2
+    return s, a
+
+
 def check_walks(
     config: Config, walks: int, depth: int, seed: int, mutant: str = "raft"
 ) -> RefinementReport:
@@ -519,8 +542,7 @@ def check_walks(
     seen: set[ClusterState] = set()
     steps = 0
     for _ in range(walks):
-        s = init_state(config)
-        a = alpha(s)
+        s, a = _start(sim, config)
         done: list[str] = []
         for _ in range(depth):
             succ = list(successors(s, config))

@@ -150,3 +150,34 @@ def test_cli_refine(capsys: pytest.CaptureFixture[str]) -> None:
     assert "set network" in capsys.readouterr().err
     r = main(["refine", "--model", "terms", "--walks", "3", "--walk-depth", "10"])
     assert r == 3 and "random walks (not exhaustive)" in capsys.readouterr().out
+
+
+def _figure8_script() -> Script:
+    """A script from Init through the figure8 preset's prefix (Figure 8 (a))."""
+    config = PRESETS["figure8"].config()
+    s = Script(config._replace(prefix=()))
+    for a in config.prefix:
+        s.do(a)
+    return s
+
+
+def test_a_stale_append_to_a_stale_primary_maps_to_step_down() -> None:
+    # S1 (abstract primary of term 1) takes S2's term-2 AppendEntries after S2 won term 4:
+    # no server is at abstract term 2 any more, so S1 steps down without a term change.
+    s = _figure8_script()
+    s.timeout(3).send_append(2, 1).deliver("RequestVote", 3, 2, term=3)
+    s.timeout(2).deliver("RequestVote", 2, 3, term=4).deliver("AppendEntries", 2, 1, term=2)
+    r = check_path(s.config, s.states, s.actions)
+    assert r.failure is None, r.failure
+    assert "StepDown+RollbackEntries+GetEntries" in r.by_action["Receive(AppendEntries)"]
+
+
+def test_figure8_d_overwrite_maps_to_truncate_to_primary() -> None:
+    # S1 leads term 3 with its term-1 entry and overwrites S2's term-2 entry (Figure 8 (d)):
+    # no log has a last term above S2's, so RollbackEntries is not enabled.
+    s = _figure8_script()
+    s.timeout(1).vote(1, 3, term=3).replicate(1, 2).replicate(1, 2)
+    r = check_path(s.config, s.states, s.actions)
+    assert r.failure is None, r.failure
+    kinds = r.by_action["Receive(AppendEntries)"]
+    assert any("TruncateToPrimary" in k for k in kinds), kinds

@@ -50,6 +50,8 @@ def test_orbits_for_5_servers() -> None:
         "BecomeLeader": 3,
         "CommitEntry": 3,
         "UpdateTerms": 1,
+        "StepDown": 1,
+        "TruncateToPrimary": 1,
     }
     acts = election.ElectionEncoding(5).actions()
     assert len(acts) == 5 * 5 + 3 * 20
