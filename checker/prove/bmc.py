@@ -52,7 +52,13 @@ from checker.invariants import Violation, check_state, check_step
 from checker.itf import Trace, make_trace
 from checker.prove import loglevel
 from checker.prove.induction import Step
-from checker.prove.loglevel import LogEncoding, LogRules, LogState, quorums
+from checker.prove.loglevel import (
+    LogEncoding,
+    LogRules,
+    LogState,
+    member_quorums,
+    server_pairs,
+)
 from checker.prove.symbolic import Mode, SymLog
 from checker.replay import replay
 from raftmodel import mutants
@@ -158,26 +164,24 @@ class BmcEncoding(LogEncoding):
 
     def instances(self) -> list[tuple[AbstractAction, Callable[[LogState], Step]]]:
         S = list(self.servers)
+        size = self.rules.quorum(self.n)
         out: list[tuple[AbstractAction, Callable[[LogState], Step]]] = []
         out += [(AbstractAction("ClientRequest", i), self._client(i)) for i in S]
-        size = self.rules.quorum(self.n)
-        for i in S:
-            for q in quorums(self.n, size, i):
-                out.append((AbstractAction("BecomeLeader", i, quorum=q), self._become_leader(i, q)))
+        out += [
+            (AbstractAction("BecomeLeader", i, quorum=q), self._become_leader(i, q))
+            for i, q in member_quorums(self.n, size)
+        ]
         out += [
             (AbstractAction("Replicate", i, j), self._replicate(i, j))
-            for i in S
-            for j in S
-            if i != j
+            for i, j in server_pairs(self.n)
         ]
-        for i in S:
-            for q in quorums(self.n, size, i):
-                out.append((AbstractAction("CommitEntry", i, quorum=q), self._commit_last(i, q)))
+        out += [
+            (AbstractAction("CommitEntry", i, quorum=q), self._commit_last(i, q))
+            for i, q in member_quorums(self.n, size)
+        ]
         out += [
             (AbstractAction("UpdateTerms", i, j), self._update_from_primary(i, j))
-            for i in S
-            for j in S
-            if i != j
+            for i, j in server_pairs(self.n)
         ]
         if self.stutter:
             out.append((AbstractAction("Stutter", 0), lambda s: Step(z3.BoolVal(True), s, {})))

@@ -169,6 +169,16 @@ def quorums(n: int, size: int, member: int) -> list[tuple[int, ...]]:
     return out
 
 
+def server_pairs(n: int) -> list[tuple[int, int]]:
+    """Every (i, j) of distinct servers 1..n, in order."""
+    return [(i, j) for i in range(1, n + 1) for j in range(1, n + 1) if i != j]
+
+
+def member_quorums(n: int, size: int) -> list[tuple[int, tuple[int, ...]]]:
+    """Every (i, Q) with Q a set of at least ``size`` servers containing i, in order."""
+    return [(i, q) for i in range(1, n + 1) for q in quorums(n, size, i)]
+
+
 class LogEncoding:
     name = "log"
     #: BecomeLeader(i, Q) wins any term above currentTerm[i], primary or not
@@ -284,73 +294,36 @@ class LogEncoding:
     # --- actions ----------------------------------------------------------------------
 
     def actions(self) -> list[ActionInstance]:
-        S = list(self.servers)
+        pairs = server_pairs(self.n)
+        led = member_quorums(self.n, self.rules.quorum(self.n))
+
+        def by_pair(
+            kind: str, make: Callable[[int, int], Callable[[LogState], Step]]
+        ) -> list[ActionInstance]:
+            return [ActionInstance(f"{kind}({i}, {j})", kind, make(i, j), (i, j)) for i, j in pairs]
+
+        def by_quorum(
+            kind: str, make: Callable[[int, tuple[int, ...]], Callable[[LogState], Step]]
+        ) -> list[ActionInstance]:
+            return [
+                ActionInstance(f"{kind}({i}, {set(q)})", kind, make(i, q), (i, frozenset(q)))
+                for i, q in led
+            ]
+
         acts = [
-            ActionInstance(f"ClientRequest({i})", "ClientRequest", self._client(i), (i,)) for i in S
+            ActionInstance(f"ClientRequest({i})", "ClientRequest", self._client(i), (i,))
+            for i in self.servers
         ]
-        for i in S:
-            for j in S:
-                if i != j:
-                    acts.append(
-                        ActionInstance(
-                            f"GetEntries({i}, {j})", "GetEntries", self._get(i, j), (i, j)
-                        )
-                    )
-        for i in S:
-            for j in S:
-                if i != j:
-                    acts.append(
-                        ActionInstance(
-                            f"RollbackEntries({i}, {j})",
-                            "RollbackEntries",
-                            self._rollback(i, j),
-                            (i, j),
-                        )
-                    )
-        size = self.rules.quorum(self.n)
-        for i in S:
-            for q in quorums(self.n, size, i):
-                acts.append(
-                    ActionInstance(
-                        f"BecomeLeader({i}, {set(q)})",
-                        "BecomeLeader",
-                        self._become_leader(i, q),
-                        (i, frozenset(q)),
-                    )
-                )
-        for i in S:
-            for q in quorums(self.n, size, i):
-                acts.append(
-                    ActionInstance(
-                        f"CommitEntry({i}, {set(q)})",
-                        "CommitEntry",
-                        self._commit(i, q),
-                        (i, frozenset(q)),
-                    )
-                )
-        for i in S:
-            for j in S:
-                if i != j:
-                    acts.append(
-                        ActionInstance(
-                            f"UpdateTerms({i}, {j})", "UpdateTerms", self._update(i, j), (i, j)
-                        )
-                    )
+        acts += by_pair("GetEntries", self._get) + by_pair("RollbackEntries", self._rollback)
+        acts += by_quorum("BecomeLeader", self._become_leader)
+        acts += by_quorum("CommitEntry", self._commit)
+        acts += by_pair("UpdateTerms", self._update)
         if self.term_jumps:
             acts += [
-                ActionInstance(f"StepDown({i})", "StepDown", self._step_down(i), (i,)) for i in S
+                ActionInstance(f"StepDown({i})", "StepDown", self._step_down(i), (i,))
+                for i in self.servers
             ]
-            for i in S:
-                for j in S:
-                    if i != j:
-                        acts.append(
-                            ActionInstance(
-                                f"TruncateToPrimary({i}, {j})",
-                                "TruncateToPrimary",
-                                self._truncate_to_primary(i, j),
-                                (i, j),
-                            )
-                        )
+            acts += by_pair("TruncateToPrimary", self._truncate_to_primary)
         return acts
 
     def _truncate_to_primary(self, i: int, j: int) -> Callable[[LogState], Step]:

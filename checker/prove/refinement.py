@@ -67,7 +67,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import z3
@@ -108,23 +108,12 @@ def alpha(s: ClusterState) -> Abstract:
     )
 
 
-def bfs(config: Config, max_states: int) -> Iterator[tuple[ClusterState, Action, ClusterState]]:
-    """Transitions of a breadth-first search from Init (at most ``max_states`` states)."""
-    return transitions(config, max_states)
-
-
 class Evaluator:
     """The log-level conjuncts evaluated on concrete abstract states (cached)."""
 
-    def __init__(self, n: int, max_term: int, max_log: int, mutant: str = "raft") -> None:
+    def __init__(self, n: int, max_term: int, max_log: int) -> None:
         self.enc = LogEncoding(n, rules_for("raft"), Mode(max_term=max_term, max_log=max_log))
-        # The abstract model's rules for the transition check: the mutant's when the
-        # log-level model can express it.
-        self.rules_enc = LogEncoding(
-            n, rules_for(mutant if mutant != "raft" else None), self.enc.mode
-        )
         self._failed: dict[Abstract, tuple[str, ...]] = {}
-        self._step: dict[tuple[Abstract, Abstract], str | None] = {}
 
     def failed(self, a: Abstract) -> tuple[str, ...]:
         """The conjuncts alpha-state ``a`` violates."""
@@ -134,40 +123,6 @@ class Evaluator:
                 c.name for c in self.enc.conjuncts if not z3.is_true(z3.simplify(c.holds(st)))
             )
         return self._failed[a]
-
-    def abstract_action(self, a: Abstract, b: Abstract) -> str | None:
-        """The name of an abstract action instance taking ``a`` to ``b``, or None."""
-        key = (a, b)
-        if key not in self._step:
-            enc = self.rules_enc
-            sa = enc.concrete(a.currentTerm, a.primary, a.logs, sorted(a.committed))
-            sb = enc.concrete(b.currentTerm, b.primary, b.logs, sorted(b.committed))
-            found = None
-            for inst in enc.actions():
-                st = inst.apply(sa)
-                solver = z3.Solver()
-                solver.add(st.guard, _equal(enc, st.after, sb))
-                if solver.check() == z3.sat:
-                    found = inst.name
-                    break
-            self._step[key] = found
-        return self._step[key]
-
-
-def _equal(enc: LogEncoding, x: object, y: object) -> z3.BoolRef:
-    from checker.prove.loglevel import LogState
-
-    assert isinstance(x, LogState) and isinstance(y, LogState)
-    parts: list[z3.BoolRef] = []
-    for i in range(enc.n):
-        lx, ly = x.log[i], y.log[i]
-        parts += [x.currentTerm[i] == y.currentTerm[i], x.primary[i] == y.primary[i]]
-        parts.append(lx.length == ly.length)
-        parts.append(lx.all(lambda k, lx=lx, ly=ly: lx.at(k) == ly.at(k)))  # type: ignore[misc]
-    cx, cy = x.committed.rep, y.committed.rep
-    assert isinstance(cx, dict) and isinstance(cy, dict)
-    parts += [cx[k] == cy[k] for k in cx]
-    return z3.And(parts)
 
 
 class StateReport(NamedTuple):
@@ -189,7 +144,7 @@ def check_states(config: Config, max_states: int, *, stop_at_failure: bool = Fal
     for s in [init_state(config)]:
         for c in ev.failed(alpha(s)):
             failures[c] += 1
-    for _, _, t in bfs(config, max_states):
+    for _, _, t in transitions(config, max_states):
         if t in seen:
             continue
         seen.add(t)
@@ -249,10 +204,6 @@ class Stepper:
 
 class Unmapped(Exception):
     """A raftmodel step the simulation cannot match with abstract steps."""
-
-
-def initial_abstract(s: ClusterState) -> Abstract:
-    return alpha(s)
 
 
 def related(s: ClusterState, a: Abstract) -> str | None:
