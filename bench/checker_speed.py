@@ -20,8 +20,9 @@ import sys
 
 CHILD = """
 import json, resource, sys
-from checker.presets import PRESETS
-from checker.search import Options, check
+from checker.raft.presets import PRESETS
+from checker.engine.search import Options, check
+from checker.raft.model import RaftModel
 from raftmodel.cluster import Bounds, Config
 name, sym, view, workers, limit, states = sys.argv[1:7]
 if name == "memory":
@@ -29,7 +30,7 @@ if name == "memory":
 else:
     config = PRESETS[name].config()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-r = check(config, Options(symmetry=sym == "1", view=view == "1", workers=int(workers),
+r = check(RaftModel(config), Options(symmetry=sym == "1", view=view == "1", workers=int(workers),
           time_limit=float(limit), max_states=int(states) or None))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"distinct": r.distinct, "generated": r.generated, "depth": r.depth,

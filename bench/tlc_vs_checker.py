@@ -19,8 +19,9 @@ import sys
 import time
 from typing import Any
 
-from checker.presets import PRESETS
-from checker.search import Options, check
+from checker.engine.search import Options, check
+from checker.raft.model import RaftModel
+from checker.raft.presets import PRESETS
 from checker.tla import run as tlc
 from checker.tla.cfg import cfg_text
 
@@ -35,7 +36,7 @@ def python_run(preset: str, symmetry: bool) -> tuple[int, int, float, float]:
     if "view" in Options._fields:
         opts["view"] = False
     start, cpu = time.monotonic(), time.process_time()
-    r = check(PRESETS[preset].config(), Options(**opts))
+    r = check(RaftModel(PRESETS[preset].config()), Options(**opts))
     if not r.complete:
         raise SystemExit(f"the Python checker did not finish: {r.stopped or r.counterexample}")
     return r.distinct, r.generated, time.monotonic() - start, time.process_time() - cpu

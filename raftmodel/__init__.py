@@ -8,6 +8,7 @@ and a catalog of known-bug variants.
 
 from raftmodel.actions import (
     Action,
+    ActionKind,
     ClientRequest,
     Drop,
     Duplicate,
@@ -49,6 +50,7 @@ __all__ = [
     "NIL",
     "RAFT",
     "Action",
+    "ActionKind",
     "AppendEntries",
     "AppendEntriesResponse",
     "Bounds",

@@ -5,17 +5,32 @@ Names are shared with the TLA+ spec and with the ``action`` recorded in ITF trac
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import NamedTuple
 
 from raftmodel.messages import Message, message_key
 from raftmodel.types import NodeId, Value
 
 
+class ActionKind(IntEnum):
+    """The kind of an action, named as in the TLA+ spec and ITF's ``action``. An IntEnum
+    so that it orders and hashes like an int; it is also each action's type tag, so that
+    ``Timeout(1)`` does not equal ``Restart(1)`` (NamedTuple equality ignores the class)."""
+
+    Timeout = 0
+    SendAppendEntries = 1
+    Receive = 2
+    ClientRequest = 3
+    Restart = 4
+    Drop = 5
+    Duplicate = 6
+
+
 class Timeout(NamedTuple):
     """Server i's election timer fires (§5.2)."""
 
     i: NodeId
-    kind: int = 0  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.Timeout
 
 
 class SendAppendEntries(NamedTuple):
@@ -23,14 +38,14 @@ class SendAppendEntries(NamedTuple):
 
     i: NodeId
     j: NodeId
-    kind: int = 1  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.SendAppendEntries
 
 
 class Receive(NamedTuple):
     """Message m is delivered to m.dest."""
 
     m: Message
-    kind: int = 2  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.Receive
 
 
 class ClientRequest(NamedTuple):
@@ -38,28 +53,28 @@ class ClientRequest(NamedTuple):
 
     i: NodeId
     v: Value
-    kind: int = 3  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.ClientRequest
 
 
 class Restart(NamedTuple):
     """Server i crashes and recovers with only its persistent state (Figure 2)."""
 
     i: NodeId
-    kind: int = 4  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.Restart
 
 
 class Drop(NamedTuple):
     """BAG semantics only: one copy of m is lost."""
 
     m: Message
-    kind: int = 5  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.Drop
 
 
 class Duplicate(NamedTuple):
     """BAG semantics only: the network makes one more copy of m."""
 
     m: Message
-    kind: int = 6  # type tag: Timeout(1) must not equal Restart(1)
+    kind: ActionKind = ActionKind.Duplicate
 
 
 Action = Timeout | SendAppendEntries | Receive | ClientRequest | Restart | Drop | Duplicate
@@ -75,6 +90,9 @@ _ORDERED: tuple[type, ...] = (
 #: Action names as used in docs, ITF ``#meta.action`` and the TLA+ spec.
 ACTION_TYPES: dict[str, type] = {t.__name__: t for t in _ORDERED}
 _ORDER: dict[type, int] = {t: k for k, t in enumerate(_ORDERED)}
+#: Action names by kind.
+ACTION_NAMES: tuple[str, ...] = tuple(k.name for k in ActionKind)
+assert ACTION_NAMES == tuple(ACTION_TYPES), "ActionKind follows the action types' order"
 
 
 #: The parameters of each action (its fields without the type tag).
@@ -83,7 +101,7 @@ def params(t: type) -> tuple[str, ...]:
 
 
 def action_name(a: Action) -> str:
-    return type(a).__name__
+    return ACTION_NAMES[a.kind]
 
 
 def action_key(a: Action) -> tuple[object, ...]:

@@ -22,7 +22,7 @@ class Mutant(NamedTuple):
     breaks: str
     #: Where the paper states the rule.
     section: str
-    #: The invariant or transition property (checker.invariants) expected to catch it.
+    #: The invariant or transition property (checker.raft.invariants) expected to catch it.
     caught_by: str
 
 

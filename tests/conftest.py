@@ -19,9 +19,13 @@ so that a plain ``pytest`` stays fast without touching ``addopts``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from subprocess import CompletedProcess
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+
+from tests.support import run_cli
 
 _COMMON: dict[str, object] = {
     # A stateful step is a model step plus every invariant; on a loaded 2-core machine the
@@ -69,3 +73,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("slow") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def cli() -> Callable[..., CompletedProcess[str]]:
+    """``cli("check", "--model", "elections")``: raftcheck in a fresh process (exit code,
+    stdout and stderr), as a user runs it."""
+    return run_cli

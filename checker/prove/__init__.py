@@ -9,7 +9,7 @@ Modules, one job each:
   crosscheck   election encoding vs raftmodel: successor equality on concrete states
   refinement   raftmodel -> log-level mapping, checked on explored transitions
   bmc          bounded symbolic search for shallow mutant bugs, concretized to raftmodel
-  cli          the ``prove`` and ``bmc`` verbs
+  encodings    the encodings by name, and the bounded modes their CTIs are shown in
 
 See docs/proofs.md.
 """

@@ -33,8 +33,8 @@ Two stages:
    leads. After each macro the concrete state must map onto the abstract one (terms,
    role = Leader as primary, entry terms; committed triples included in raftmodel's), or
    the path is rejected and z3 is asked for another. The concrete run stops at its first
-   violated property (``checker.invariants``); it is written as an ITF trace and replayed
-   with ``checker.replay`` before it is reported.
+   violated property (``checker.raft.invariants``); it is written as an ITF trace and replayed
+   with ``checker.traces.replay`` before it is reported.
 
 Exit codes: 1 a bug trace was found (and replays), 3 none up to depth K (bounded: not a
 proof), 2 bad input.
@@ -48,8 +48,6 @@ from typing import NamedTuple
 
 import z3
 
-from checker.invariants import Violation, check_state, check_step
-from checker.itf import Trace, make_trace
 from checker.prove import loglevel
 from checker.prove.induction import Step
 from checker.prove.loglevel import (
@@ -60,7 +58,9 @@ from checker.prove.loglevel import (
     server_pairs,
 )
 from checker.prove.symbolic import Mode, SymLog
-from checker.replay import replay
+from checker.raft.invariants import Violation, check_state, check_step
+from checker.traces.itf import Trace, make_trace
+from checker.traces.replay import replay
 from raftmodel import mutants
 from raftmodel.actions import (
     Action,

@@ -72,10 +72,11 @@ from typing import NamedTuple
 
 import z3
 
+from checker.engine.search import transitions
 from checker.prove.induction import ActionInstance, Arg
 from checker.prove.loglevel import MUTANTS, LogEncoding, rules_for
 from checker.prove.symbolic import Mode
-from checker.search import transitions
+from checker.raft.model import RaftModel
 from raftmodel.actions import Action, ClientRequest, Receive, action_name, describe
 from raftmodel.cluster import ClusterState, Config, apply, init_state, successors
 from raftmodel.messages import AppendEntries, AppendEntriesResponse, RequestVoteResponse
@@ -144,7 +145,7 @@ def check_states(config: Config, max_states: int, *, stop_at_failure: bool = Fal
     for s in [init_state(config)]:
         for c in ev.failed(alpha(s)):
             failures[c] += 1
-    for _, _, t in transitions(config, max_states):
+    for _, _, t in transitions(RaftModel(config), max_states):
         if t in seen:
             continue
         seen.add(t)

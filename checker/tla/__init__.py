@@ -4,6 +4,6 @@
 its output, ``values``/``dump`` read TLC's values and state dumps, ``state`` maps TLA+
 states to raftmodel ``ClusterState`` and back, ``trace`` turns a TLC counterexample
 into an ITF trace, ``crosscheck`` compares the two state spaces as sets, ``validate``
-asks TLC whether an ITF trace is a behavior of the spec, and ``cli`` adds the verbs
-``tlc``, ``crosscheck`` and ``validate``.
+asks TLC whether an ITF trace is a behavior of the spec. The verbs are in
+``checker.commands.tla``.
 """

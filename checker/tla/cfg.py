@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checker.invariants import INVARIANTS, TRANSITION_PROPERTIES
-from checker.presets import PRESETS
+from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
+from checker.raft.presets import PRESETS
 from checker.tla.jar import SPEC_DIR
 from raftmodel.cluster import Config
 
 UNBOUNDED = 1_000_000_000  # TLC integers are 32-bit
 
-#: The spec's invariants and action properties: the names of checker.invariants.
+#: The spec's invariants and action properties: the names of checker.raft.invariants.
 INVARIANT_NAMES: tuple[str, ...] = tuple(p.name for p in INVARIANTS)
 PROPERTY_NAMES: tuple[str, ...] = tuple(p.name for p in TRANSITION_PROPERTIES)
 
@@ -95,7 +95,7 @@ def tla_presets() -> list[str]:
 
 def write_preset_cfgs() -> list[str]:
     """Regenerate spec/MCRaft-<preset>.cfg; returns the names written."""
-    from checker.itf import write_text_atomic
+    from checker.files import write_text_atomic
 
     names = []
     for name in tla_presets():

@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from checker.search import transitions
+from checker.engine.search import transitions
+from checker.raft.model import RaftModel
 from checker.tla import run as tlc
 from checker.tla.cfg import cfg_text
 from checker.tla.dump import RawState, read_dump
@@ -49,7 +50,7 @@ class Space(NamedTuple):
 
 def explore(config: Config) -> Space:
     """Every state raftmodel reaches from the initial state (no invariants checked), with
-    the BFS tree of ``checker.search.transitions``."""
+    the BFS tree of ``checker.engine.search.transitions``."""
     start = time.monotonic()
     init = init_state(config)
     states = [init]
@@ -58,7 +59,7 @@ def explore(config: Config) -> Space:
     via: list[Action | None] = [None]
     depth = [0]
     generated = 0
-    for s, a, t in transitions(config):
+    for s, a, t in transitions(RaftModel(config)):
         generated += 1
         if t in where:
             continue

@@ -1,6 +1,6 @@
 """One name map between the spec's states and raftmodel's ``ClusterState``.
 
-A state of spec/Raft.tla has the thirteen variables of ITF (``checker.itf.VARS``).
+A state of spec/Raft.tla has the thirteen variables of ITF (``checker.traces.itf.VARS``).
 Servers are the integers 1..n (``Nil`` = 0), or, in symmetric models, the model values
 ``s1..sn`` (``Nil`` a model value), which map to 1..n. Both directions are here:
 ``to_cluster`` (TLC's values -> ClusterState) and ``to_tla`` (ClusterState -> the TLA+
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.itf import VARS
 from checker.tla.values import Fcn, ModelValue, Record, tla
+from checker.traces.itf import VARS
 from raftmodel.cluster import ClusterState, Committed, Config, Election
 from raftmodel.messages import (
     AppendEntries,

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from checker.itf import Trace, make_trace
 from checker.tla.dump import RawState, parse_states
 from checker.tla.jar import TLCError
 from checker.tla.state import to_cluster
+from checker.traces.itf import Trace, make_trace
 from raftmodel.actions import Action, action_name
 from raftmodel.cluster import ClusterState, Config, init_state, successors
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from checker.itf import VARS, Trace
 from checker.tla import run as tlc
 from checker.tla.cfg import cfg_text
 from checker.tla.state import Servers, message_value, to_tla
 from checker.tla.values import tla
+from checker.traces.itf import VARS, Trace
 from raftmodel.actions import Action, Drop, Duplicate, Receive, action_name
 
 

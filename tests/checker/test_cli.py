@@ -2,40 +2,38 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from checker import cli
+from checker.commands import build_parser
+from tests.support import EXAMPLES
+from tests.support import run_cli as run
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "traces" / "examples"
 
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "checker.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+def _verbs() -> list[str]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)
 
 
 def test_help_on_every_verb() -> None:
     top = run("--help")
     assert top.returncode == 0 and "replay" in top.stdout and "simulate" in top.stdout
-    verbs = ("replay", "simulate", "check", "tlc", "crosscheck", "validate", "prove", "bmc")
-    for verb in (*verbs, "mutants"):
+    verbs = _verbs()
+    assert {"replay", "check", "tlc", "prove", "bmc", "refine", "mutants", "presets"} <= set(verbs)
+    for verb in verbs:
         r = run(verb, "--help")
         assert r.returncode == 0, verb
         assert "usage: raftcheck " + verb in r.stdout
+        assert verb in top.stdout
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("raftcheck ")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""checker.invariants: for every state invariant and transition property, a hand-built
+"""checker.raft.invariants: for every state invariant and transition property, a hand-built
 state (or step) that violates it and one that satisfies it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checker.invariants import (
+from checker.raft.invariants import (
     ALL_NAMES,
     INVARIANTS,
     TRANSITION_PROPERTIES,

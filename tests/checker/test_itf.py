@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checker import itf, stories
 from checker.errors import TraceFormatError
+from checker.traces import itf, stories
 from raftmodel import Duplicate
 from raftmodel.cluster import Bounds, Config
 from raftmodel.network import Semantics

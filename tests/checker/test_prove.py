@@ -8,8 +8,8 @@ import pytest
 
 from checker.cli import main
 from checker.prove import election, loglevel
-from checker.prove.cli import CTI_MODE
 from checker.prove.crosscheck import UNBOUNDED_BOUNDS, crosscheck, random_states, reachable
+from checker.prove.encodings import CTI_MODE
 from checker.prove.induction import prove, vacuity
 from raftmodel import mutants
 from raftmodel.cluster import Bounds, Config
@@ -169,7 +169,7 @@ def test_mutant_encodings_match_raftmodels_mutants(mutant: str) -> None:
 
 
 def test_cli_prove_election(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["prove", "--model", "election", "--no-vacuity"]) == 0
+    assert main(["prove", "--encoding", "election", "--no-vacuity"]) == 0
     out = capsys.readouterr().out
     for name in ELECTION_CONJUNCTS:
         assert f"PROVED   {name}  (" in out
@@ -177,7 +177,7 @@ def test_cli_prove_election(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_drop_prints_a_cti_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["prove", "--model", "election", "--drop", "VotesDisjoint", "--no-vacuity"])
+    code = main(["prove", "--encoding", "election", "--drop", "VotesDisjoint", "--no-vacuity"])
     out = capsys.readouterr().out
     assert code == 1
     assert "CTI: " in out and "before (satisfies every kept conjunct)" in out
@@ -186,9 +186,9 @@ def test_cli_drop_prints_a_cti_and_exits_1(capsys: pytest.CaptureFixture[str]) -
 @pytest.mark.parametrize(
     "argv",
     [
-        ["prove", "--drop", "Nope", "--model", "election"],
+        ["prove", "--drop", "Nope", "--encoding", "election"],
         ["prove", "--mutant", "nope"],
-        ["prove", "--model", "log", "--mutant", "stale_vote_counted"],
+        ["prove", "--encoding", "log", "--mutant", "stale_vote_counted"],
     ],
 )
 def test_cli_bad_input_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from checker.cli import main
-from checker.invariants import check_state
-from checker.itf import read_trace
 from checker.prove.bmc import bmc
-from checker.replay import replay
+from checker.raft.invariants import check_state
+from checker.traces.itf import read_trace
+from checker.traces.replay import replay
 from raftmodel import mutants
 
 

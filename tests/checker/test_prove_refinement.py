@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from checker.cli import main
-from checker.presets import PRESETS
 from checker.prove import refinement
 from checker.prove.bmc import bmc
 from checker.prove.refinement import (
@@ -18,7 +17,8 @@ from checker.prove.refinement import (
     check_walks,
     failures_on,
 )
-from checker.stories import _figure8
+from checker.raft.presets import PRESETS
+from checker.traces.stories import _figure8
 from raftmodel import mutants
 from raftmodel.cluster import Bounds, Config
 from raftmodel.script import Script

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from checker.prove import election, loglevel
-from checker.prove.cli import CTI_MODE
+from checker.prove.encodings import CTI_MODE
 from checker.prove.induction import Step, prove
 from checker.prove.symmetry import check_symmetry, orbit_key, representatives
 

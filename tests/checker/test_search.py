@@ -9,21 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from checker import itf
-from checker.canon import perms, relabel
-from checker.presets import PRESETS
-from checker.replay import replay
-from checker.search import Options, check, reachable
+from checker.engine.search import Options, Strategy, check, reachable
+from checker.raft.canon import perms, relabel
+from checker.raft.model import RaftModel
+from checker.raft.presets import PRESETS
+from checker.traces import itf
+from checker.traces.replay import replay
 from raftmodel import inert, mutants
 from raftmodel.cluster import Bounds, ClusterState, Config, init_state
 from raftmodel.network import Semantics
 from raftmodel.types import Role
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT, run_cli
 
 
 def _full_space(config: Config) -> set[ClusterState]:
-    return reachable(config)
+    return reachable(RaftModel(config))
 
 
 def _orbits(config: Config, states: set[ClusterState]) -> int:
@@ -43,9 +43,9 @@ SMALL = [
 @pytest.mark.parametrize("config", SMALL, ids=["elections", "elections-bag", "2servers-t2"])
 def test_symmetry_count_equals_number_of_orbits(config: Config) -> None:
     full = _full_space(config)
-    plain = check(config, Options(symmetry=False, view=False))
-    reduced = check(config, Options(symmetry=True, view=False))
-    exact = check(config, Options(symmetry=True, exact=True, view=False))
+    plain = check(RaftModel(config), Options(symmetry=False, view=False))
+    reduced = check(RaftModel(config), Options(symmetry=True, view=False))
+    exact = check(RaftModel(config), Options(symmetry=True, exact=True, view=False))
     assert plain.complete and reduced.complete and exact.complete
     assert plain.distinct == len(full)
     assert reduced.distinct == exact.distinct == _orbits(config, full)
@@ -56,9 +56,9 @@ def test_symmetry_count_equals_number_of_orbits(config: Config) -> None:
 def test_symmetry_and_view_together_count_orbits_of_views(config: Config) -> None:
     full = _full_space(config)
     views = {inert.view(s) for s in full} if inert.applies(config) else full
-    plain = check(config, Options(symmetry=False, view=True))
-    reduced = check(config, Options(symmetry=True, view=True))
-    exact = check(config, Options(symmetry=True, exact=True, view=True))
+    plain = check(RaftModel(config), Options(symmetry=False, view=True))
+    reduced = check(RaftModel(config), Options(symmetry=True, view=True))
+    exact = check(RaftModel(config), Options(symmetry=True, exact=True, view=True))
     assert plain.view == reduced.view == exact.view == inert.applies(config)
     assert plain.distinct == len(views)
     assert reduced.distinct == exact.distinct == _orbits(config, views)
@@ -68,11 +68,11 @@ def test_pinned_state_counts() -> None:
     # Regression oracle (stateright's paxos test, tlaplus/Examples' manifest): any change
     # to the model's rules or the harness shows up here.
     config = PRESETS["elections"].config()
-    assert check(config, Options(symmetry=False, view=False)).distinct == 677
-    r = check(config, Options(symmetry=True, view=False))
+    assert check(RaftModel(config), Options(symmetry=False, view=False)).distinct == 677
+    r = check(RaftModel(config), Options(symmetry=True, view=False))
     assert (r.distinct, r.generated, r.depth) == (121, 1126, 11)
-    assert check(config, Options(symmetry=False, view=True)).distinct == 185
-    r = check(config, Options(symmetry=True, view=True))
+    assert check(RaftModel(config), Options(symmetry=False, view=True)).distinct == 185
+    r = check(RaftModel(config), Options(symmetry=True, view=True))
     assert (r.distinct, r.generated, r.depth) == (34, 253, 8)
 
 
@@ -107,7 +107,7 @@ def test_mutant_found_with_shortest_trace_that_replays(name: str, tmp_path: Path
     if name in VIEW_ONLY_FAST:
         combos = ((True, True),)
     for sym, view in combos:
-        r = check(config, Options(symmetry=sym, view=view))
+        r = check(RaftModel(config), Options(symmetry=sym, view=view))
         assert r.counterexample is not None
         cex = r.counterexample
         assert (cex.violation.property, len(cex.actions)) == (prop, length)
@@ -143,7 +143,7 @@ def test_slow_mutants_agree_without_a_reduction(name: str) -> None:
         # minutes here. Symmetry off is the issue's requirement.
         combos = ((False, True),)
     for sym, view in combos:
-        r = check(config, Options(symmetry=sym, view=view))
+        r = check(RaftModel(config), Options(symmetry=sym, view=view))
         assert r.counterexample is not None
         assert (r.counterexample.violation.property, len(r.counterexample.actions)) == (
             prop,
@@ -153,27 +153,28 @@ def test_slow_mutants_agree_without_a_reduction(name: str) -> None:
 
 def test_budgets_stop_early_and_say_so() -> None:
     config = PRESETS["default"].config()
-    r = check(config, Options(max_states=500))
+    r = check(RaftModel(config), Options(max_states=500))
     assert r.stopped is not None and "state budget" in r.stopped and not r.complete
-    r = check(config, Options(time_limit=0.2))
+    r = check(RaftModel(config), Options(time_limit=0.2))
     assert r.stopped is not None and "time limit" in r.stopped
-    r = check(PRESETS["elections"].config(), Options(max_depth=3))
+    r = check(RaftModel(PRESETS["elections"].config()), Options(max_depth=3))
     assert r.stopped is not None and "depth bound" in r.stopped
 
 
 def test_dfs_explores_the_same_space() -> None:
     config = PRESETS["elections"].config()
-    assert check(config, Options(strategy="dfs", view=True)).distinct == 34
-    assert check(config, Options(strategy="dfs")).distinct == 121
+    assert check(RaftModel(config), Options(strategy=Strategy.DFS, view=True)).distinct == 34
+    assert check(RaftModel(config), Options(strategy=Strategy.DFS)).distinct == 121
 
 
 def test_fingerprints_are_stable_across_processes() -> None:
     code = (
-        "from checker.search import check, Options;"
-        "from checker.presets import PRESETS;"
-        "r = check(PRESETS['elections'].config()._replace(n=3), Options());"
+        "from checker.engine.search import check, Options;"
+        "from checker.raft.model import RaftModel;"
+        "from checker.raft.presets import PRESETS;"
+        "r = check(RaftModel(PRESETS['elections'].config()._replace(n=3)), Options());"
         "print(r.distinct, r.generated);"
-        "from checker.canon import symmetric_fingerprint;"
+        "from checker.raft.canon import symmetric_fingerprint;"
         "from raftmodel.cluster import init_state;"
         "c = PRESETS['elections'].config();"
         "print(symmetric_fingerprint(3, False)(init_state(c)))"
@@ -194,16 +195,7 @@ def test_fingerprints_are_stable_across_processes() -> None:
     assert len(outs) == 1
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "checker.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
+_cli = run_cli
 
 
 def test_cli_check_exit_codes(tmp_path: Path) -> None:
@@ -227,17 +219,16 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
 def test_graph_export_matches_the_search(tmp_path: Path) -> None:
     import networkx as nx
 
-    from checker.graph import explore_graph, write_graph
+    from checker.engine.graph import explore_graph, render
 
-    config = PRESETS["elections"].config()
-    g = explore_graph(config, symmetry=True)
-    r = check(config, Options(symmetry=True))
+    model = RaftModel(PRESETS["elections"].config())
+    g = explore_graph(model, symmetry=True)
+    r = check(model, Options(symmetry=True))
     assert (g.number_of_nodes(), g.number_of_edges()) == (r.distinct, r.generated)
-    write_graph(g, tmp_path / "g.graphml")
+    (tmp_path / "g.graphml").write_text(render(g, ".graphml"))
     back = nx.read_graphml(tmp_path / "g.graphml")
     assert back.number_of_nodes() == r.distinct
-    write_graph(g, tmp_path / "g.dot")
-    assert (tmp_path / "g.dot").read_text().count(" -> ") == r.generated
+    assert render(g, ".dot").count(" -> ") == r.generated
     assert {d["action"].split("(")[0] for _, _, d in g.edges(data=True)} == {
         "Timeout",
         "SendAppendEntries",
@@ -257,8 +248,8 @@ WORKER_CONFIGS = [
     ("config", "options"), WORKER_CONFIGS, ids=["elections", "bag", "2servers", "default"]
 )
 def test_workers_give_the_same_counts(config: Config, options: Options) -> None:
-    one = check(config, options)
-    two = check(config, options._replace(workers=2))
+    one = check(RaftModel(config), options)
+    two = check(RaftModel(config), options._replace(workers=2))
     assert one.complete and two.complete
     assert (two.distinct, two.generated, two.depth, two.coverage) == (
         one.distinct,
@@ -272,8 +263,8 @@ def test_workers_give_the_same_counts(config: Config, options: Options) -> None:
 def test_workers_find_the_same_counterexample(name: str) -> None:
     preset = FAST_MUTANTS[name][0]
     config = PRESETS[preset].config()._replace(rules=mutants.rules_for(name))
-    one = check(config, Options(view=True))
-    three = check(config, Options(view=True, workers=3))
+    one = check(RaftModel(config), Options(view=True))
+    three = check(RaftModel(config), Options(view=True, workers=3))
     assert one.counterexample is not None and three.counterexample is not None
     assert three.counterexample.actions == one.counterexample.actions
     assert three.counterexample.violation == one.counterexample.violation
@@ -281,9 +272,9 @@ def test_workers_find_the_same_counterexample(name: str) -> None:
 
 def test_workers_respect_budgets() -> None:
     config = PRESETS["default"].config()
-    r = check(config, Options(workers=2, max_states=500))
+    r = check(RaftModel(config), Options(workers=2, max_states=500))
     assert r.stopped is not None and "state budget" in r.stopped
-    r = check(PRESETS["elections"].config(), Options(workers=2, max_depth=3))
+    r = check(RaftModel(PRESETS["elections"].config()), Options(workers=2, max_depth=3))
     assert r.stopped is not None and "depth bound" in r.stopped
     assert r.depth == 3
 
@@ -348,5 +339,5 @@ def test_ctrl_c_ends_with_the_statistics_so_far_and_exit_3(workers: str) -> None
     os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     out, err = p.communicate(timeout=120)
     assert p.returncode == 3, out + err
-    assert "INCONCLUSIVE: interrupted (Ctrl-C)" in out and "stats: " in out
+    assert "INCONCLUSIVE: interrupted (Ctrl-C or SIGTERM)" in out and "stats: " in out
     assert "Traceback" not in err

@@ -8,7 +8,7 @@ from collections import deque
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.store import FingerprintSet, SpillQueue
+from checker.engine.store import FingerprintSet, SpillQueue
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 

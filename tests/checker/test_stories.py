@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checker import itf, stories
-from checker.replay import replay
+from checker.traces import itf, stories
+from checker.traces.replay import replay
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "traces" / "examples"
 MANIFEST = json.loads((EXAMPLES / "manifest.json").read_text())
@@ -18,7 +18,7 @@ def test_examples_on_disk_match_a_fresh_regeneration(tmp_path: Path) -> None:
     stories.write_all(tmp_path)
     for f in sorted(tmp_path.iterdir()):
         assert f.read_bytes() == (EXAMPLES / f.name).read_bytes(), (
-            f"{f.name} is stale: regenerate with python -m checker.stories traces/examples"
+            f"{f.name} is stale: regenerate with python -m checker.traces.stories traces/examples"
         )
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from checker import itf
 from checker.cli import main
-from checker.presets import PRESETS
-from checker.replay import replay
-from checker.search import Options, check
+from checker.engine.search import Options, check
+from checker.raft.model import RaftModel
+from checker.raft.presets import PRESETS
 from checker.tla import run as tlc_run
 from checker.tla.jar import SPEC_DIR
+from checker.traces import itf
+from checker.traces.replay import replay
 from raftmodel.actions import Action, Receive, SendAppendEntries, Timeout
 from raftmodel.cluster import apply, init_state
 from raftmodel.messages import RequestVote, RequestVoteResponse
@@ -36,7 +37,7 @@ def _python_distinct(preset: str, symmetry: bool) -> int:
     opts: dict[str, Any] = {"symmetry": symmetry, "exact": True}
     if "view" in Options._fields:  # the inert-message view would merge states TLC keeps
         opts["view"] = False
-    return check(PRESETS[preset].config(), Options(**opts)).distinct
+    return check(RaftModel(PRESETS[preset].config()), Options(**opts)).distinct
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.presets import PRESETS
+from checker.raft.presets import PRESETS
 from checker.tla.cfg import preset_cfg, preset_cfg_name, tla_presets
 from checker.tla.crosscheck import explore
 from checker.tla.dump import parse_states, raw_states

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from checker.search import reachable
+from checker.engine.search import reachable
 from raftmodel import inert, mutants
 from raftmodel.cluster import Bounds, ClusterState, Config, init_state, successors
 from raftmodel.messages import (

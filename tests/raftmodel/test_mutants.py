@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from checker.invariants import INVARIANTS, TRANSITION_PROPERTIES
+from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
 from raftmodel import mutants
 from raftmodel.cluster import Bounds, Config, apply
 from raftmodel.rules import RAFT

@@ -4,7 +4,7 @@
 Receive, ClientRequest, Restart, and under BAG semantics Drop and Duplicate), plus network
 partitions, which only restrict which messages the test chooses to deliver. Every step is
 ``raftmodel.cluster.apply``; the test never decides what Raft allows. After each primitive
-step it checks ``checker.invariants.check_step`` (the transition properties of the step and
+step it checks ``checker.raft.invariants.check_step`` (the transition properties of the step and
 the state invariants of its target), the same predicates the model checker and replay use.
 
 Random single actions rarely build deep scenarios (an election is a timeout and several
@@ -41,9 +41,9 @@ from hypothesis.stateful import (
 )
 from strategies import actions_from, partitions, recipients, some_of
 
-from checker.invariants import ALL_NAMES, Violation, check_state, check_step
-from checker.itf import Trace, make_trace, read_trace, write_trace
-from checker.replay import replay
+from checker.raft.invariants import ALL_NAMES, Violation, check_state, check_step
+from checker.traces.itf import Trace, make_trace, read_trace, write_trace
+from checker.traces.replay import replay
 from raftmodel import mutants
 from raftmodel import network as net
 from raftmodel.actions import (
@@ -518,7 +518,7 @@ def _run_correct(config: Config, tmp_path: Path, **overrides: object) -> None:
     except PropertyViolated as e:
         path = tmp_path / "counterexample.itf.json"
         write_trace(path, e.trace())
-        e.add_note(f"the shrunk run is written to {path} (replay it with checker.replay)")
+        e.add_note(f"the shrunk run is written to {path} (replay it with checker.traces.replay)")
         raise
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from checker.invariants import Violation, check_state, check_step
-from checker.itf import Trace
-from checker.report import diff_states
+from checker.raft.invariants import Violation, check_state, check_step
+from checker.raft.report import diff_states
+from checker.traces.itf import Trace
 from raftmodel.actions import describe
 from raftmodel.cluster import Config, apply, init_state
 from raftmodel.rules import Rules

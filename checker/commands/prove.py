@@ -1,7 +1,10 @@
-"""The ``raftcheck prove`` verb: z3 inductive-invariant proofs for unbounded terms.
+"""The z3 verbs: ``prove`` (inductive invariants for unbounded terms), ``bmc`` (shallow
+symbolic bug finding, replayed on raftmodel) and ``refine`` (raftmodel refines the
+log-level model, step by step).
 
-Exit codes: 0 proved (and the vacuity check passed), 1 a counterexample to induction
-(CTI) or a vacuous invariant, 2 bad input, 3 inconclusive (z3 ``unknown`` or a timeout).
+``prove``'s exit codes: 0 proved (and the vacuity check passed), 1 a counterexample to
+induction (CTI) or a vacuous invariant, 2 bad input, 3 inconclusive (z3 ``unknown`` or a
+timeout).
 """
 
 from __future__ import annotations
@@ -11,30 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from checker.commands import common
+from checker.commands.common import Exit
 from checker.errors import BadOption
-from checker.itf import write_trace
-from checker.prove import election, loglevel
-from checker.prove.induction import ConjunctResult, Encoding, prove, vacuity
-from checker.prove.symbolic import Mode
+from checker.prove.encodings import CTI_MODE, encoding
+from checker.prove.induction import ConjunctResult, prove, vacuity
+from checker.traces.itf import write_trace
 from raftmodel import mutants
 
-EXIT_OK, EXIT_CTI, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
-
-#: The BOUNDED mode used for CTIs and vacuity: small, so that models are readable.
-CTI_MODE = {"election": Mode(max_term=3, max_log=2), "log": Mode(max_term=2, max_log=2)}
-
-
-def _encoding(model: str, n: int, mutant: str) -> Encoding:
-    if mutant != "raft" and mutant not in mutants.BY_NAME:
-        raise BadOption(f"unknown mutant {mutant!r}; known: {', '.join(mutants.NAMES)}")
-    if model == "election":
-        return election.ElectionEncoding(n, election.rules_for(mutant))
-    if mutant != "raft" and mutant not in loglevel.MUTANTS:
-        raise BadOption(
-            f"mutant {mutant!r} changes a rule the log-level model does not have; "
-            f"expressible there: {', '.join(loglevel.MUTANTS)}"
-        )
-    return loglevel.LogEncoding(n, loglevel.rules_for(mutant))
+EXIT_OK, EXIT_CTI, EXIT_INCONCLUSIVE = Exit.OK, Exit.VIOLATION, Exit.INCONCLUSIVE
 
 
 def _print_result(r: ConjunctResult, formula: dict[str, tuple[str, str]]) -> None:
@@ -48,7 +36,7 @@ def _print_result(r: ConjunctResult, formula: dict[str, tuple[str, str]]) -> Non
 
 
 def _run(model: str, args: argparse.Namespace) -> int:
-    enc = _encoding(model, args.servers, args.mutant)
+    enc = encoding(model, args.servers, args.mutant)
     names = [c.name for c in enc.conjuncts]
     for d in args.drop:
         if d not in names:
@@ -125,9 +113,9 @@ def _run(model: str, args: argparse.Namespace) -> int:
 def cmd_prove(args: argparse.Namespace) -> int:
     if args.servers < 1:
         raise BadOption(f"--servers must be at least 1, got {args.servers}")
-    models = ["election", "log"] if args.model == "all" else [args.model]
+    models = ["election", "log"] if args.encoding == "all" else [args.encoding]
     if args.drop and len(models) > 1:
-        raise BadOption("--drop names a conjunct of one model: give --model election or log")
+        raise BadOption("--drop names a conjunct of one encoding: give --encoding election or log")
     codes = [_run(m, args) for m in models]
     for c in (EXIT_CTI, EXIT_INCONCLUSIVE):
         if c in codes:
@@ -211,13 +199,12 @@ def cmd_bmc(args: argparse.Namespace) -> int:
 def cmd_refine(args: argparse.Namespace) -> int:
     import time
 
-    from checker.cli import preset_config
     from checker.prove import refinement
 
     for name in ("max_states", "walks", "walk_depth"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise BadOption(f"--{name.replace('_', '-')} must be at least 1")
-    config = preset_config(args, "refine")
+    config = common.preset_config(args, "refine")
     b = config.bounds
     if config.semantics.value != "set":
         raise BadOption(
@@ -293,17 +280,19 @@ def _register_refine(sub: Any) -> None:
         "(the bounded space was exhausted), 1 a transition does not (printed with its path), "
         "2 bad input, 3 stopped early (--max-states, or --walks).",
     )
+    common.add_preset_option(p)
     p.add_argument(
-        "--model", default="default", help="a preset of 'raftcheck check' (default: default)"
+        "--max-states", type=common.positive, default=2_000_000, help="pairs to explore at most"
     )
-    from checker.cli import _model_options
-
-    _model_options(p, None)
-    p.add_argument("--max-states", type=int, default=2_000_000, help="pairs to explore at most")
     p.add_argument(
-        "--walks", type=int, default=None, help="random walks instead of the full search"
+        "--walks",
+        type=common.positive,
+        default=None,
+        help="random walks instead of the full search",
     )
-    p.add_argument("--walk-depth", type=int, default=60, help="steps per walk (default 60)")
+    p.add_argument(
+        "--walk-depth", type=common.positive, default=60, help="steps per walk (default 60)"
+    )
     p.add_argument("--seed", type=int, default=0, help="walk seed (default 0)")
     p.set_defaults(func=cmd_refine)
 
@@ -322,13 +311,15 @@ def register(sub: Any) -> None:
         "3 inconclusive. See docs/proofs.md.",
     )
     p.add_argument(
-        "--model",
+        "--encoding",
         choices=["election", "log", "all"],
         default="all",
         help="election: the message-passing election of raftmodel; log: the log-level "
         "abstraction; all (default): both",
     )
-    p.add_argument("--servers", type=int, default=3, help="cluster size (default 3; 5, 7)")
+    p.add_argument(
+        "--servers", type=common.servers, default=3, help="cluster size (default 3; 5, 7)"
+    )
     p.add_argument(
         "--drop",
         action="append",
@@ -344,7 +335,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=common.seconds,
         default=120.0,
         metavar="SECONDS",
         help="z3 timeout per query (default 120); a timeout is inconclusive (exit 3)",
@@ -371,11 +362,16 @@ def _register_bmc(sub: Any) -> None:
         "3 none up to the depth (bounded: not a proof), 2 bad input. See docs/proofs.md.",
     )
     p.add_argument("--mutant", required=True, metavar="NAME", help="the variant to search")
-    p.add_argument("--depth", type=int, required=True, help="abstract steps to unroll")
-    p.add_argument("--servers", type=int, default=3, help="cluster size (default 3)")
-    p.add_argument("--max-term", type=int, default=4, help="term bound of the search (default 4)")
+    p.add_argument("--depth", type=common.positive, required=True, help="abstract steps to unroll")
+    p.add_argument("--servers", type=common.servers, default=3, help="cluster size (default 3)")
     p.add_argument(
-        "--max-log", type=int, default=1, help="log length bound of the search (default 1)"
+        "--max-term", type=common.positive, default=4, help="term bound of the search (default 4)"
+    )
+    p.add_argument(
+        "--max-log",
+        type=common.positive,
+        default=1,
+        help="log length bound of the search (default 1)",
     )
     p.add_argument(
         "--shortest",
@@ -383,7 +379,11 @@ def _register_bmc(sub: Any) -> None:
         help="ask depth by depth (a shortest abstract path; slower than one query at --depth)",
     )
     p.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS", help="z3 timeout per query"
+        "--timeout",
+        type=common.seconds,
+        default=None,
+        metavar="SECONDS",
+        help="z3 timeout per query",
     )
     p.add_argument(
         "--out", default=None, metavar="FILE", help="trace file (default traces/bmc/...)"

@@ -1,8 +1,8 @@
-"""The verbs ``tlc``, ``crosscheck`` and ``validate`` of the ``raftcheck`` command.
+"""The verbs ``tlc``, ``crosscheck`` and ``validate``: TLC on spec/Raft.tla.
 
-``register(sub)`` adds them to checker/cli.py's parser. Exit codes as ``raftcheck
-check``: 0 pass, 1 violation (or a mismatch, or a rejected trace), 2 bad input (one
-line: no Java, a broken spec, an unknown preset), 3 inconclusive.
+Exit codes as ``raftcheck check``: 0 pass, 1 violation (or a mismatch, or a rejected
+trace), 2 bad input (one line: no Java, a broken spec, an unknown preset), 3
+inconclusive (Ctrl-C or SIGTERM stop TLC and remove its directory).
 """
 
 from __future__ import annotations
@@ -13,33 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from checker import presets
+from checker.commands import common
+from checker.commands.common import Exit
 from checker.errors import BadOption
-
-EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
-
-
-def _guarded(cmd: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Run ``cmd`` with SIGTERM (a CI timeout) acting like Ctrl-C: TLC is stopped, the
-    temporary directory removed, and raftcheck exits 3 (inconclusive)."""
-    import functools
-    import signal
-    import threading
-
-    def interrupt(_sig: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    @functools.wraps(cmd)
-    def run(args: argparse.Namespace) -> int:
-        if threading.current_thread() is not threading.main_thread():
-            return cmd(args)
-        previous = signal.signal(signal.SIGTERM, interrupt)
-        try:
-            return cmd(args)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-
-    return run
 
 
 def _progress(line: str) -> None:
@@ -66,31 +42,28 @@ def _started(header: list[str]) -> Callable[[str], None]:
 
 def _config(args: argparse.Namespace) -> tuple[Any, str]:
     """The preset's config with the command line's overrides and mutant (as ``check``)."""
-    from checker import cli as base
-
-    config = base.preset_config(args, "TLC")
+    config = common.preset_config(args, "TLC")
     if config.prefix:
         raise BadOption(
             f"model {args.model!r} starts {len(config.prefix)} steps after Init; the TLA+ "
             "spec starts at Init: use raftcheck check for it"
         )
-    return config, args.mutant
+    return config, config.rules.name
 
 
 # --- tlc -------------------------------------------------------------------------------------
 
 
 def cmd_tlc(args: argparse.Namespace) -> int:
-    from checker import cli as base
-    from checker import itf
     from checker.tla import run as tlc
     from checker.tla.cfg import INVARIANT_NAMES, PROPERTY_NAMES, cfg_text
     from checker.tla.jar import java, tla2tools
     from checker.tla.trace import TraceMismatch, to_trace
+    from checker.traces import itf
 
     config, mutant = _config(args)
     symmetry = not args.no_symmetry
-    desc = base._describe_config(config, mutant)
+    desc = common.describe_config(config)
     java()  # no Java, no jar: one line, before anything else is printed
     header = [
         f"tlc: model {args.model}: {desc}",
@@ -123,9 +96,9 @@ def cmd_tlc(args: argparse.Namespace) -> int:
         "seconds": round(res.elapsed, 3),
         "invariants": [*INVARIANT_NAMES, *PROPERTY_NAMES],
     }
-    code = EXIT_OK
+    code = Exit.OK
     if res.violation is not None:
-        code = EXIT_VIOLATION
+        code = Exit.VIOLATION
         steps = len(res.trace) - 1
         print(f"VIOLATION: {res.violation} ({res.violation_kind}) after {steps} steps")
         summary["violation"] = {
@@ -155,7 +128,7 @@ def cmd_tlc(args: argparse.Namespace) -> int:
             itf.write_trace(out, trace)
             if not args.quiet:
                 acts = [s.action for s in trace.steps[1:] if s.action is not None]
-                base._print_run(trace.states, acts, config.semantics)
+                common.print_run(trace.states, acts, config.semantics)
             print(f"trace written to {out} (replay: raftcheck replay {out})")
             summary["violation"]["trace"] = str(out)
     else:
@@ -164,7 +137,7 @@ def cmd_tlc(args: argparse.Namespace) -> int:
     print(f"checked: {', '.join([*INVARIANT_NAMES, *PROPERTY_NAMES])}")
     summary["exit"] = code
     if args.json:
-        base._write_json(args.json, summary)
+        common.write_json(args.json, summary)
     return code
 
 
@@ -172,12 +145,11 @@ def cmd_tlc(args: argparse.Namespace) -> int:
 
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:
-    from checker import cli as base
-    from checker import itf
-    from checker.report import render_state
+    from checker.raft.report import render_state
     from checker.tla.crosscheck import compare, explore, tlc_path_to, tlc_space
     from checker.tla.jar import java
     from checker.tla.trace import TraceMismatch, cluster_states, label
+    from checker.traces import itf
     from raftmodel import mutants
     from raftmodel.actions import describe
 
@@ -185,7 +157,7 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     variant = args.spec_variant
     if variant is not None and variant != "raft":
         mutants.get(variant)  # an unknown name is bad input
-    desc = base._describe_config(config, mutant)
+    desc = common.describe_config(config)
     java()
     header = [f"crosscheck: model {args.model}: {desc}"]
     if variant is not None:
@@ -210,10 +182,10 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     sem = config.semantics
     if v.equal:
         print(f"PASS: TLC and raftmodel reach the same {v.tlc_distinct:,} states")
-        summary["exit"] = EXIT_OK
+        summary["exit"] = Exit.OK
         if args.json:
-            base._write_json(args.json, summary)
-        return EXIT_OK
+            common.write_json(args.json, summary)
+        return Exit.OK
     print(
         f"MISMATCH: {len(v.tlc_only):,} states reached by TLC only, "
         f"{len(v.model_only):,} by raftmodel only"
@@ -222,7 +194,7 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
         target = v.model_only[0]
         states, acts = space.path(space.where[target])
         print(f"raftmodel only, at depth {len(acts)} (shortest); raftmodel's trace to it:")
-        base._print_run(states, acts, sem)
+        common.print_run(states, acts, sem)
         out = Path(args.out) if args.out else Path("traces", "crosscheck", f"{args.model}.itf.json")
         itf.write_trace(
             out,
@@ -256,21 +228,20 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
             for line in render_state(st, sem):
                 print(line)
         summary["tlc_only_depth"] = len(raws) - 1
-    summary["exit"] = EXIT_VIOLATION
+    summary["exit"] = Exit.VIOLATION
     if args.json:
-        base._write_json(args.json, summary)
-    return EXIT_VIOLATION
+        common.write_json(args.json, summary)
+    return Exit.VIOLATION
 
 
 # --- validate --------------------------------------------------------------------------------
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from checker import cli as base
-    from checker import itf
-    from checker.report import render_step
+    from checker.raft.report import render_step
     from checker.tla.jar import java
     from checker.tla.validate import validate
+    from checker.traces import itf
     from raftmodel import mutants
 
     if not args.tlc:
@@ -282,7 +253,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     java()
     header = [
         f"validate: {args.trace}: {n} steps against spec/Raft.tla "
-        f"(Variant {mutant!r}, {base._describe_config(trace.config, mutant)})"
+        f"(Variant {mutant!r}, {common.describe_config(trace.config)})"
     ]
     res = validate(trace, mutant, labels=not args.states_only, on_line=_started(header))
     summary: dict[str, Any] = {
@@ -297,7 +268,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"OK: TLC matched all {n} steps: the trace is a behavior of the spec "
             f"({res.seconds:.1f}s)"
         )
-        code = EXIT_OK
+        code = Exit.OK
     else:
         k = res.matched
         summary["first_unmatched_step"] = k
@@ -314,9 +285,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
         for line in render_step(k, step.action, before, step.state, trace.config.semantics):
             print(f"  {line}")
-        code = EXIT_VIOLATION
+        code = Exit.VIOLATION
     if args.json:
-        base._write_json(args.json, summary)
+        common.write_json(args.json, summary)
     return code
 
 
@@ -325,7 +296,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``tlc``, ``crosscheck`` and ``validate`` to raftcheck's subparsers."""
-    from checker import cli as base
 
     t = sub.add_parser(
         "tlc",
@@ -334,16 +304,16 @@ def register(sub: Any) -> None:
         "on spec/Raft.tla, stream its progress and report as 'raftcheck check' does. A "
         "counterexample is written as an ITF trace that 'raftcheck replay' replays.",
     )
-    _preset_args(t, base)
+    common.add_preset_option(t)
     g = t.add_argument_group("TLC")
-    g.add_argument("--workers", type=base._positive, default=1, help="TLC workers (default 1)")
+    g.add_argument("--workers", type=common.positive, default=1, help="TLC workers (default 1)")
     g.add_argument("--no-symmetry", action="store_true", help="no SYMMETRY (every labelling)")
     g.add_argument("--keep", metavar="DIR", help="run in DIR and keep its files (cfg, metadir)")
     g = t.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="FILE", help="counterexample trace file")
     g.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
     g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
-    t.set_defaults(func=_guarded(cmd_tlc))
+    t.set_defaults(func=cmd_tlc)
 
     c = sub.add_parser(
         "crosscheck",
@@ -352,7 +322,7 @@ def register(sub: Any) -> None:
         "raftmodel, and compare the sets of reachable states. Unequal sets: the shortest "
         "state found on one side only, with a trace to it.",
     )
-    _preset_args(c, base)
+    common.add_preset_option(c)
     c.add_argument(
         "--spec-variant",
         default=None,
@@ -361,7 +331,7 @@ def register(sub: Any) -> None:
     )
     c.add_argument("--out", default=None, metavar="FILE", help="where to write raftmodel's trace")
     c.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
-    c.set_defaults(func=_guarded(cmd_crosscheck))
+    c.set_defaults(func=cmd_crosscheck)
 
     v = sub.add_parser(
         "validate",
@@ -378,14 +348,4 @@ def register(sub: Any) -> None:
         help="ignore the trace's action labels: any step of the spec may lead to each state",
     )
     v.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
-    v.set_defaults(func=_guarded(cmd_validate))
-
-
-def _preset_args(p: argparse.ArgumentParser, base: Any) -> None:
-    p.add_argument(
-        "--model",
-        default="default",
-        metavar="PRESET",
-        help=f"bounds preset: {', '.join(presets.PRESETS)} (docs/checker.md)",
-    )
-    base._model_options(p, None)
+    v.set_defaults(func=cmd_validate)

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from checker.errors import TraceFormatError
+from checker.files import write_text_atomic
 from raftmodel import mutants
 from raftmodel.actions import (
     ACTION_TYPES,
@@ -245,20 +245,6 @@ def dumps(obj: dict[str, Any]) -> str:
         f' "states": [\n{states}\n ]\n'
         "}\n"
     )
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write via a temporary file in the same directory and rename: never a half-written file."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_trace(path: str | os.PathLike[str], trace: Trace) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checker import itf
+from checker.files import write_text_atomic
+from checker.traces import itf
 from raftmodel import mutants
 from raftmodel.cluster import Bounds, ClusterState, Committed, Config, Election, init_state
 from raftmodel.node import NodeState
@@ -176,7 +177,7 @@ def write_all(out: str | Path) -> list[Path]:
                 "steps": len(trace.steps) - 1,
             }
         )
-    itf.write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return paths
 
 

@@ -15,7 +15,7 @@ fingerprint over all relabellings, which is the same for every member of an orbi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from itertools import permutations
 from typing import Any
 
@@ -223,3 +223,22 @@ def state_fingerprint(
         return base(s._replace(network=net))
 
     return fp, True
+
+
+KeyFunction = Callable[[ClusterState], Hashable]
+
+
+def exact_key(config: Config, symmetry: bool, view: bool) -> KeyFunction:
+    """Exact keys on whole states: the state itself (or its view), or with symmetry its
+    orbit (the set of all its relabellings), which two states share iff symmetric."""
+    forget = inert.view if view else None
+    if not symmetry:
+        return (lambda s: s) if forget is None else forget
+    ps = perms(config.n)
+    bag = config.semantics is Semantics.BAG
+
+    def k(s: ClusterState) -> Hashable:
+        v = s if forget is None else forget(s)
+        return frozenset(relabel(v, p, bag) for p in ps)
+
+    return k

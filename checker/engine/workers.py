@@ -8,20 +8,23 @@ sent before (all of them are in the main process's visited set by the time it se
 next chunk) and does not send those states again, which keeps most of the traffic off
 the pipe. A worker computes successors, fingerprints and every property, which is where
 the time goes.
+
+Workers are forked, so the model reaches them by inheritance (nothing is pickled but
+states). Signals: Ctrl-C reaches the whole process group and only the main process acts
+on it (it ends the search with the statistics so far and stops the pool); SIGTERM ends a
+worker at once and quietly (the main process, told too, reports and stops the pool).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 from collections import Counter
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from checker.canon import state_fingerprint
-from checker.invariants import Violation, check_state, check_transition
-from checker.store import FingerprintSet
-from raftmodel.actions import Action, action_name
-from raftmodel.cluster import ClusterState, Config, successors
+from checker.engine.model import Model, Violation, check_state, check_transition
+from checker.engine.store import FingerprintSet
 
 
 class Found(NamedTuple):
@@ -30,8 +33,8 @@ class Found(NamedTuple):
 
     parent: int
     fp: int
-    state: ClusterState
-    action: Action
+    state: Any
+    action: Any
     violation: Violation | None
 
 
@@ -43,37 +46,40 @@ class ChunkResult(NamedTuple):
     had_successors: bool
 
 
-_config: Config | None = None
-_fp: Callable[[ClusterState], int] | None = None
+_model: Model[Any, Any] | None = None
+_fp: Callable[[Any], int] | None = None
 _sent = FingerprintSet()
 
 
-def init_worker(config: Config, symmetry: bool, view: bool) -> None:
-    global _config, _fp, _sent
-    # Ctrl-C reaches the whole process group; the main process alone handles it (it
-    # ends the search with the statistics so far and stops the pool).
+def _quiet_exit(_sig: int, _frame: object) -> None:
+    os._exit(128 + signal.SIGTERM)
+
+
+def init_worker(model: Model[Any, Any], symmetry: bool, view: bool) -> None:
+    global _model, _fp, _sent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _config = config
-    _fp, _ = state_fingerprint(config, symmetry, view)
+    signal.signal(signal.SIGTERM, _quiet_exit)
+    _model = model
+    _fp = model.fingerprinter(symmetry, view).fingerprint
     _sent = FingerprintSet()
 
 
-def expand(chunk: list[tuple[ClusterState, int]]) -> ChunkResult:
-    assert _config is not None and _fp is not None
-    config, fp, sent = _config, _fp, _sent
+def expand(chunk: list[tuple[Any, int]]) -> ChunkResult:
+    assert _model is not None and _fp is not None
+    model, fp, sent = _model, _fp, _sent
     found: list[Found] = []
     generated = 0
     coverage: Counter[str] = Counter()
     for s, i in chunk:
-        for a, t in successors(s, config):
+        for a, t in model.successors(s):
             generated += 1
-            coverage[action_name(a)] += 1
-            v = check_transition(s, a, t)
+            coverage[model.kind(a)] += 1
+            v = check_transition(model, s, a, t)
             k = fp(t)
             if v is None and not sent.add(k):
                 continue
             if v is None:
-                v = check_state(t)
+                v = check_state(model, t)
             found.append(Found(i, k, t, a, v))
             if v is not None:
                 # Later successors cannot matter: the main process stops at the first.
@@ -81,9 +87,9 @@ def expand(chunk: list[tuple[ClusterState, int]]) -> ChunkResult:
     return ChunkResult(found, generated, coverage, generated > 0)
 
 
-def probe(chunk: list[tuple[ClusterState, int]]) -> ChunkResult:
+def probe(chunk: list[tuple[Any, int]]) -> ChunkResult:
     """At the depth bound: only whether any state of the chunk has a successor."""
-    assert _config is not None
-    config = _config
-    has = any(any(True for _ in successors(s, config)) for s, _ in chunk)
+    assert _model is not None
+    model = _model
+    has = any(any(True for _ in model.successors(s)) for s, _ in chunk)
     return ChunkResult([], 0, Counter(), has)

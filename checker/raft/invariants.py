@@ -9,38 +9,26 @@ only; judging "up-to-date" reuses ``raftmodel.log.is_up_to_date`` of correct Raf
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import combinations
-from typing import NamedTuple
 
+from checker.engine import model as engine
+from checker.engine.model import Invariant, TransitionProperty, Violation
+
+__all__ = [
+    "ALL_NAMES",
+    "INVARIANTS",
+    "PROPERTIES",
+    "TRANSITION_PROPERTIES",
+    "Violation",
+    "check_state",
+    "check_step",
+    "check_transition",
+]
 from raftmodel.actions import Action, Receive
 from raftmodel.cluster import ClusterState
 from raftmodel.log import is_up_to_date
 from raftmodel.messages import RequestVote
 from raftmodel.types import Role
-
-StateCheck = Callable[[ClusterState], str | None]
-TransitionCheck = Callable[[ClusterState, Action, ClusterState], str | None]
-
-
-class Invariant(NamedTuple):
-    name: str
-    section: str
-    meaning: str
-    check: StateCheck
-
-
-class TransitionProperty(NamedTuple):
-    name: str
-    section: str
-    meaning: str
-    check: TransitionCheck
-
-
-class Violation(NamedTuple):
-    property: str
-    detail: str
-
 
 # --- state invariants -----------------------------------------------------------------
 
@@ -101,7 +89,7 @@ def state_machine_safety(s: ClusterState) -> str | None:
     return None
 
 
-INVARIANTS: tuple[Invariant, ...] = (
+INVARIANTS: tuple[Invariant[ClusterState], ...] = (
     Invariant(
         "ElectionSafety",
         "§5.2, Figure 3",
@@ -184,7 +172,7 @@ def leader_append_only(s: ClusterState, _a: Action, t: ClusterState) -> str | No
     return None
 
 
-TRANSITION_PROPERTIES: tuple[TransitionProperty, ...] = (
+TRANSITION_PROPERTIES: tuple[TransitionProperty[ClusterState, Action], ...] = (
     TransitionProperty(
         "TermsMonotonic",
         "§5.1",
@@ -212,27 +200,27 @@ TRANSITION_PROPERTIES: tuple[TransitionProperty, ...] = (
     ),
 )
 
-ALL_NAMES: tuple[str, ...] = tuple(p.name for p in INVARIANTS) + tuple(
-    p.name for p in TRANSITION_PROPERTIES
-)
+
+class _RaftProperties:
+    invariants = INVARIANTS
+    transition_properties = TRANSITION_PROPERTIES
+
+
+#: The properties alone, for judging single states and steps outside a search.
+PROPERTIES = _RaftProperties()
+ALL_NAMES: tuple[str, ...] = engine.property_names(PROPERTIES)
 
 
 def check_state(s: ClusterState) -> Violation | None:
-    for inv in INVARIANTS:
-        detail = inv.check(s)
-        if detail is not None:
-            return Violation(inv.name, detail)
-    return None
+    """The first invariant ``s`` violates, or None."""
+    return engine.check_state(PROPERTIES, s)
 
 
 def check_transition(s: ClusterState, a: Action, t: ClusterState) -> Violation | None:
-    for prop in TRANSITION_PROPERTIES:
-        detail = prop.check(s, a, t)
-        if detail is not None:
-            return Violation(prop.name, detail)
-    return None
+    """The first transition property the step violates, or None."""
+    return engine.check_transition(PROPERTIES, s, a, t)
 
 
 def check_step(s: ClusterState, a: Action, t: ClusterState) -> Violation | None:
     """Transition properties of the step, then the state invariants of its target."""
-    return check_transition(s, a, t) or check_state(t)
+    return engine.check_step(PROPERTIES, s, a, t)

@@ -1,0 +1,55 @@
+"""The ``raftcheck`` command: one module per verb (or group of verbs), each registering
+its own subcommand, over the library packages.
+
+This is the only layer that parses arguments, prints for a person and chooses exit
+codes (``common.Exit``); the libraries below it (engine, raft, traces, tla, prove) return
+values and raise ``checker.errors`` exceptions. Nothing imports this package but
+``checker.cli``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from checker.commands import catalog, check, common, prove, replay, simulate, tla
+from checker.commands.common import Exit, Parser
+
+#: The verb modules, in the order ``raftcheck --help`` lists them.
+VERBS = (replay, simulate, check, tla, prove, catalog)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("raftcheck")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def build_parser() -> Parser:
+    p = Parser(
+        prog="raftcheck",
+        description="Verification suite for the Raft consensus algorithm: a reference model "
+        "(raftmodel), its model checker, traces, TLA+/TLC and z3. Exit codes: 0 pass, "
+        "1 violation, 2 bad input, 3 inconclusive, 4 internal error.",
+    )
+    p.add_argument("--version", action="version", version=f"raftcheck {_version()}")
+    sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser)
+    sub.required = True
+    for verb in VERBS:
+        verb.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: the command line), run the verb, return its exit code."""
+    args = build_parser().parse_args(argv)
+    return common.run(args.verb, args.func, args)
+
+
+__all__ = ["Exit", "build_parser", "main"]
+
+if __name__ == "__main__":
+    sys.exit(main())

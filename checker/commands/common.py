@@ -1,0 +1,452 @@
+"""What every verb shares: exit codes, the parser, the model options and presets, the
+violation report, JSON output, and how signals and a closed stdout end a run.
+
+Verbs print for a person on stdout (progress on stderr); the libraries below never print
+or parse arguments. A verb returns its exit code; ``run`` turns the library's errors into
+one line on stderr and exit 2, an interrupt (Ctrl-C, SIGTERM) into exit 3, and a bug of
+raftcheck's own into one line and exit 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
+from checker.errors import BadOption
+from checker.files import check_writable, write_text_atomic
+from checker.raft import bounds as bounds_table
+from checker.raft.invariants import ALL_NAMES, Violation
+from checker.raft.report import render_step
+from checker.traces import itf
+from raftmodel import mutants
+from raftmodel.actions import Action
+from raftmodel.cluster import Bounds, ClusterState, Config, init_state
+from raftmodel.network import Semantics
+
+
+class Exit(IntEnum):
+    """raftcheck's exit codes (docs/cli.md)."""
+
+    OK = 0
+    #: A property is violated, or a trace leaves the model.
+    VIOLATION = 1
+    #: An option, bound, file or trace that cannot be used.
+    BAD_INPUT = 2
+    #: A budget, Ctrl-C or SIGTERM stopped the run before it was done.
+    INCONCLUSIVE = 3
+    #: A bug of raftcheck's own (not of the model under check).
+    INTERNAL = 4
+
+
+#: The largest cluster any verb accepts: symmetry, fingerprints and z3 stay polynomial
+#: in servers, but a cluster this big is already far beyond any exhaustive search.
+MAX_SERVERS = 64
+
+#: Marks an option the user did not give, so the preset's value applies.
+UNSET: Any = object()
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(Exit.BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# --- option types ---------------------------------------------------------------------------
+
+
+def bound(text: str) -> int | None:
+    if text.lower() in ("none", "unbounded", "inf"):
+        return None
+    return natural(text)
+
+
+def natural(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def servers(text: str) -> int:
+    v = positive(text)
+    if v > MAX_SERVERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SERVERS} servers, got {v}")
+    return v
+
+
+def seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return v
+
+
+def values(text: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(sorted({int(x) for x in text.split(",") if x.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not vals:
+        raise argparse.ArgumentTypeError("at least one value is needed")
+    return vals
+
+
+# --- model options and presets ---------------------------------------------------------------
+
+
+def add_model_options(p: argparse.ArgumentParser, defaults: Bounds | None) -> None:
+    """The model options (one per bound of ``checker.raft.bounds``, servers, values,
+    semantics, mutant). With ``defaults=None`` every default comes from ``--model``'s
+    preset (``preset_config``)."""
+    g = p.add_argument_group("model" if defaults is not None else "model (override the preset)")
+    b = defaults or Bounds()
+
+    def dflt(value: object, text: str) -> tuple[object, str]:
+        if defaults is None:
+            return UNSET, "from the preset"
+        return value, text
+
+    default, shown = dflt(3, "3")
+    g.add_argument(
+        "--servers", type=servers, default=default, help=f"cluster size N (default {shown})"
+    )
+    for f in bounds_table.BOUND_FIELDS:
+        v = getattr(b, f.field)
+        default, shown = dflt(v, bounds_table.show(v))
+        if not f.optional:
+            # Given or not is what matters (refused with the set network): no default here.
+            default = UNSET
+        g.add_argument(
+            f.flag,
+            type=bound if f.optional else positive,
+            default=default,
+            help=f"{f.about} (default {shown})",
+        )
+    default, shown = dflt(b.values, ",".join(map(str, b.values)))
+    g.add_argument(
+        "--values",
+        type=values,
+        default=default,
+        help=f"client values, comma-separated (default {shown})",
+    )
+    default, shown = dflt("set", "set")
+    g.add_argument(
+        "--semantics",
+        choices=[s.value for s in Semantics],
+        default=default,
+        help="network: 'set' (never removed; loss, duplication, reordering) or "
+        f"'bag' (consumed on delivery; explicit Drop/Duplicate). Default {shown}",
+    )
+    g.add_argument(
+        "--mutant",
+        default="raft",
+        metavar="NAME",
+        help="a known-bug variant (see 'raftcheck mutants'); default: correct Raft",
+    )
+
+
+def add_preset_option(p: argparse.ArgumentParser) -> None:
+    from checker.raft.presets import PRESETS
+
+    p.add_argument(
+        "--model",
+        default="default",
+        metavar="PRESET",
+        help=f"bounds preset: {', '.join(PRESETS)} ('raftcheck presets' lists them)",
+    )
+    add_model_options(p, None)
+
+
+def _copies(args: argparse.Namespace, semantics: Semantics, default: int) -> int:
+    if args.max_copies is UNSET:
+        return default
+    if semantics is not Semantics.BAG:
+        raise BadOption("--max-copies bounds the bag network: it does nothing with --semantics set")
+    return int(args.max_copies)
+
+
+def model_config(args: argparse.Namespace) -> Config:
+    """The config of the model options alone (no preset: simulate)."""
+    kw = {f.field: getattr(args, f.field) for f in bounds_table.BOUND_FIELDS}
+    kw["max_copies"] = _copies(args, Semantics(args.semantics), 1)
+    config = Config(
+        args.servers,
+        Bounds(values=args.values, **kw),
+        Semantics(args.semantics),
+        mutants.rules_for(args.mutant),
+    )
+    init_state(config)  # validates
+    return config
+
+
+def preset_config(args: argparse.Namespace, verb: str) -> Config:
+    """``--model``'s preset with the command line's overrides (``add_preset_option``) and
+    ``--mutant``; bad input raises BadOption / BadConfig."""
+    from checker.raft.presets import PRESETS
+
+    if args.model not in PRESETS:
+        raise BadOption(f"unknown model preset {args.model!r}; known: {', '.join(PRESETS)}")
+    preset = PRESETS[args.model]
+
+    def pick(name: str, default: Any) -> Any:
+        v = getattr(args, name)
+        return default if v is UNSET else v
+
+    base = preset.config()
+    b = base.bounds
+    kw = {f.field: pick(f.field, getattr(b, f.field)) for f in bounds_table.BOUND_FIELDS}
+    semantics = Semantics(pick("semantics", base.semantics.value))
+    kw["max_copies"] = _copies(args, semantics, b.max_copies)
+    bounds = Bounds(values=pick("values", b.values), **kw)
+    if None in (bounds.max_term, bounds.max_log, bounds.max_restarts, bounds.max_requests):
+        raise BadOption(f"{verb} needs every bound to be a number (an unbounded space is infinite)")
+    config = base._replace(
+        n=pick("servers", base.n),
+        bounds=bounds,
+        semantics=semantics,
+        rules=mutants.rules_for(args.mutant),
+    )
+    init_state(config)  # validates, and carries out the preset's prefix under these bounds
+    return config
+
+
+def describe_config(config: Config) -> str:
+    b = config.bounds
+    text = (
+        f"servers={config.n} semantics={config.semantics.value} mutant={config.rules.name} "
+        + " ".join(
+            f"{f.field}={bounds_table.show(getattr(b, f.field))}"
+            for f in bounds_table.BOUND_FIELDS
+            if f.field != "max_copies"
+        )
+        + f" values={','.join(map(str, b.values))}"
+    )
+    if config.semantics is Semantics.BAG:
+        text += f" max_copies={b.max_copies}"
+    if config.prefix:
+        text += f" start=after {len(config.prefix)} scripted steps from Init"
+    return text
+
+
+def checked() -> str:
+    return ", ".join(ALL_NAMES)
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def print_run(states: Sequence[ClusterState], actions: Sequence[Action], sem: Semantics) -> None:
+    """Print a run (a walk or a counterexample) step by step."""
+    for k, st in enumerate(states):
+        before = states[k - 1] if k else None
+        for line in render_step(k, actions[k - 1] if k else None, before, st, sem):
+            print(line)
+
+
+def report_violation(
+    config: Config,
+    states: Sequence[ClusterState],
+    actions: Sequence[Action],
+    violation: Violation,
+    *,
+    out: Path,
+    description: str,
+    quiet: bool,
+    where: str = "",
+    from_init: bool | None = None,
+) -> None:
+    """The one violation report: the run step by step (unless quiet), the verdict line,
+    then the ITF trace written to ``out`` (the verdict is printed before any file is
+    written, so a failed write cannot hide it)."""
+    if not quiet:
+        print_run(states, actions, config.semantics)
+    at = where or f"after {len(actions)} steps"
+    print(f"VIOLATION: {violation.property} {at}: {violation.detail}", flush=True)
+    trace = itf.make_trace(
+        config,
+        states,
+        actions,
+        mutant=config.rules.name,
+        from_init=from_init,
+        meta={"description": description},
+    )
+    itf.write_trace(out, trace)
+    print(f"trace written to {out} (replay: raftcheck replay {out})")
+
+
+def default_out(out: str | None, *parts: str) -> Path:
+    return Path(out) if out else Path(*parts)
+
+
+def write_json(path: str, obj: dict[str, Any]) -> None:
+    """The JSON summary: to ``path``, or to stdout alone for ``-`` (``run`` then sends the
+    human report to stderr)."""
+    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
+    if path == "-":
+        _REAL_STDOUT.write(text)
+        _REAL_STDOUT.flush()
+    else:
+        write_text_atomic(path, text)
+
+
+def check_outputs(args: argparse.Namespace, *names: str) -> None:
+    """Refuse unwritable output paths before any work starts."""
+    for name in names:
+        v = getattr(args, name, None)
+        if v and v != "-":
+            check_writable(v, f"--{name.replace('_', '-')}")
+
+
+def walk_progress(total: int) -> Callable[[int, int], None]:
+    """A progress callback for random walks: a line on stderr every 2 seconds."""
+    last = [time.monotonic()]
+
+    def progress(walks: int, steps: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            print(f"  walks {walks}/{total}  steps {steps:,}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+# --- running a verb --------------------------------------------------------------------------
+
+
+class _Stdout:
+    """stdout that survives its reader going away (``raftcheck check | head -1``): the
+    first write to a closed pipe drops all later output, so the verb runs to its verdict
+    and its exit code is kept."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.closed_pipe = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_pipe:
+            try:
+                return int(self._stream.write(text))
+            except BrokenPipeError:
+                self._lose()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_pipe:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._lose()
+
+    def _lose(self) -> None:
+        import os
+
+        self.closed_pipe = True
+        # Python flushes stdout at exit; point the descriptor at /dev/null so that flush
+        # does not report the closed pipe again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+_REAL_STDOUT: Any = sys.stdout
+
+
+def _interrupt(_sig: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one verb: signals, stdout and errors handled the same way for every verb."""
+    import signal
+    import threading
+
+    from checker.errors import RaftcheckError
+    from raftmodel.cluster import BadConfig
+    from raftmodel.script import ScriptError
+
+    global _REAL_STDOUT
+    saved = sys.stdout
+    safe = _Stdout(saved)
+    _REAL_STDOUT = safe
+    # ``--json -``: stdout carries the JSON alone; the report goes to stderr.
+    sys.stdout = sys.stderr if getattr(args, "json", None) == "-" else safe
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # A CI timeout's SIGTERM ends a run like Ctrl-C: statistics so far, exit 3.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return int(func(args))
+    except (RaftcheckError, BadConfig, ScriptError, mutants.UnknownMutant) as e:
+        print(f"raftcheck {verb}: error: {e}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"raftcheck {verb}: interrupted (inconclusive)", file=sys.stderr)
+        return Exit.INCONCLUSIVE
+    except OSError as e:
+        # A file the verb writes or reads (disk full, permissions): bad input, one line.
+        print(
+            f"raftcheck {verb}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return Exit.BAD_INPUT
+    except (RecursionError, MemoryError) as e:
+        print(
+            f"raftcheck {verb}: error: the input is too large ({type(e).__name__})", file=sys.stderr
+        )
+        return Exit.BAD_INPUT
+    except Exception as e:  # a bug of ours: one line, its own exit code
+        where = ""
+        tb = e.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        print(
+            f"raftcheck {verb}: internal error: {type(e).__name__}: {e}{where} "
+            "(a bug in raftcheck; set RAFTCHECK_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        import os
+
+        if os.environ.get("RAFTCHECK_DEBUG") == "1":
+            raise
+        return Exit.INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            sys.stdout.flush()
+        sys.stdout = saved
+        _REAL_STDOUT = saved

@@ -1,0 +1,91 @@
+"""``raftcheck replay``: re-execute an ITF trace on raftmodel and judge every step."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from checker.commands import common
+from checker.commands.common import Exit
+from checker.raft.report import render_step
+from checker.traces import itf
+from checker.traces.replay import replay
+from raftmodel import mutants
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    common.check_outputs(args, "json")
+    trace = itf.read_trace(args.trace)
+    rules = trace.config.rules if args.mutant is None else mutants.rules_for(args.mutant)
+    mutant = rules.name
+    result = replay(trace, rules)
+    config = trace.config._replace(rules=rules)
+    sem = config.semantics
+    if not args.quiet:
+        print(
+            f"replaying {args.trace}: {len(trace.steps) - 1} steps, "
+            f"{common.describe_config(config)}"
+        )
+        last = result.divergence.step if result.divergence else len(trace.steps) - 1
+        for k in range(0, min(last, len(trace.steps) - 1) + 1):
+            if result.divergence and k == result.divergence.step:
+                break
+            before = trace.steps[k - 1].state if k else None
+            for line in render_step(k, trace.steps[k].action, before, trace.steps[k].state, sem):
+                print(line)
+            if result.violation and result.violation[0] == k:
+                v = result.violation[1]
+                print(f"  !! {v.property} violated: {v.detail}")
+    summary: dict[str, Any] = {
+        "trace": str(args.trace),
+        "mutant": mutant,
+        "steps": result.total,
+        "agreed": result.agreed,
+        "conforms": result.conforms,
+    }
+    code = Exit.OK
+    if result.violation:
+        k, v = result.violation
+        print(f"VIOLATION: {v.property} at step {k}: {v.detail}")
+        summary["violation"] = {"property": v.property, "step": k, "detail": v.detail}
+        code = Exit.VIOLATION
+    if result.divergence:
+        d = result.divergence
+        print(
+            f"DIVERGES at step {d.step}: {d.reason}; the trace leaves the model "
+            f"({mutant}) after {result.agreed} agreeing steps"
+        )
+        for line in d.details:
+            print(f"  {line}")
+        summary["divergence"] = {"step": d.step, "reason": d.reason, "details": list(d.details)}
+        code = Exit.VIOLATION
+    if code == Exit.OK:
+        print(
+            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
+            f"(checked: {common.checked()})"
+        )
+    if args.json:
+        common.write_json(args.json, summary)
+    return code
+
+
+def register(sub: Any) -> None:
+    r = sub.add_parser(
+        "replay",
+        help="re-execute an ITF trace on raftmodel and judge each step",
+        description="Re-execute the actions of an ITF trace on raftmodel from the "
+        "trace's first state, compare every state, print each step and report "
+        "the property the trace violates or the step where it leaves the model. "
+        "Exit 0 the trace replays and no property is violated, 1 a violation or a "
+        "divergence, 2 a malformed trace.",
+    )
+    r.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file ('-': stdin)")
+    r.add_argument(
+        "--mutant",
+        default=None,
+        metavar="NAME",
+        help="replay on this variant instead of the one recorded in the trace",
+    )
+    r.add_argument("--quiet", action="store_true", help="print only the verdict")
+    r.add_argument("--json", metavar="FILE", help="write a JSON summary ('-': stdout, alone)")
+    r.set_defaults(func=cmd_replay)

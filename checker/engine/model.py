@@ -1,0 +1,153 @@
+"""What the engine explores: a model is data the search walks (Stateright's shape).
+
+A model gives its initial states, the labelled successors of a state in a deterministic
+order, the properties to check (state invariants and transition properties, each a pure
+predicate that returns None when it holds and a one-line explanation when it does not),
+the kind of each action (for coverage and swarm testing), and a fingerprinter: the
+canonical 64-bit fingerprint the search identifies states by, with the reductions
+(symmetry, a view) the model can soundly apply.
+
+The engine knows no protocol: ``checker.raft.model.RaftModel`` is the Raft cluster of
+raftmodel as a model, and tests check the same search on toy models (a counter, two-phase
+commit). Determinism is part of the contract: the order of initial states and successors
+must not depend on hashing, iteration order of sets or the clock, because counterexamples
+are rebuilt by re-generating successors and finding the recorded fingerprint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Generic, NamedTuple, Protocol, TypeVar
+
+S = TypeVar("S")
+A = TypeVar("A")
+
+
+class Violation(NamedTuple):
+    """A property that does not hold, and why (one line)."""
+
+    property: str
+    detail: str
+
+
+class Invariant(NamedTuple, Generic[S]):
+    """A state property: ``check(s)`` is None when it holds."""
+
+    name: str
+    #: Where the property is stated (e.g. "§5.2, Figure 3"); empty for toy models.
+    section: str
+    meaning: str
+    check: Callable[[S], str | None]
+
+
+class TransitionProperty(NamedTuple, Generic[S, A]):
+    """A property of one step: ``check(before, action, after)`` is None when it holds."""
+
+    name: str
+    section: str
+    meaning: str
+    check: Callable[[S, A, S], str | None]
+
+
+class Fingerprinter(NamedTuple, Generic[S]):
+    """How the search identifies states, and which reductions it applies."""
+
+    #: The canonical 64-bit fingerprint: equal for states the reductions identify.
+    fingerprint: Callable[[S], int]
+    #: An exact canonical key (no collision risk, more memory): ``--exact``.
+    key: Callable[[S], Hashable]
+    #: Whether symmetry, and a view, are applied (asked for and sound for the model).
+    symmetry: bool
+    view: bool
+
+
+class Properties(Protocol[S, A]):
+    """What a model checks (a model is one; so is a bare record of properties)."""
+
+    @property
+    def invariants(self) -> Sequence[Invariant[S]]: ...
+
+    @property
+    def transition_properties(self) -> Sequence[TransitionProperty[S, A]]: ...
+
+
+class Model(Properties[S, A], Protocol[S, A]):
+    """A finite transition system with properties, as the search needs it."""
+
+    #: Every action kind, in the order coverage is reported.
+    @property
+    def kinds(self) -> Sequence[str]: ...
+
+    #: The kinds a swarm walk always keeps (without them nothing can happen).
+    @property
+    def essential_kinds(self) -> frozenset[str]: ...
+
+    def init_states(self) -> Sequence[S]: ...
+
+    def successors(self, s: S) -> Iterable[tuple[A, S]]:
+        """Every enabled action with its successor, in a deterministic order."""
+        ...
+
+    def kind(self, a: A) -> str: ...
+
+    def fingerprinter(self, symmetry: bool, view: bool) -> Fingerprinter[S]:
+        """The reductions asked for, as far as they are sound for this model."""
+        ...
+
+    def describe_state(self, s: S) -> str: ...
+
+    def describe_action(self, a: A) -> str: ...
+
+
+def check_state(model: Properties[S, A], s: S) -> Violation | None:
+    """The first state invariant that ``s`` violates, or None."""
+    for inv in model.invariants:
+        detail = inv.check(s)
+        if detail is not None:
+            return Violation(inv.name, detail)
+    return None
+
+
+def check_transition(model: Properties[S, A], s: S, a: A, t: S) -> Violation | None:
+    """The first transition property that the step ``s --a--> t`` violates, or None."""
+    for prop in model.transition_properties:
+        detail = prop.check(s, a, t)
+        if detail is not None:
+            return Violation(prop.name, detail)
+    return None
+
+
+def check_step(model: Properties[S, A], s: S, a: A, t: S) -> Violation | None:
+    """The step's transition properties, then the state invariants of its target."""
+    return check_transition(model, s, a, t) or check_state(model, t)
+
+
+def property_names(model: Properties[S, A]) -> tuple[str, ...]:
+    """Every property the model checks: invariants first, then transition properties."""
+    return tuple(p.name for p in model.invariants) + tuple(
+        p.name for p in model.transition_properties
+    )
+
+
+def plain(fingerprint: Callable[[S], int] = hash) -> Fingerprinter[S]:
+    """No reductions: states are themselves (for models without symmetry or a view)."""
+
+    def key(s: S) -> Hashable:
+        return s
+
+    return Fingerprinter(fingerprint, key, False, False)
+
+
+__all__ = [
+    "Fingerprinter",
+    "Invariant",
+    "Model",
+    "Properties",
+    "TransitionProperty",
+    "Violation",
+    "check_state",
+    "check_step",
+    "check_transition",
+    "plain",
+    "property_names",
+]

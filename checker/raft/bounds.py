@@ -1,0 +1,70 @@
+"""One table for the bounds: each ``raftmodel.cluster.Bounds`` field with its command-line
+flag, its key in an ITF trace's ``#meta.config.bounds`` and its TLA+ constant.
+
+The CLI's model options, the ITF encoder and decoder, the TLC config writer and the
+``check`` header all read this table, so a new bound is added in one place.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from raftmodel.cluster import Bounds
+
+
+class BoundField(NamedTuple):
+    #: The ``Bounds`` field.
+    field: str
+    #: The command-line flag.
+    flag: str
+    #: The key in ITF's ``#meta.config.bounds``.
+    itf: str
+    #: The TLA+ constant of spec/MCRaft.tla.
+    tla: str
+    #: What it bounds, as an action guard (docs/actions.md).
+    about: str
+    #: Whether ``None`` (unbounded) is allowed.
+    optional: bool = True
+
+
+BOUND_FIELDS: tuple[BoundField, ...] = (
+    BoundField("max_term", "--max-term", "maxTerm", "MaxTerm", "Timeout guard: currentTerm < MAX"),
+    BoundField(
+        "max_log", "--max-log", "maxLogLen", "MaxLogLen", "ClientRequest guard: len(log) < MAX"
+    ),
+    BoundField(
+        "max_restarts",
+        "--max-restarts",
+        "maxRestarts",
+        "MaxRestarts",
+        "Restart guard: restarts < MAX",
+    ),
+    BoundField(
+        "max_requests",
+        "--max-requests",
+        "maxClientRequests",
+        "MaxClientRequests",
+        "ClientRequest guard: requests < MAX",
+    ),
+    BoundField(
+        "max_copies",
+        "--max-copies",
+        "maxCopies",
+        "MaxCopies",
+        "bag only: copies of one message in flight",
+        optional=False,
+    ),
+)
+
+assert {b.field for b in BOUND_FIELDS} | {"values"} == set(Bounds._fields), (
+    "every Bounds field is in the table (values is a set, handled on its own)"
+)
+
+
+def show(v: int | None) -> str:
+    return "none" if v is None else str(v)
+
+
+def describe(b: Bounds) -> str:
+    """The bounds as ``max_term=1 max_log=1 ...`` (the check header's words)."""
+    return " ".join(f"{f.field}={show(getattr(b, f.field))}" for f in BOUND_FIELDS)

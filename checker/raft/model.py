@@ -1,0 +1,56 @@
+"""raftmodel's cluster as a ``Model`` the engine explores.
+
+Everything here is a call into raftmodel (the harness's successors, the node's rules) or
+into this package (the properties, the symmetry and view of ``canon``): the model adds no
+Raft rule of its own. One ``RaftModel`` per ``Config``; the engine's options say which
+reductions to apply, and ``fingerprinter`` applies those that are sound for the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from checker.engine.model import Fingerprinter
+from checker.raft import canon
+from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
+from checker.raft.report import render_node
+from raftmodel.actions import ACTION_NAMES, Action, ActionKind, describe
+from raftmodel.cluster import ClusterState, Config, init_state, successors
+
+#: Action kinds by their number (``Action.kind``), named as in the spec and ITF.
+KIND_NAMES = ACTION_NAMES
+
+
+class RaftModel:
+    """The bounded Raft cluster of ``config`` (raftmodel.cluster), with every property of
+    ``checker.raft.invariants``."""
+
+    invariants = INVARIANTS
+    transition_properties = TRANSITION_PROPERTIES
+    kinds: Sequence[str] = KIND_NAMES
+    #: Without timeouts and deliveries nothing happens (swarm walks keep them).
+    essential_kinds = frozenset({ActionKind.Timeout.name, ActionKind.Receive.name})
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._init = init_state(config)
+
+    def init_states(self) -> Sequence[ClusterState]:
+        return (self._init,)
+
+    def successors(self, s: ClusterState) -> Iterator[tuple[Action, ClusterState]]:
+        return successors(s, self.config)
+
+    def kind(self, a: Action) -> str:
+        return KIND_NAMES[a.kind]
+
+    def fingerprinter(self, symmetry: bool, view: bool) -> Fingerprinter[ClusterState]:
+        fp, applied = canon.state_fingerprint(self.config, symmetry, view)
+        key: canon.KeyFunction = canon.exact_key(self.config, symmetry, applied)
+        return Fingerprinter(fp, key, symmetry, applied)
+
+    def describe_state(self, s: ClusterState) -> str:
+        return " | ".join(render_node(x) for x in s.nodes)
+
+    def describe_action(self, a: Action) -> str:
+        return describe(a)
