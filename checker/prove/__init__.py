@@ -7,7 +7,8 @@ Modules, one job each:
   election     the message-passing election of raftmodel and its 8 strengthening conjuncts
   loglevel     the log-level abstraction (atomic elections) and its lemmas
   crosscheck   election encoding vs raftmodel: successor equality on concrete states
-  refinement   raftmodel -> log-level mapping, checked on explored transitions
+  abstraction  the log-level abstract state and alpha, the one map from raftmodel to it
+  refinement   raftmodel refines the log-level model, step by step (a forward simulation)
   bmc          bounded symbolic search for shallow mutant bugs, concretized to raftmodel
   encodings    the encodings by name, and the bounded modes their CTIs are shown in
 

@@ -49,6 +49,7 @@ from typing import NamedTuple
 import z3
 
 from checker.prove import loglevel
+from checker.prove.abstraction import Abstract, alpha
 from checker.prove.induction import Step
 from checker.prove.loglevel import (
     LogEncoding,
@@ -109,25 +110,8 @@ class AbstractAction(NamedTuple):
         return f"{self.kind}({self.i})"
 
 
-class AbstractState(NamedTuple):
-    currentTerm: tuple[int, ...]
-    primary: tuple[bool, ...]
-    logs: tuple[tuple[int, ...], ...]
-    committed: frozenset[tuple[int, int, int]]
-
-    def show(self) -> str:
-        nodes = " ".join(
-            f"S{i + 1}:{'P' if p else '-'}t{t}{list(lg)}"
-            for i, (t, p, lg) in enumerate(
-                zip(self.currentTerm, self.primary, self.logs, strict=True)
-            )
-        )
-        com = ", ".join(f"({k},{t},{c})" for k, t, c in sorted(self.committed))
-        return f"{nodes} committed={{{com}}}"
-
-
 class AbstractPath(NamedTuple):
-    states: tuple[AbstractState, ...]
+    states: tuple[Abstract, ...]
     actions: tuple[AbstractAction, ...]
     #: The abstract properties the last state violates.
     violated: tuple[str, ...]
@@ -244,11 +228,11 @@ class BmcEncoding(LogEncoding):
         parts += [ca[key] == cb[key] for key in ca]
         return z3.And(parts)
 
-    def read(self, model: z3.ModelRef, s: LogState) -> AbstractState:
+    def read(self, model: z3.ModelRef, s: LogState) -> Abstract:
         def ev(x: z3.ExprRef) -> int:
             return int(model.eval(x, True).as_long())
 
-        return AbstractState(
+        return Abstract(
             tuple(ev(t) for t in s.currentTerm),
             tuple(z3.is_true(model.eval(p, True)) for p in s.primary),
             tuple(tuple(lg.terms(model)) for lg in s.log),
@@ -360,15 +344,6 @@ class ConcretizeError(Exception):
     """An abstract step raftmodel could not carry out (or that maps elsewhere)."""
 
 
-def _abstraction(s: ClusterState) -> AbstractState:
-    return AbstractState(
-        tuple(x.currentTerm for x in s.nodes),
-        tuple(x.role == Role.LEADER for x in s.nodes),
-        tuple(tuple(e.term for e in x.log) for x in s.nodes),
-        frozenset((c.index, c.term, c.commitTerm) for c in s.committed),
-    )
-
-
 class _Concretizer:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -476,7 +451,7 @@ class _Concretizer:
             raise ConcretizeError(f"no macro for {a.kind}")
 
 
-def _maps_onto(concrete: AbstractState, abstract: AbstractState) -> str | None:
+def _maps_onto(concrete: Abstract, abstract: Abstract) -> str | None:
     for field in ("currentTerm", "primary", "logs"):
         if getattr(concrete, field) != getattr(abstract, field):
             mine, theirs = getattr(concrete, field), getattr(abstract, field)
@@ -496,7 +471,7 @@ def concretize(path: AbstractPath, config: Config) -> _Concretizer:
         c.run(a)
         if c.violation is not None:
             return c
-        why = _maps_onto(_abstraction(c.s), target)
+        why = _maps_onto(alpha(c.s), target)
         if why is not None:
             raise ConcretizeError(f"after abstract step {k} ({a}) the states differ: {why}")
     raise ConcretizeError(

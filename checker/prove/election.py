@@ -24,19 +24,18 @@ checks that they produce exactly raftmodel's successors.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, TypeAlias, TypeVar
+from typing import NamedTuple, TypeVar
 
 import z3
 
 from checker.prove.induction import ActionInstance, Conjunct, Step
-from checker.prove.symbolic import UNBOUNDED, Mode, TermSet, fresh_name
+from checker.prove.symbolic import UNBOUNDED, Int, Mode, TermSet, fresh_name, put, up_to_date
 from raftmodel import mutants
 from raftmodel.quorum import majority
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
 
-Int: TypeAlias = z3.ArithRef
 _T = TypeVar("_T")
 
 
@@ -63,12 +62,7 @@ def _vote_once(voted: Int, cand: Int) -> z3.BoolRef:
     return z3.Or(voted == 0, voted == cand)
 
 
-def _up_to_date(c_term: Int, c_index: Int, v_term: Int, v_index: Int) -> z3.BoolRef:
-    # §5.4.1: a later last term wins; with equal last terms, the longer (or equal) log wins.
-    return z3.Or(c_term > v_term, z3.And(c_term == v_term, c_index >= v_index))
-
-
-RAFT = ElectionRules("raft", majority, _vote_once, _up_to_date)
+RAFT = ElectionRules("raft", majority, _vote_once, up_to_date)
 
 #: raftmodel mutants as election rules. Mutants whose rule reads no election variable
 #: (commit_ok, consistent, merge) have the election rules of Raft.
@@ -111,10 +105,6 @@ class ElectionState(NamedTuple):
     lastLogTerm: tuple[Int, ...]
     lastLogIndex: tuple[Int, ...]
     granted: tuple[tuple[TermSet, ...], ...]
-
-
-def _put(t: tuple[_T, ...], i: int, v: _T) -> tuple[_T, ...]:
-    return (*t[:i], v, *t[i + 1 :])
 
 
 class ElectionEncoding:
@@ -341,10 +331,10 @@ class ElectionEncoding:
     ) -> ElectionState:
         k = i - 1
         return s._replace(
-            currentTerm=_put(s.currentTerm, k, term),
-            role=_put(s.role, k, role),
-            votedFor=_put(s.votedFor, k, voted),
-            votesGranted=_put(s.votesGranted, k, tuple(vg)),
+            currentTerm=put(s.currentTerm, k, term),
+            role=put(s.role, k, role),
+            votedFor=put(s.votedFor, k, voted),
+            votesGranted=put(s.votesGranted, k, tuple(vg)),
         )
 
     def _term_rule(
@@ -391,8 +381,8 @@ class ElectionEncoding:
             )
             after = self._node(s, v, term, role, z3.If(grant, c, voted), vg)
             # The response carries the voter's (updated) term.
-            row = _put(s.granted[k], c - 1, s.granted[k][c - 1].add(term, grant))
-            after = after._replace(granted=_put(after.granted, k, row))
+            row = put(s.granted[k], c - 1, s.granted[k][c - 1].add(term, grant))
+            after = after._replace(granted=put(after.granted, k, row))
             guard = z3.And(t >= 0, lli >= 0, llt >= 0, (lli == 0) == (llt == 0))
             if self.mode.bounded:
                 assert self.mode.max_term is not None
@@ -458,8 +448,8 @@ class ElectionEncoding:
                 params = {"newLastLogIndex": index}
                 guard = z3.And(s.role[k] == LEADER, index >= 1, index <= s.lastLogIndex[k] + 1)
             after = s._replace(
-                lastLogTerm=_put(s.lastLogTerm, k, s.currentTerm[k]),
-                lastLogIndex=_put(s.lastLogIndex, k, index),
+                lastLogTerm=put(s.lastLogTerm, k, s.currentTerm[k]),
+                lastLogIndex=put(s.lastLogIndex, k, index),
             )
             return Step(guard, after, params)
 
@@ -484,8 +474,8 @@ class ElectionEncoding:
             refused = z3.Or(fenced, z3.And(t == cur, role0 == LEADER))
             after = self._node(s, i, new_term, new_role, new_voted, vg)
             after = after._replace(
-                lastLogTerm=_put(s.lastLogTerm, k, z3.If(refused, s.lastLogTerm[k], new_t)),
-                lastLogIndex=_put(s.lastLogIndex, k, z3.If(refused, s.lastLogIndex[k], new_i)),
+                lastLogTerm=put(s.lastLogTerm, k, z3.If(refused, s.lastLogTerm[k], new_t)),
+                lastLogIndex=put(s.lastLogIndex, k, z3.If(refused, s.lastLogIndex[k], new_i)),
             )
             guard = z3.And(
                 self._term_ok(t), self._term_ok(new_t), new_i >= 0, (new_i == 0) == (new_t == 0)

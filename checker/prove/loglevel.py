@@ -39,15 +39,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, TypeAlias, TypeVar
+from typing import NamedTuple, TypeVar
 
 import z3
 
 from checker.prove.induction import ActionInstance, Conjunct, Step
-from checker.prove.symbolic import UNBOUNDED, Mode, SymLog, fresh_name
+from checker.prove.symbolic import UNBOUNDED, Int, Mode, SymLog, fresh_name, put, up_to_date
+from raftmodel import mutants
 from raftmodel.quorum import majority
 
-Int: TypeAlias = z3.ArithRef
 _T = TypeVar("_T")
 
 
@@ -65,11 +65,7 @@ class LogRules(NamedTuple):
     commit_any_term: bool = False
 
 
-def _up_to_date(c_term: Int, c_len: Int, v_term: Int, v_len: Int) -> z3.BoolRef:
-    return z3.Or(c_term > v_term, z3.And(c_term == v_term, c_len >= v_len))
-
-
-RAFT = LogRules("raft", majority, _up_to_date)
+RAFT = LogRules("raft", majority, up_to_date)
 MUTANTS: dict[str, LogRules] = {
     "double_vote": RAFT._replace(name="double_vote", vote_twice=True),
     "no_log_check": RAFT._replace(name="no_log_check", log_ok=lambda a, b, c, d: z3.BoolVal(True)),
@@ -77,7 +73,10 @@ MUTANTS: dict[str, LogRules] = {
         name="length_only_log_check", log_ok=lambda ct, cl, vt, vl: cl >= vl
     ),
     "figure8_commit": RAFT._replace(name="figure8_commit", commit_any_term=True),
-    "quorum_off_by_one": RAFT._replace(name="quorum_off_by_one", quorum=lambda n: n // 2),
+    # The quorum is plain arithmetic on n: take raftmodel's own rather than restate it.
+    "quorum_off_by_one": RAFT._replace(
+        name="quorum_off_by_one", quorum=mutants.rules_for("quorum_off_by_one").quorum
+    ),
 }
 
 
@@ -149,10 +148,6 @@ class LogState(NamedTuple):
     primary: tuple[z3.BoolRef, ...]
     log: tuple[SymLog, ...]
     committed: Committed
-
-
-def _put(t: tuple[_T, ...], i: int, v: _T) -> tuple[_T, ...]:
-    return (*t[:i], v, *t[i + 1 :])
 
 
 def _inverse(perm: dict[int, int], n: int) -> list[int]:
@@ -341,13 +336,13 @@ class LogEncoding:
                 z3.Or(li.length > lj.length, li.last_term() != lj.at(li.length)),
             )
             new = li.truncate(li.length - 1)
-            return Step(guard, s._replace(log=_put(s.log, i - 1, new)), {})
+            return Step(guard, s._replace(log=put(s.log, i - 1, new)), {})
 
         return apply
 
     def _step_down(self, i: int) -> Callable[[LogState], Step]:
         def apply(s: LogState) -> Step:
-            after = s._replace(primary=_put(s.primary, i - 1, z3.BoolVal(False)))
+            after = s._replace(primary=put(s.primary, i - 1, z3.BoolVal(False)))
             return Step(s.primary[i - 1], after, {})
 
         return apply
@@ -355,7 +350,7 @@ class LogEncoding:
     def _client(self, i: int) -> Callable[[LogState], Step]:
         def apply(s: LogState) -> Step:
             k = i - 1
-            after = s._replace(log=_put(s.log, k, s.log[k].append(s.currentTerm[k])))
+            after = s._replace(log=put(s.log, k, s.log[k].append(s.currentTerm[k])))
             return Step(s.primary[k], after, {})
 
         return apply
@@ -369,7 +364,7 @@ class LogEncoding:
                 z3.Or(li.length == 0, lj.at(li.length) == li.at(li.length)),
             )
             new = li.append(lj.at(li.length + 1))
-            return Step(guard, s._replace(log=_put(s.log, i - 1, new)), {})
+            return Step(guard, s._replace(log=put(s.log, i - 1, new)), {})
 
         return apply
 
@@ -383,7 +378,7 @@ class LogEncoding:
                 z3.Or(li.length > lj.length, li.last_term() != lj.at(li.length)),
             )
             new = li.truncate(li.length - 1)
-            return Step(guard, s._replace(log=_put(s.log, i - 1, new)), {})
+            return Step(guard, s._replace(log=put(s.log, i - 1, new)), {})
 
         return apply
 
@@ -455,8 +450,8 @@ class LogEncoding:
         def apply(s: LogState) -> Step:
             guard = s.currentTerm[i - 1] > s.currentTerm[j - 1]
             after = s._replace(
-                currentTerm=_put(s.currentTerm, j - 1, s.currentTerm[i - 1]),
-                primary=_put(s.primary, j - 1, z3.BoolVal(False)),
+                currentTerm=put(s.currentTerm, j - 1, s.currentTerm[i - 1]),
+                primary=put(s.primary, j - 1, z3.BoolVal(False)),
             )
             return Step(guard, after, {})
 

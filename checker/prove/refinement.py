@@ -1,17 +1,6 @@
 """The tie between raftmodel and the log-level model (``loglevel.py``).
 
-**The mapping** alpha from a raftmodel ``ClusterState`` to a log-level state:
-
-  currentTerm[i]  = node i's currentTerm
-  primary[i]      = node i's role is Leader
-  log[i]          = the terms of node i's entries (values dropped)
-  committed       = the (index, term, commitTerm) of raftmodel's ``committed`` history that
-                    were committed *directly*: for each commit term c, the highest index
-                    committed in c, and every entry whose term is c. Entries committed
-                    *indirectly* (an older-term entry below a directly committed one,
-                    Figure 2's "and all preceding entries") are left out: the log-level
-                    model commits one entry at a time, and LogMatching carries them.
-                    Under correct Raft this is exactly {(k, t, c) : t = c}.
+**The mapping** alpha is ``abstraction.alpha`` (its docstring says what it keeps).
 
 **(a) The invariants on mapped states** (``check_states``): every conjunct of the log-level
 inductive invariant, properties and lemmas, is evaluated (z3 ``simplify`` on concrete values,
@@ -73,6 +62,7 @@ from typing import NamedTuple
 import z3
 
 from checker.engine.search import transitions
+from checker.prove.abstraction import Abstract, alpha
 from checker.prove.induction import ActionInstance, Arg
 from checker.prove.loglevel import MUTANTS, LogEncoding, rules_for
 from checker.prove.symbolic import Mode
@@ -82,31 +72,6 @@ from raftmodel.cluster import ClusterState, Config, apply, init_state, successor
 from raftmodel.messages import AppendEntries, AppendEntriesResponse, RequestVoteResponse
 from raftmodel.network import Semantics
 from raftmodel.types import Role
-
-
-class Abstract(NamedTuple):
-    currentTerm: tuple[int, ...]
-    primary: tuple[bool, ...]
-    logs: tuple[tuple[int, ...], ...]
-    committed: frozenset[tuple[int, int, int]]
-
-
-def alpha(s: ClusterState) -> Abstract:
-    """The mapping of the module docstring."""
-    top: dict[int, int] = {}
-    for c in s.committed:
-        top[c.commitTerm] = max(top.get(c.commitTerm, 0), c.index)
-    committed = frozenset(
-        (c.index, c.term, c.commitTerm)
-        for c in s.committed
-        if c.term == c.commitTerm or c.index == top[c.commitTerm]
-    )
-    return Abstract(
-        tuple(x.currentTerm for x in s.nodes),
-        tuple(x.role == Role.LEADER for x in s.nodes),
-        tuple(tuple(e.term for e in x.log) for x in s.nodes),
-        committed,
-    )
 
 
 class Evaluator:

@@ -18,11 +18,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias, TypeVar
 
 import z3
 
 _fresh = itertools.count()
+
+
+Int: TypeAlias = z3.ArithRef
+_T = TypeVar("_T")
+
+
+def put(t: tuple[_T, ...], i: int, v: _T) -> tuple[_T, ...]:
+    """``t`` with position ``i`` replaced by ``v`` (a state's per-server component)."""
+    return (*t[:i], v, *t[i + 1 :])
+
+
+def up_to_date(c_term: Int, c_index: Int, v_term: Int, v_index: Int) -> z3.BoolRef:
+    """§5.4.1 in z3: the candidate's (last term, last index) is at least as up-to-date as
+    the voter's (raftmodel.log.is_up_to_date; tests/checker/test_prove.py compares the
+    two on every pair of small values)."""
+    return z3.Or(c_term > v_term, z3.And(c_term == v_term, c_index >= v_index))
 
 
 def fresh_name(base: str) -> str:

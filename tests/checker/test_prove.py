@@ -200,3 +200,23 @@ def test_cli_bad_input_exits_2(argv: list[str], capsys: pytest.CaptureFixture[st
 def test_proofs_for_more_servers(n: int) -> None:
     assert prove(election.ElectionEncoding(n), CTI_MODE["election"]).verdict == "proved"
     assert prove(loglevel.LogEncoding(n), CTI_MODE["log"]).verdict == "proved"
+
+
+def test_the_z3_up_to_date_rule_is_raftmodels() -> None:
+    """The encodings' §5.4.1 comparison (``symbolic.up_to_date``) against
+    ``raftmodel.log.is_up_to_date`` on every small case: a drift fails here."""
+    import z3
+
+    from checker.prove.symbolic import up_to_date
+    from raftmodel.log import is_up_to_date
+    from raftmodel.types import Entry
+
+    for vt in range(3):
+        for vi in range(3):
+            if (vt == 0) != (vi == 0):
+                continue  # an empty log has last term 0; a non-empty one a term >= 1
+            voter = tuple(Entry(vt, 1) for _ in range(vi))
+            for ct in range(3):
+                for ci in range(3):
+                    z = z3.simplify(up_to_date(*(z3.IntVal(x) for x in (ct, ci, vt, vi))))
+                    assert z3.is_true(z) == is_up_to_date(ct, ci, voter), (ct, ci, vt, vi)
