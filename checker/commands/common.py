@@ -397,6 +397,13 @@ def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Nam
     from raftmodel.script import ScriptError
 
     global _REAL_STDOUT
+    for stream in (sys.stdout, sys.stderr):
+        # PYTHONIOENCODING=ascii (or a C locale): print what cannot be encoded as escapes
+        # rather than die on the first "∀" of a formula.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
     saved = sys.stdout
     safe = _Stdout(saved)
     _REAL_STDOUT = safe

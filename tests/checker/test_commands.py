@@ -140,3 +140,13 @@ def test_an_internal_error_is_one_line_and_exit_4(monkeypatch: pytest.MonkeyPatc
 
     code = common.run("check", broken, __import__("argparse").Namespace())
     assert code == common.Exit.INTERNAL == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["mutants"], ["presets"], ["prove", "--encoding", "election", "--no-vacuity"]],
+)
+def test_an_ascii_terminal_gets_escapes_not_a_traceback(cli: Cli, args: list[str]) -> None:
+    r = cli(*args, env={"PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
