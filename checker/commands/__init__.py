@@ -44,8 +44,12 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` (default: the command line), run the verb, return its exit code."""
-    args = build_parser().parse_args(argv)
+    """Parse ``argv`` (default: the command line), run the verb, return its exit code
+    (a usage error is exit 2 after one line on stderr; ``--help`` exit 0)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else Exit.BAD_INPUT
     return common.run(args.verb, args.func, args)
 
 
