@@ -21,23 +21,23 @@ EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 def _guarded(cmd: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Run ``cmd`` with SIGTERM (a CI timeout) acting like Ctrl-C: TLC is stopped, the
-    temporary directory removed, and raftcheck exits 3 (inconclusive)."""
+    temporary directory removed, and raftcheck exits 3 (inconclusive), as it does when
+    TLC itself was stopped by a signal."""
     import functools
-    import signal
     import threading
 
-    def interrupt(_sig: int, _frame: object) -> None:
-        raise KeyboardInterrupt
+    from checker.tla.run import TLCInterrupted, interruptible
 
     @functools.wraps(cmd)
     def run(args: argparse.Namespace) -> int:
-        if threading.current_thread() is not threading.main_thread():
-            return cmd(args)
-        previous = signal.signal(signal.SIGTERM, interrupt)
         try:
-            return cmd(args)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+            if threading.current_thread() is not threading.main_thread():
+                return cmd(args)
+            with interruptible():
+                return cmd(args)
+        except TLCInterrupted as e:
+            print(f"raftcheck {args.verb}: {e}", file=sys.stderr)
+            return EXIT_INCONCLUSIVE
 
     return run
 
@@ -101,10 +101,7 @@ def cmd_tlc(args: argparse.Namespace) -> int:
     with tlc.workdir(Path(args.keep) if args.keep else None) as d:
         (d / "MC.cfg").write_text(text, encoding="utf-8")
         res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_started(header))
-    if res.exit_code not in (tlc.EXIT_OK, tlc.EXIT_VIOLATION, tlc.EXIT_ACTION_VIOLATION) or (
-        res.exit_code != tlc.EXIT_OK and res.violation is None
-    ):
-        raise tlc.failure(res, "TLC")
+    tlc.settled(res, "TLC")
     depth = res.depth - 1 if res.depth else 0
     rate = (res.distinct or 0) / res.elapsed if res.elapsed > 0 else 0.0
     stats = (
@@ -305,6 +302,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         before = trace.steps[k - 1].state if k else None
         if k == 0:
             why = " (it is not the spec's initial state)" if trace.from_init else ""
+            if res.broken is not None:
+                why = f": it breaks {res.broken}"
+                summary["broken_invariant"] = res.broken
             print(f"REJECTED: TLC cannot match the first state{why}")
         else:
             how = "no step of the spec" if args.states_only else "the spec's step it names"
