@@ -74,14 +74,13 @@ def spec_file(name: str) -> Path:
 
 def sync_packaged_spec() -> list[str]:
     """Copy the repository's spec modules into the package; returns the names rewritten."""
-    from checker.itf import write_text_atomic
-
     names = []
     for name in SPEC_MODULES:
-        text = (SPEC_DIR / name).read_text(encoding="utf-8")
-        dst = packaged_spec_file(name)
-        if not dst.is_file() or dst.read_text(encoding="utf-8") != text:
+        src, dst = SPEC_DIR / name, packaged_spec_file(name)
+        if not dst.is_file() or dst.read_bytes() != src.read_bytes():
             dst.parent.mkdir(exist_ok=True)
-            write_text_atomic(dst, text)
+            tmp = dst.with_name(f".{name}.tmp")  # copy, then rename: never half a module
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
             names.append(name)
     return names

@@ -81,8 +81,9 @@ class TLCResult(NamedTuple):
         return self.exit_code == EXIT_OK
 
 
-class TLCInterrupted(TLCError):
-    """TLC was stopped by a signal before it reported how its run ended: inconclusive."""
+class TLCInterrupted(KeyboardInterrupt):
+    """TLC was stopped by a signal before it reported how its run ended: inconclusive,
+    like a Ctrl-C of raftcheck itself (and handled where that is: exit 3)."""
 
 
 @contextmanager

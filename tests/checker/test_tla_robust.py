@@ -21,12 +21,11 @@ import pytest
 
 from checker import itf
 from checker.cli import main
-from checker.presets import PRESETS
 from checker.tla import jar
 from checker.tla import run as tlc_run
 from checker.tla.cfg import cfg_text
 from raftmodel.actions import Restart
-from raftmodel.cluster import Election, apply
+from raftmodel.cluster import Bounds, Config, Election, apply
 from raftmodel.types import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,9 +130,7 @@ def test_a_tlc_killed_by_a_signal_is_inconclusive(
     code, out, err = _run(argv, capsys)
     assert code == 3, out
     assert not any(w in out for w in ("PASS", "OK", "REJECTED", "MISMATCH")), out
-    assert err.splitlines() == [
-        f"raftcheck {argv[0]}: TLC was stopped by signal 9 before it finished (inconclusive)"
-    ]
+    assert len(err.splitlines()) == 1 and "inconclusive" in err, err
 
 
 def test_settled_reads_a_violation_of_the_initial_state() -> None:
@@ -204,7 +201,7 @@ def test_a_signal_stops_tlc_and_leaves_no_file(sig: signal.Signals, tmp_path: Pa
 
 
 def test_one_server_has_no_symmetry_clause() -> None:
-    config = PRESETS["elections"].config()
+    config = Config(3, Bounds(1, 0, 0, 0, (1,)))
     cfg = cfg_text(config._replace(n=1))
     assert "SYMMETRY" not in cfg and "Server = {s1}" in cfg
     assert "SYMMETRY Perms" in cfg_text(config._replace(n=2))
@@ -234,6 +231,18 @@ def test_the_packaged_spec_is_the_repositorys(name: str) -> None:
         f"{packaged} differs from spec/{name}: run "
         "python -c 'from checker.tla.jar import sync_packaged_spec as s; print(s())'"
     )
+
+
+def test_sync_packaged_spec_rewrites_a_drifted_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jar, "PACKAGED_SPEC", str(tmp_path / "spec"))
+    assert jar.sync_packaged_spec() == ["Raft.tla", "MCRaft.tla"]
+    (tmp_path / "spec" / "Raft.tla").write_text("---- MODULE Raft ----\n====\n")
+    assert jar.sync_packaged_spec() == ["Raft.tla"]
+    assert jar.sync_packaged_spec() == []
+    for name in jar.SPEC_MODULES:
+        assert (tmp_path / "spec" / name).read_bytes() == (jar.SPEC_DIR / name).read_bytes()
 
 
 def test_the_packaged_spec_is_package_data() -> None:
