@@ -92,7 +92,7 @@ ACTION_TYPES: dict[str, type] = {t.__name__: t for t in _ORDERED}
 _ORDER: dict[type, int] = {t: k for k, t in enumerate(_ORDERED)}
 #: Action names by kind.
 ACTION_NAMES: tuple[str, ...] = tuple(k.name for k in ActionKind)
-assert ACTION_NAMES == tuple(ACTION_TYPES), "ActionKind follows the action types' order"
+assert tuple(ACTION_TYPES) == ACTION_NAMES, "ActionKind follows the action types' order"
 
 
 #: The parameters of each action (its fields without the type tag).

@@ -383,8 +383,18 @@ class _Stdout:
 _REAL_STDOUT: Any = sys.stdout
 
 
-def _interrupt(_sig: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+def _interrupt_once(sigs: Sequence[int]) -> Callable[[int, object], None]:
+    import signal
+
+    def interrupt(_sig: int, _frame: object) -> None:
+        # Once: later signals are ignored until the verb returns, so a second Ctrl-C or
+        # SIGTERM cannot cut short the cleanup the first one started (TLC killed, its
+        # directory removed, the worker pool stopped, the statistics printed).
+        for s in sigs:
+            signal.signal(s, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    return interrupt
 
 
 def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -409,17 +419,21 @@ def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Nam
     _REAL_STDOUT = safe
     # ``--json -``: stdout carries the JSON alone; the report goes to stderr.
     sys.stdout = sys.stderr if getattr(args, "json", None) == "-" else safe
-    previous = None
+    previous: list[tuple[int, Any]] = []
     if threading.current_thread() is threading.main_thread():
-        # A CI timeout's SIGTERM ends a run like Ctrl-C: statistics so far, exit 3.
-        previous = signal.signal(signal.SIGTERM, _interrupt)
+        # A CI timeout's SIGTERM ends a run like Ctrl-C: statistics so far, exit 3. A signal
+        # the process was started ignoring (nohup, a background job) stays ignored.
+        sigs = [s for s in (signal.SIGTERM, signal.SIGINT) if signal.getsignal(s) != signal.SIG_IGN]
+        handler = _interrupt_once(sigs)
+        previous = [(s, signal.signal(s, handler)) for s in sigs]
     try:
         return int(func(args))
     except (RaftcheckError, BadConfig, ScriptError, mutants.UnknownMutant) as e:
         print(f"raftcheck {verb}: error: {e}", file=sys.stderr)
         return Exit.BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"raftcheck {verb}: interrupted (inconclusive)", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        why = str(e) or "interrupted (inconclusive)"
+        print(f"raftcheck {verb}: {why}", file=sys.stderr)
         return Exit.INCONCLUSIVE
     except OSError as e:
         # A file the verb writes or reads (disk full, permissions): bad input, one line.
@@ -451,8 +465,8 @@ def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Nam
             raise
         return Exit.INTERNAL
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for s, h in previous:
+            signal.signal(s, h)
         with contextlib.suppress(BrokenPipeError, ValueError):
             sys.stdout.flush()
         sys.stdout = saved

@@ -5,8 +5,9 @@ checked-in ``spec/MCRaft-<preset>.cfg`` files are its output for each preset (a 
 keeps them in step); ``raftcheck tlc`` writes its own into a temporary directory.
 
 With symmetry, servers are the model values ``s1..sn`` and ``Nil`` a model value
-(TLC's SYMMETRY needs model values); without it they are the integers 1..n and Nil is
-0, exactly raftmodel's ids. An unbounded bound (None) becomes ``UNBOUNDED``: the guards
+(TLC's SYMMETRY needs model values; with one server there is no SYMMETRY, as it has
+nothing to permute); without it they are the integers 1..n and Nil is 0, exactly
+raftmodel's ids. An unbounded bound (None) becomes ``UNBOUNDED``: the guards
 only compare with it, so any number past every reachable value is the same model.
 """
 
@@ -69,7 +70,8 @@ def cfg_text(
         f"INIT {init}",
         f"NEXT {next_}",
     ]
-    if symmetry:
+    if symmetry and n > 1:
+        # One server has no other labelling; TLC 2.15 throws on a one-element symmetry set.
         lines.append("SYMMETRY Perms")
     for name in invariants:
         lines.append(f"INVARIANT {name}")
@@ -85,7 +87,7 @@ def preset_cfg_name(preset: str) -> str:
 def preset_cfg(preset: str) -> str:
     """The checked-in cfg of a preset: symmetry, every invariant and action property."""
     p = PRESETS[preset]
-    return cfg_text(p.config(), symmetry=True, title=f"preset {p.name} (checker/presets.py)")
+    return cfg_text(p.config(), symmetry=True, title=f"preset {p.name} (checker/raft/presets.py)")
 
 
 def tla_presets() -> list[str]:

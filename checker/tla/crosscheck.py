@@ -92,14 +92,18 @@ def tlc_space(
     with tlc.workdir() as d:
         text = cfg_text(config, variant or mutant, symmetry=False, invariants=(), properties=())
         (d / "MC.cfg").write_text(text, encoding="utf-8")
-        res = tlc.run(d, "MCRaft.tla", "MC.cfg", dump="states", on_line=on_line)
-        if res.exit_code != tlc.EXIT_OK:
+        res = tlc.settled(tlc.run(d, "MCRaft.tla", "MC.cfg", dump="states", on_line=on_line))
+        if res.violation is not None:  # no invariant is checked: TLC misread the cfg
             raise tlc.failure(res, "TLC")
         dump = d / "states.dump"
         if not dump.is_file():
             raise TLCError("TLC wrote no state dump")
         states = [to_cluster(v, config) for v in read_dump(dump)]
-    if res.distinct is not None and len(states) != res.distinct:
+    # settled() saw the counts; every run has an initial state, so an empty dump (or a
+    # short one) is a run that did not do what it said, never an agreement.
+    if not states:
+        raise TLCError(f"TLC's state dump is empty (TLC reported {res.distinct} distinct states)")
+    if len(states) != res.distinct:
         raise TLCError(f"TLC found {res.distinct} states but dumped {len(states)}")
     return TLCSpace(states, res)
 
@@ -120,7 +124,9 @@ def tlc_path_to(
             config, variant or mutant, symmetry=False, invariants=("NotTarget",), properties=()
         )
         (d / "MCFind.cfg").write_text(text, encoding="utf-8")
-        res = tlc.run(d, "MCFind.tla", "MCFind.cfg")
+        res = tlc.settled(tlc.run(d, "MCFind.tla", "MCFind.cfg"), "TLC")
+    if res.violation is None:
+        raise TLCError("TLC could not find a trace to the state: its run does not reach it")
     if res.violation != "NotTarget":
         raise tlc.failure(res, "TLC could not find a trace to the state")
     return res.trace

@@ -1,8 +1,16 @@
 """Run TLC on spec/Raft.tla and parse what it prints.
 
 A run happens in a fresh temporary directory holding copies of the spec modules, the
-generated cfg and TLC's metadir (two runs started in the same second would otherwise
-collide on TLC's default metadir). Lines are streamed to a callback as TLC prints them.
+generated cfg, TLC's metadir (two runs started in the same second would otherwise
+collide on TLC's default metadir) and the JVM's temporary directory (TLC extracts its
+standard modules, Naturals.tla and the like, there: they go when the directory goes,
+even when TLC is killed). Lines are streamed to a callback as TLC prints them.
+
+A run counts only when TLC said how it ended: ``settled`` accepts a pass (exit 0, "Model
+checking completed. No error has been found.", the state counts and "Finished in") or a
+violation (exit 12 or 13, the property named, its trace and "Finished in").
+Anything else is an error (raftcheck exit 2), or inconclusive (exit 3) when TLC was
+stopped by a signal: a run that printed no verdict is never read as a pass or a rejection.
 
 TLC 2.15's exit codes: 0 no error, 12 invariant violated, 13 action property violated,
 75 evaluation error, 150 parse/semantic error, 151 config error; others are failures.
@@ -23,13 +31,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from checker.tla.dump import RawState, raw_states
-from checker.tla.jar import SPEC_DIR, TLCError, java, tla2tools
+from checker.tla.jar import SPEC_MODULES, TLCError, java, spec_file, tla2tools
 
 EXIT_OK, EXIT_VIOLATION, EXIT_ACTION_VIOLATION = 0, 12, 13
 EXIT_EVAL, EXIT_PARSE, EXIT_CONFIG = 75, 150, 151
 
-#: The spec modules copied next to every generated cfg.
-SPEC_MODULES = ("Raft.tla", "MCRaft.tla")
+#: The JVM's java.io.tmpdir inside the run's directory.
+JVM_TMP = "jvm-tmp"
 
 _COUNTS = re.compile(
     r"^([\d,]+) states generated(?: \([^)]*\))?, ([\d,]+) distinct states found"
@@ -38,6 +46,11 @@ _COUNTS = re.compile(
 _DEPTH = re.compile(r"^The depth of the complete state graph search is (\d+)")
 _VIOLATED = re.compile(r"^Error: (Invariant|Action property) (\w+) is violated")
 _PROGRESS = re.compile(r"^Progress\(")
+_BY_INITIAL = re.compile(r"^Error: Invariant \w+ is violated by the initial state")
+_COMPLETED = "Model checking completed. No error has been found."
+_FINISHED = re.compile(r"^Finished in ")
+#: Exit codes of a JVM stopped by SIGINT, SIGKILL or SIGTERM (128 + the signal).
+_SIGNALLED = (130, 137, 143)
 _ENCOUNTERED = re.compile(r"at line (\d+), column (\d+)")
 _LOCATION = re.compile(
     r"line (\d+), col(?:umn)? (\d+) to line \d+, col(?:umn)? \d+ of module (\w+)"
@@ -58,10 +71,19 @@ class TLCResult(NamedTuple):
     #: The counterexample as TLC printed it (empty without a violation).
     trace: tuple[RawState, ...]
     output: tuple[str, ...]
+    #: TLC printed "Model checking completed. No error has been found.", and "Finished in"
+    #: (its last line, after a pass or a violation).
+    completed: bool = False
+    finished: bool = False
 
     @property
     def ok(self) -> bool:
         return self.exit_code == EXIT_OK
+
+
+class TLCInterrupted(KeyboardInterrupt):
+    """TLC was stopped by a signal before it reported how its run ended: inconclusive,
+    like a Ctrl-C of raftcheck itself (and handled where that is: exit 3)."""
 
 
 @contextmanager
@@ -80,10 +102,7 @@ def workdir(keep: Path | None = None) -> Iterator[Path]:
 
 def _copy_spec(d: Path) -> None:
     for name in SPEC_MODULES:
-        src = SPEC_DIR / name
-        if not src.is_file():
-            raise TLCError(f"spec file not found: {src}")
-        shutil.copyfile(src, d / name)
+        shutil.copyfile(spec_file(name), d / name)
 
 
 def command(
@@ -99,6 +118,7 @@ def command(
         java(),
         "-XX:+UseParallelGC",
         "-Dtlc2.TLC.ide=raftcheck",
+        f"-Djava.io.tmpdir={d / JVM_TMP}",
         "-cp",
         str(tla2tools()),
         "tlc2.TLC",
@@ -127,6 +147,7 @@ def run(
 ) -> TLCResult:
     """Run TLC in ``d`` on ``module`` with ``cfg`` (names inside ``d``) and parse the output."""
     argv = command(d, module, cfg, workers=workers, dump=dump, extra=extra)
+    (d / JVM_TMP).mkdir(exist_ok=True)
     start = time.monotonic()
     lines: list[str] = []
     try:
@@ -170,7 +191,10 @@ def _die_with_parent() -> None:
 def parse_output(code: int, lines: Sequence[str], elapsed: float) -> TLCResult:
     distinct = generated = depth = None
     violation = kind = None
+    completed = finished = False
     for line in lines:
+        completed = completed or line.startswith(_COMPLETED)
+        finished = finished or bool(_FINISHED.match(line))
         m = _COUNTS.match(line)
         if m:
             generated = int(m.group(1).replace(",", ""))
@@ -189,9 +213,54 @@ def parse_output(code: int, lines: Sequence[str], elapsed: float) -> TLCResult:
         )
         if start is not None:
             trace = tuple(raw_states(lines[start + 1 :]))
+        else:
+            # Violated by an initial state: TLC lists that one state without a header.
+            start = next((k for k, ln in enumerate(lines) if _BY_INITIAL.match(ln)), None)
+            if start is not None:
+                head = ["State 1: <Initial predicate>"]
+                trace = tuple(raw_states([*head, *lines[start + 1 :]]))[:1]
     return TLCResult(
-        code, distinct, generated, depth, elapsed, violation, kind, trace, tuple(lines)
+        code,
+        distinct,
+        generated,
+        depth,
+        elapsed,
+        violation,
+        kind,
+        trace,
+        tuple(lines),
+        completed,
+        finished,
     )
+
+
+def settled(result: TLCResult, what: str = "TLC") -> TLCResult:
+    """``result`` if TLC reported how its run ended, a pass or a violation; otherwise
+    raises ``TLCInterrupted`` (stopped by a signal) or a one-line ``TLCError``."""
+    code = result.exit_code
+    if code < 0 or code in _SIGNALLED:
+        sig = -code if code < 0 else code - 128
+        raise TLCInterrupted(
+            f"{what} was stopped by signal {sig} before it finished (inconclusive)"
+        )
+    if code not in (EXIT_OK, EXIT_VIOLATION, EXIT_ACTION_VIOLATION):
+        raise failure(result, what)
+    if code == EXIT_OK:
+        counted = result.distinct is not None and result.generated is not None
+        done = result.completed and counted and result.violation is None
+    else:
+        # No counts after a violation by the initial state: TLC stops before counting.
+        done = result.violation is not None and bool(result.trace)
+    if done and result.finished:
+        return result
+    raise TLCError(unfinished(result, what))
+
+
+def unfinished(result: TLCResult, what: str = "TLC") -> str:
+    """Why ``result`` is no verdict, in words: what TLC did instead."""
+    tail = [x.strip() for x in result.output if x.strip()]
+    last = f"last line {tail[-1][:200]!r}" if tail else "it printed nothing"
+    return f"{what} exited {result.exit_code} without reporting completion: {last}"
 
 
 def is_progress(line: str) -> bool:

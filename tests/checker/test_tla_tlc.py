@@ -17,7 +17,7 @@ from checker.cli import main
 from checker.engine.search import Options, check
 from checker.raft.model import RaftModel
 from checker.raft.presets import PRESETS
-from checker.tla import run as tlc_run
+from checker.tla import jar
 from checker.tla.jar import SPEC_DIR
 from checker.traces import itf
 from checker.traces.replay import replay
@@ -209,7 +209,7 @@ def test_a_broken_spec_is_one_line_and_exit_2(
     assert edit[0] in text
     (tmp_path / "Raft.tla").write_text(text.replace(edit[0], edit[1], 1))
     shutil.copyfile(SPEC_DIR / "MCRaft.tla", tmp_path / "MCRaft.tla")
-    monkeypatch.setattr(tlc_run, "SPEC_DIR", tmp_path)
+    monkeypatch.setattr(jar, "SPEC_DIR", tmp_path)
     code, out, err = _run(["tlc", "--model", "elections"], capsys)
     assert code == 2
     assert out == ""
