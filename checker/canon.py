@@ -9,8 +9,18 @@ Symmetry: servers are interchangeable, so a state and any relabelling of its ser
 are equivalent. Relabelling must rename every place a server is named: node order and
 ids, votedFor, votesGranted, nextIndex/matchIndex positions, message source and dest,
 and the elections history. The canonical fingerprint of a state is the least
-fingerprint over all relabellings, which is the same for every member of an orbit
-(exact, up to hash collisions).
+fingerprint over a set of its relabellings that every member of its orbit shares, so it
+is the same for the whole orbit (exact, up to hash collisions), and it is always the
+fingerprint of a relabelling, so symmetric states alone share it (sound).
+
+Enumerating relabellings costs n! per state (10 identical followers: 3,628,800), so
+only states with at most ``ENUMERATION_LIMIT`` candidate orders (every 2- and 3-server
+state) enumerate them; larger ones are canonicalised by colour refinement with
+individualisation, polynomial in n per state (``SymmetricFingerprint``). That is exact
+too unless one state's pruned search tree needs more than ``LEAF_LIMIT`` leaves; then
+it is sound but may keep two symmetric states apart (``SymmetricFingerprint.inexact``
+counts those states). ``tests/checker/test_canon.py`` checks both paths against the
+orbits of whole state spaces (2, 3 and 4 servers).
 """
 
 from __future__ import annotations
