@@ -62,6 +62,8 @@ reduced space) is the complete check, on small configs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from raftmodel.actions import Action, Receive, Restart
 from raftmodel.cluster import ClusterState, Config
 from raftmodel.messages import (
@@ -215,15 +217,29 @@ class Guard:
             return _delivery(m, before.nodes[m.dest - 1], after.nodes[m.dest - 1], sent)
         return None
 
-    def state(self, s: ClusterState) -> tuple[Receive, str] | None:
-        """Deliver each message ``view(s)`` forgets or tokenises to its destination (not
-        an action of the search: one step of the node) and check the view's claim. The
-        answer names the delivery, which is enabled in ``s``, so it extends s's trace."""
+    def state(
+        self, s: ClusterState, parent: ClusterState | None = None
+    ) -> tuple[Receive, str] | None:
+        """Deliver each message ``view(s)`` forgets or tokenises to its destination (one
+        step of the node, not an action of the search) and check the view's claim. The
+        answer names the delivery, which is enabled in ``s``, so it extends s's trace.
+
+        With ``parent``, the state s was generated from while the search expanded
+        ``parent``: the messages s shares with it, at a server the step left alone, are
+        delivered from ``parent`` by the search itself (and ``transition`` checks those),
+        so only the rest is stepped here."""
         if self.config.semantics is not Semantics.SET:
             return None
+        msgs: Iterable[Message] = s.network
+        if parent is not None:
+            changed = {x.id for x, y in zip(s.nodes, parent.nodes, strict=True) if x is not y}
+            fresh = s.network - parent.network
+            msgs = (
+                fresh if not changed else [m for m in s.network if m.dest in changed or m in fresh]
+            )
         n, rules = self.config.n, self.config.rules
         found = None
-        for m in s.network:
+        for m in msgs:
             if not 1 <= m.dest <= n:
                 continue
             dest = s.nodes[m.dest - 1]

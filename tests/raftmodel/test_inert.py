@@ -165,7 +165,7 @@ def _guarded_search(config: Config) -> str | None:
         s = q.popleft()
         for a, t in successors(s, config):
             why = guard.transition(s, a, t)
-            found = guard.state(t)
+            found = guard.state(t, s)
             if why is not None or found is not None:
                 return why or (found[1] if found else None)
             v = inert.view(t)
