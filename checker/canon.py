@@ -32,6 +32,7 @@ from math import factorial
 from typing import Any
 
 from raftmodel import inert
+from raftmodel.actions import Action, describe
 from raftmodel.cluster import ClusterState, Config, Election
 from raftmodel.messages import (
     AppendEntries,
@@ -515,6 +516,26 @@ class SymmetricFingerprint:
 def symmetric_fingerprint(n: int, bag: bool) -> Callable[[ClusterState], int]:
     """A function giving each state's fingerprint up to relabelling (``SymmetricFingerprint``)."""
     return SymmetricFingerprint(bag)
+
+
+def view_guard(config: Config) -> Callable[[ClusterState, Action, ClusterState], str | None]:
+    """A transition property for a search that identifies states by their view: the
+    rules the view relies on (``raftmodel.inert.Guard``), on each transition and on the
+    state it reaches, before that state is discarded as seen. An answer (not None) means
+    the view may have merged inequivalent states: its verdict must not stand."""
+    guard = inert.Guard(config)
+
+    def check(s: ClusterState, a: Action, t: ClusterState) -> str | None:
+        why = guard.transition(s, a, t)
+        if why is not None:
+            return why
+        found = guard.state(t, s)
+        if found is None:
+            return None
+        deliver, why = found
+        return f"{why} (on {describe(deliver)} from the state reached)"
+
+    return check
 
 
 def state_fingerprint(

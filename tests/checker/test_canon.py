@@ -18,12 +18,14 @@ import pytest
 from checker import canon
 from checker.canon import SymmetricFingerprint, canonical_form, perms, relabel
 from checker.presets import PRESETS
-from checker.search import Options, check, reachable
-from raftmodel import inert
+from checker.search import Options, check, reachable, transitions
+from raftmodel import inert, node
 from raftmodel.actions import Receive, Timeout
 from raftmodel.cluster import Bounds, ClusterState, Config, apply, init_state, successors
-from raftmodel.messages import RequestVote, RequestVoteResponse
+from raftmodel.messages import Message, RequestVote, RequestVoteResponse
 from raftmodel.network import Semantics
+from raftmodel.node import NodeState
+from raftmodel.rules import Rules
 from raftmodel.types import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,3 +226,33 @@ def test_refined_fingerprints_are_stable_across_processes() -> None:
         assert r.returncode == 0, r.stderr
         outs.add(r.stdout)
     assert len(outs) == 1
+
+
+def _first_guard_report(config: Config) -> str | None:
+    check_view = canon.view_guard(config)
+    for s, a, t in transitions(config):
+        why = check_view(s, a, t)
+        if why is not None:
+            return why
+    return None
+
+
+def test_view_guard_is_quiet_on_raft_and_reports_a_node_bug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = SPACES["elections"]
+    assert _first_guard_report(config) is None
+    real = node._on_request_vote_response
+
+    def counts_refusals(
+        s: NodeState, m: Message, n: int, rules: Rules
+    ) -> tuple[NodeState, tuple[Message, ...]]:
+        if isinstance(m, RequestVoteResponse):
+            m = m._replace(voteGranted=True)
+        return real(s, m, n, rules)
+
+    # A bug in node.py, not in Rules: inert.applies still says the view is sound.
+    monkeypatch.setitem(node._MESSAGE_HANDLERS, RequestVoteResponse, counts_refusals)
+    assert inert.applies(config)
+    why = _first_guard_report(config)
+    assert why is not None and "the view forgets the RequestVoteResponse" in why
