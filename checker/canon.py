@@ -35,15 +35,13 @@ from raftmodel import inert
 from raftmodel.actions import Action, describe
 from raftmodel.cluster import ClusterState, Config, Election
 from raftmodel.messages import (
-    AppendEntries,
-    AppendEntriesResponse,
     Message,
-    RequestVote,
-    RequestVoteResponse,
 )
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState
 from raftmodel.types import NIL, Role
+
+_tuple_new = tuple.__new__
 
 Perm = tuple[int, ...]  # perm[i] = new id of server i; perm[0] == 0 keeps NIL fixed
 
@@ -54,14 +52,9 @@ def perms(n: int) -> list[Perm]:
 
 
 def _message(m: Message, p: Perm) -> Message:
-    if type(m) is AppendEntries:
-        return AppendEntries(p[m.source], p[m.dest], *m[2:])
-    if type(m) is RequestVote:
-        return RequestVote(p[m.source], p[m.dest], *m[2:])
-    if type(m) is RequestVoteResponse:
-        return RequestVoteResponse(p[m.source], p[m.dest], *m[2:])
-    assert type(m) is AppendEntriesResponse
-    return AppendEntriesResponse(p[m.source], p[m.dest], *m[2:])
+    # tuple.__new__ builds the NamedTuple in C, skipping its Python-level __new__: the
+    # hot path of every relabelling (the same value as type(m)(source, dest, ...)).
+    return _tuple_new(type(m), (p[m[0]], p[m[1]], *m[2:]))
 
 
 def relabel(s: ClusterState, p: Perm, bag: bool = False) -> ClusterState:
@@ -360,21 +353,26 @@ def _nodes(s: ClusterState, p: Perm) -> tuple[NodeState, ...]:
     inv = [0] * (n + 1)
     for old in range(1, n + 1):
         inv[p[old]] = old
+    order = [inv[j] - 1 for j in range(1, n + 1)]
     out = []
     for new in range(1, n + 1):
         x = s.nodes[inv[new] - 1]
+        g = x.votesGranted
         out.append(
-            NodeState(
-                new,
-                x.currentTerm,
-                p[x.votedFor],
-                x.log,
-                x.role,
-                x.commitIndex,
-                frozenset(p[v] for v in x.votesGranted),
-                tuple(x.nextIndex[inv[j] - 1] for j in range(1, n + 1)),
-                tuple(x.matchIndex[inv[j] - 1] for j in range(1, n + 1)),
-            )
+            _tuple_new(
+                NodeState,
+                (
+                    new,
+                    x.currentTerm,
+                    p[x.votedFor],
+                    x.log,
+                    x.role,
+                    x.commitIndex,
+                    frozenset([p[v] for v in g]) if g else g,
+                    tuple([x.nextIndex[k] for k in order]),
+                    tuple([x.matchIndex[k] for k in order]),
+                ),
+            ),
         )
     return tuple(out)
 

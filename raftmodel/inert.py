@@ -91,12 +91,24 @@ def applies(config: Config) -> bool:
     )
 
 
+#: The tokens made so far, by (kind, source, dest): the view makes one for most stale
+#: requests of every state, and building a NamedTuple is the costly part.
+_TOKENS: dict[tuple[type, int, int], Message] = {}
+
+
 def stale_token(m: Message) -> Message:
     """The representative of every request of m's kind from m.source to m.dest that can
     only be fenced."""
-    if type(m) is RequestVote:
-        return RequestVote(m.source, m.dest, 0, 0, 0)
-    return AppendEntries(m.source, m.dest, 0, 0, 0, (), 0)
+    key = (type(m), m[0], m[1])
+    token = _TOKENS.get(key)
+    if token is None:
+        if type(m) is RequestVote:
+            token = RequestVote(m.source, m.dest, 0, 0, 0)
+        else:
+            token = AppendEntries(m.source, m.dest, 0, 0, 0, (), 0)
+        if len(_TOKENS) < 1_000_000:  # bounded by n^2 kinds of pair; a guard, not a policy
+            _TOKENS[key] = token
+    return token
 
 
 def live_form(m: Message, dest: NodeState) -> Message | None:
