@@ -493,7 +493,7 @@ class SymmetricFingerprint:
             # A state is reached from many parents; the walk costs far more than a lookup.
             h = self._state_cache.get(s)
             if h is None:
-                if len(self._state_cache) > 200_000:
+                if len(self._state_cache) > 50_000:  # states are large: keep the cache small
                     self._state_cache.clear()
                 tree = _Tree(s, self.bag, self.leaf_limit)
                 self.refined += 1
