@@ -29,10 +29,42 @@ The argument relies on three Raft rules. A variant that breaks one of them (a st
 message accepted, currentTerm or votedFor lost in a restart, a second vote in a term)
 gets no reduction: ``applies(config)`` says when the view is sound. Under BAG semantics
 the copy bound reads the whole network, so inert messages still matter there: no view.
+
+``applies`` only recognises the known-bug variants by their ``Rules`` fields; a bug
+written into ``node.py`` itself leaves it True. ``Guard`` checks the rules on what the
+node actually does, independently of ``Rules``, so a search that calls it cannot prune
+silently with an unsound view. Each rule the view relies on, and what checks it:
+
+=========================================  ==========================  ===================
+rule                                       checker.invariants          Guard
+=========================================  ==========================  ===================
+currentTerm never decreases (restart too)  TermsMonotonic              ``transition``
+a lower-term message changes nothing       StaleTermFenced             ``transition``
+the fence reply depends on the term only   (none)                      ``transition``
+votedFor kept within a term (restart too)  (none; ElectionSafety only  ``transition``
+and one vote per term                      when it makes two leaders)
+candidate only by starting a new term      (none)                      ``transition``
+a message the view forgets or tokenises    (none)                      ``transition`` (on
+does nothing but the fence reply                                       delivery), ``state``
+                                                                       (before pruning)
+=========================================  ==========================  ===================
+
+Residual gap: the view keeps one state per view and never expands the others, so a
+message present only in a state it merged away is checked (by ``state``) against its
+destination as it was then, not against the destinations that destination later
+becomes. The rules above make "inert now" imply "inert forever" (terms only grow, a vote
+holds for the term, a candidate needs a new term), and ``transition`` checks them on
+every transition the search takes; a node bug that acts on a forgotten message only from
+a later destination state reached solely along merged-away paths would be missed. The
+exactness test in ``tests/raftmodel/test_inert.py`` (views of the full space versus the
+reduced space) is the complete check, on small configs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from raftmodel.actions import Action, Receive, Restart
 from raftmodel.cluster import ClusterState, Config
 from raftmodel.messages import (
     AppendEntries,
@@ -40,9 +72,10 @@ from raftmodel.messages import (
     Message,
     RequestVote,
     RequestVoteResponse,
+    message_key,
 )
 from raftmodel.network import Semantics
-from raftmodel.node import NodeState
+from raftmodel.node import NodeState, step
 from raftmodel.rules import RAFT
 from raftmodel.types import NIL, Role
 
@@ -58,12 +91,24 @@ def applies(config: Config) -> bool:
     )
 
 
+#: The tokens made so far, by (kind, source, dest): the view makes one for most stale
+#: requests of every state, and building a NamedTuple is the costly part.
+_TOKENS: dict[tuple[type, int, int], Message] = {}
+
+
 def stale_token(m: Message) -> Message:
     """The representative of every request of m's kind from m.source to m.dest that can
     only be fenced."""
-    if type(m) is RequestVote:
-        return RequestVote(m.source, m.dest, 0, 0, 0)
-    return AppendEntries(m.source, m.dest, 0, 0, 0, (), 0)
+    key = (type(m), m[0], m[1])
+    token = _TOKENS.get(key)
+    if token is None:
+        if type(m) is RequestVote:
+            token = RequestVote(m.source, m.dest, 0, 0, 0)
+        else:
+            token = AppendEntries(m.source, m.dest, 0, 0, 0, (), 0)
+        if len(_TOKENS) < 1_000_000:  # bounded by n^2 kinds of pair; a guard, not a policy
+            _TOKENS[key] = token
+    return token
 
 
 def live_form(m: Message, dest: NodeState) -> Message | None:
@@ -104,3 +149,124 @@ def view(s: ClusterState) -> ClusterState:
     if not changed:
         return s
     return s._replace(network=frozenset(kept))
+
+
+def fence_reply(m: Message, dest: NodeState) -> Message | None:
+    """What ``dest`` sends for a message it fences (§5.1): a refusal carrying its term
+    for a request, nothing for a response. The stale token stands for every such request
+    because this reply reads nothing of the request but its kind, source and dest."""
+    if type(m) is RequestVote:
+        return RequestVoteResponse(dest.id, m.source, dest.currentTerm, False)
+    if type(m) is AppendEntries:
+        return AppendEntriesResponse(dest.id, m.source, dest.currentTerm, False, 0)
+    return None
+
+
+def _node_rules(before: NodeState, after: NodeState, restarted: bool) -> str | None:
+    who = f"server {after.id}"
+    if after.currentTerm < before.currentTerm:
+        return f"{who}'s currentTerm went from {before.currentTerm} down to {after.currentTerm}"
+    if (
+        before.votedFor != NIL
+        and after.currentTerm == before.currentTerm
+        and after.votedFor != before.votedFor
+    ):
+        how = "in a restart" if restarted else "within the term"
+        return (
+            f"{who} changed its vote in term {after.currentTerm} from {before.votedFor} "
+            f"to {after.votedFor or 'none'} {how}"
+        )
+    if (
+        after.role == Role.CANDIDATE
+        and before.role != Role.CANDIDATE
+        and after.currentTerm <= before.currentTerm
+    ):
+        return f"{who} became a candidate without starting a new term ({after.currentTerm})"
+    return None
+
+
+def _delivery(
+    m: Message, before: NodeState, after: NodeState, sent: frozenset[Message]
+) -> str | None:
+    """The view's claim about m at ``before``, against what delivering it did."""
+    live = live_form(m, before)
+    if live is m:
+        return None
+    what = f"{type(m).__name__} {tuple(m)} at server {m.dest} (term {before.currentTerm})"
+    if after != before:
+        return f"the view forgets the {what}, but delivering it changed the server"
+    # A request in the voter's term after it voted may be answered again as before: its
+    # earlier answer is already in the (SET) network, so only new messages count.
+    allowed = fence_reply(m, before) if live is not None else None
+    extra = sorted((tuple(x) for x in sent if x != allowed), key=repr)
+    if extra:
+        return f"the view forgets the {what}, but delivering it sent {extra[0]}"
+    return None
+
+
+class Guard:
+    """Checks, on what raftmodel actually does, the Raft rules that make ``view`` sound
+    (the table in the module docstring). For a search that identifies states by their
+    view: call ``transition`` on every transition it takes and ``state`` on every state
+    it generates (before discarding it as seen); a non-None answer means the view may
+    have merged states that are not equivalent, so its verdict must not stand.
+    Independent of ``config.rules``' identity: it runs ``node.step`` with them."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._checked: dict[tuple[Message, NodeState], str | None] = {}
+
+    def transition(self, before: ClusterState, action: Action, after: ClusterState) -> str | None:
+        restarted = isinstance(action, Restart)
+        for b, a in zip(before.nodes, after.nodes, strict=True):
+            if a is not b:
+                broken = _node_rules(b, a, restarted)
+                if broken is not None:
+                    return broken
+        if isinstance(action, Receive) and self.config.semantics is Semantics.SET:
+            m = action.m
+            sent = after.network - before.network
+            return _delivery(m, before.nodes[m.dest - 1], after.nodes[m.dest - 1], sent)
+        return None
+
+    def state(
+        self, s: ClusterState, parent: ClusterState | None = None
+    ) -> tuple[Receive, str] | None:
+        """Deliver each message ``view(s)`` forgets or tokenises to its destination (one
+        step of the node, not an action of the search) and check the view's claim. The
+        answer names the delivery, which is enabled in ``s``, so it extends s's trace.
+
+        With ``parent``, the state s was generated from while the search expanded
+        ``parent``: the messages s shares with it, at a server the step left alone, are
+        delivered from ``parent`` by the search itself (and ``transition`` checks those),
+        so only the rest is stepped here."""
+        if self.config.semantics is not Semantics.SET:
+            return None
+        msgs: Iterable[Message] = s.network
+        if parent is not None:
+            changed = {x.id for x, y in zip(s.nodes, parent.nodes, strict=True) if x is not y}
+            fresh = s.network - parent.network
+            msgs = (
+                fresh if not changed else [m for m in s.network if m.dest in changed or m in fresh]
+            )
+        n, rules = self.config.n, self.config.rules
+        found = None
+        for m in msgs:
+            if not 1 <= m.dest <= n:
+                continue
+            dest = s.nodes[m.dest - 1]
+            if live_form(m, dest) is m:
+                continue
+            key = (m, dest)
+            if key in self._checked:
+                broken = self._checked[key]
+            else:
+                if len(self._checked) > 500_000:
+                    self._checked.clear()
+                after, sent = step(dest, m, n, rules)
+                new = frozenset(x for x in sent if x not in s.network)
+                broken = self._checked[key] = _delivery(m, dest, after, new)
+            # The first in canonical order, so that the report is the same in every run.
+            if broken is not None and (found is None or message_key(m) < message_key(found[0].m)):
+                found = (Receive(m), broken)
+        return found

@@ -21,7 +21,7 @@ def _view_status(model: RaftModel, wanted: bool) -> str:
     if not wanted:
         return "off"
     if model.fingerprinter(False, True).view:
-        return "on"
+        return "on, its assumptions checked" if model.check_view else "on"
     return "off (not sound for this network or variant)"
 
 
@@ -103,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.graph and Path(args.graph).suffix not in (".graphml", ".dot"):
         raise BadOption(f"--graph needs a .graphml or .dot file name, got {args.graph!r}")
     common.check_outputs(args, "out", "json", "graph")
-    model = RaftModel(config)
+    model = RaftModel(config, check_view=args.check_view)
     desc = common.describe_config(config)
     print(f"check: model {args.model}: {desc}", flush=True)
     swarm = options.strategy is Strategy.SWARM

@@ -17,7 +17,7 @@ are rebuilt by re-generating successors and finding the recorded fingerprint.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 S = TypeVar("S")
 A = TypeVar("A")
@@ -59,6 +59,10 @@ class Fingerprinter(NamedTuple, Generic[S]):
     #: Whether symmetry, and a view, are applied (asked for and sound for the model).
     symmetry: bool
     view: bool
+    #: What the reductions assume of the model, checked on every transition like the
+    #: model's own transition properties: a violation means the reduction may have merged
+    #: inequivalent states, and is reported (with its trace) instead of a verdict.
+    assumptions: tuple[TransitionProperty[S, Any], ...] = ()
 
 
 class Properties(Protocol[S, A]):

@@ -232,7 +232,7 @@ class _Search(Generic[S, A]):
         model, options = self.model, self.options
         successors, kind_of = model.successors, model.kind
         key, index, coverage = self.key, self.index, self.coverage
-        transition_props = model.transition_properties
+        transition_props = (*model.transition_properties, *self.fpr.assumptions)
         frontier: SpillQueue[tuple[S, int, int]] | list[tuple[S, int, int]]
         if options.strategy is Strategy.BFS:
             # BFS levels get wide: the queue keeps its middle on disk, as TLC's does.
@@ -256,6 +256,10 @@ class _Search(Generic[S, A]):
                 continue
             for a, t in successors(s):
                 self.generated += 1
+                if not self.generated & 63 and (stop := self.over_budget(True)) is not None:
+                    # A state with many successors, each costly to fingerprint (large
+                    # clusters), must not hold the time budget back.
+                    return self.result(stop, None, self.depth_reached)
                 coverage[kind_of(a)] += 1
                 v = None
                 for prop in transition_props:

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from checker.engine.model import Model, Violation, check_state, check_transition
+from checker.engine.model import Model, TransitionProperty, Violation, check_state
 from checker.engine.store import FingerprintSet
 
 
@@ -48,6 +48,7 @@ class ChunkResult(NamedTuple):
 
 _model: Model[Any, Any] | None = None
 _fp: Callable[[Any], int] | None = None
+_props: tuple[TransitionProperty[Any, Any], ...] = ()
 _sent = FingerprintSet()
 
 
@@ -56,11 +57,13 @@ def _quiet_exit(_sig: int, _frame: object) -> None:
 
 
 def init_worker(model: Model[Any, Any], symmetry: bool, view: bool) -> None:
-    global _model, _fp, _sent
+    global _model, _fp, _sent, _props
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _quiet_exit)
     _model = model
-    _fp = model.fingerprinter(symmetry, view).fingerprint
+    fpr = model.fingerprinter(symmetry, view)
+    _fp = fpr.fingerprint
+    _props = (*model.transition_properties, *fpr.assumptions)
     _sent = FingerprintSet()
 
 
@@ -74,7 +77,12 @@ def expand(chunk: list[tuple[Any, int]]) -> ChunkResult:
         for a, t in model.successors(s):
             generated += 1
             coverage[model.kind(a)] += 1
-            v = check_transition(model, s, a, t)
+            v = None
+            for prop in _props:
+                detail = prop.check(s, a, t)
+                if detail is not None:
+                    v = Violation(prop.name, detail)
+                    break
             k = fp(t)
             if v is None and not sent.add(k):
                 continue
