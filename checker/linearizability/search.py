@@ -1,0 +1,266 @@
+"""The linearizability search: Wing & Gong's backtracking with Lowe's memoisation, as
+Porcupine's ``checker.go`` does it, over each independent part of a history.
+
+Wing & Gong (1993): walk the history's call and return events in time order; at a call,
+try to linearize that operation now (the model accepts its output in the current state),
+remove ("lift") its call and return from the list and start again from the head; at a
+return whose operation is not linearized yet, nothing before it can be placed this way:
+undo the last choice (unlift) and try the next call after it. Lowe (2017, "Testing for
+linearizability") adds a cache of the configurations already tried, keyed by (the set of
+linearized operations, the model state): a configuration reached twice has the same
+future, so the second visit is skipped. That cache is what makes the search fast on real
+histories; with the split into independent parts (per key) it is Porcupine's algorithm.
+
+Here the linearized set is a Python int used as a bitset, the event list is two int
+arrays (next, prev) with sentinels, and the cache is a set of (bits, state) pairs.
+
+An operation with unknown outcome has no return event (its return is at +infinity), so it
+never forces a backtrack, and the search succeeds as soon as every *completed* operation
+is linearized: the unknown ones left over are the ones that never took effect.
+
+A budget (time, cache entries) stops a part's search with UNKNOWN, never a guess.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from checker.linearizability.history import History, Op
+from checker.linearizability.models import Model
+
+
+class Verdict(Enum):
+    OK = "linearizable"
+    VIOLATION = "not linearizable"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Stops a search: seconds of wall time for the whole history, and configurations
+    in one part's cache (each costs the bitset and the state: the memory budget)."""
+
+    seconds: float | None = None
+    max_cache: int | None = None
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One independent part. ``prefix`` is the longest linearizable prefix found (op ids in
+    linearization order) and ``blocked`` the completed operation that could not be placed
+    after it (VIOLATION only); ``state`` describes the model state after the prefix."""
+
+    key: Any
+    verdict: Verdict
+    ops: tuple[int, ...]
+    prefix: tuple[int, ...] = ()
+    blocked: int | None = None
+    state: str = ""
+    cache: int = 0
+    steps: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    verdict: Verdict
+    parts: tuple[PartResult, ...]
+    seconds: float
+    model: str
+    reason: str = ""
+    #: Parts not searched because the budget ran out first.
+    skipped: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def violations(self) -> list[PartResult]:
+        return [p for p in self.parts if p.verdict is Verdict.VIOLATION]
+
+
+class _OverBudget(Exception):
+    pass
+
+
+#: How many loop iterations between two looks at the clock and the cache size.
+_CHECK_EVERY = 4096
+
+
+def check_part(
+    model: Model,
+    ops: Sequence[Op],
+    key: Any = None,
+    deadline: float | None = None,
+    max_cache: int | None = None,
+) -> PartResult:
+    """Search one part (operations of one key) for a linearization."""
+    n = len(ops)
+    ids = tuple(op.id for op in ops)
+    # Events sorted by time; at equal times calls come first (Porcupine), so operations
+    # that touch are concurrent. Our readers give every event its own time.
+    events: list[tuple[int, int, int]] = []
+    for i, op in enumerate(ops):
+        events.append((op.call, 0, i))
+        if op.ret is not None:
+            events.append((op.ret, 1, i))
+    events.sort()
+    m = len(events)
+    head, tail = m, m + 1
+    nxt = [k + 1 for k in range(m)] + [0 if m else tail, tail]
+    prv = [k - 1 for k in range(m)] + [head, m - 1 if m else head]
+    if m:
+        prv[0] = head
+        nxt[m - 1] = tail
+    # is_call[k]: the op index for a call entry, -1 for a return entry.
+    call_op = [-1] * (m + 2)
+    call_pos = [0] * n
+    ret_pos = [-1] * n
+    for k, (_, kind, i) in enumerate(events):
+        if kind == 0:
+            call_op[k] = i
+            call_pos[i] = k
+        else:
+            ret_pos[i] = k
+    inputs = [(op.f, op.arg, op.process) for op in ops]
+    outputs = [op.out for op in ops]
+    bits = [1 << i for i in range(n)]
+    required = sum(1 for op in ops if op.ret is not None)
+    step = model.step
+
+    state = model.init()
+    linearized = 0
+    stack: list[tuple[int, Any]] = []
+    cache: set[tuple[int, Any]] = set()
+    best: list[int] = []
+    best_state: Any = state
+    blocked = -1
+    remaining = required
+    steps = 0
+    entry = nxt[head]
+    if remaining == 0:
+        return PartResult(key, Verdict.OK, ids, state=model.describe_state(state))
+    try:
+        while True:
+            steps += 1
+            if not steps % _CHECK_EVERY:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise _OverBudget("time limit reached")
+                if max_cache is not None and len(cache) > max_cache:
+                    raise _OverBudget(f"cache budget of {max_cache:,} configurations reached")
+            i = call_op[entry]
+            if i >= 0:
+                ok, new = step(state, inputs[i], outputs[i])
+                if ok:
+                    lin = linearized | bits[i]
+                    key_ = (lin, new)
+                    if key_ not in cache:
+                        cache.add(key_)
+                        stack.append((i, state))
+                        state = new
+                        linearized = lin
+                        # lift: unlink the call and its return (if any)
+                        c = call_pos[i]
+                        nxt[prv[c]] = nxt[c]
+                        prv[nxt[c]] = prv[c]
+                        r = ret_pos[i]
+                        if r >= 0:
+                            nxt[prv[r]] = nxt[r]
+                            prv[nxt[r]] = prv[r]
+                            remaining -= 1
+                            if not remaining:
+                                return PartResult(
+                                    key,
+                                    Verdict.OK,
+                                    ids,
+                                    prefix=tuple(ops[j].id for j, _ in stack),
+                                    state=model.describe_state(state),
+                                    cache=len(cache),
+                                    steps=steps,
+                                )
+                        entry = nxt[head]
+                        continue
+                entry = nxt[entry]
+                continue
+            # A return event: its operation is not linearized, and it cannot be later.
+            if len(stack) > len(best) or blocked < 0:
+                best = [j for j, _ in stack]
+                best_state = state
+                blocked = _op_at(events, entry)
+            if not stack:
+                return PartResult(
+                    key,
+                    Verdict.VIOLATION,
+                    ids,
+                    prefix=tuple(ops[j].id for j in best),
+                    blocked=ops[blocked].id,
+                    state=model.describe_state(best_state),
+                    cache=len(cache),
+                    steps=steps,
+                )
+            i, state = stack.pop()
+            linearized ^= bits[i]
+            # unlift, in the reverse order of the lift (dancing links)
+            r = ret_pos[i]
+            if r >= 0:
+                nxt[prv[r]] = r
+                prv[nxt[r]] = r
+                remaining += 1
+            c = call_pos[i]
+            nxt[prv[c]] = c
+            prv[nxt[c]] = c
+            entry = nxt[c]
+    except _OverBudget as e:
+        return PartResult(
+            key,
+            Verdict.UNKNOWN,
+            ids,
+            prefix=tuple(ops[j].id for j in best),
+            state=model.describe_state(best_state),
+            cache=len(cache),
+            steps=steps,
+            reason=str(e),
+        )
+
+
+def _op_at(events: list[tuple[int, int, int]], k: int) -> int:
+    return events[k][2]
+
+
+def parts_of(model: Model, history: History) -> list[tuple[Any, list[Op]]]:
+    """The independent parts, in the order their first operation was invoked."""
+    if model.partition is None:
+        return [(None, list(history.ops))]
+    return model.partition(history.ops)
+
+
+def check(model: Model, history: History, budget: Budget = Budget()) -> Result:
+    """Check every part; the verdict is VIOLATION if any part has none (a violation is
+    definite whatever the other parts say), else UNKNOWN if a budget stopped any part,
+    else OK."""
+    start = time.monotonic()
+    deadline = None if budget.seconds is None else start + budget.seconds
+    results: list[PartResult] = []
+    parts = parts_of(model, history)
+    skipped = 0
+    for key, ops in parts:
+        if deadline is not None and time.monotonic() >= deadline:
+            skipped = len(parts) - len(results)
+            break
+        results.append(check_part(model, ops, key, deadline, budget.max_cache))
+    elapsed = time.monotonic() - start
+    verdicts = {r.verdict for r in results}
+    reason = ""
+    if Verdict.VIOLATION in verdicts:
+        verdict = Verdict.VIOLATION
+    elif Verdict.UNKNOWN in verdicts or skipped:
+        verdict = Verdict.UNKNOWN
+        reasons = [r.reason for r in results if r.verdict is Verdict.UNKNOWN]
+        reason = reasons[0] if reasons else "time limit reached"
+        if skipped:
+            reason += f"; {skipped} of {len(parts)} parts not searched"
+    else:
+        verdict = Verdict.OK
+    return Result(verdict, tuple(results), elapsed, model.name, reason, skipped)
