@@ -219,7 +219,7 @@ class _Parser:
             raise self.fail(f"nested deeper than {MAX_DEPTH}")
         start = self.pos
         self.pos += 1
-        items = []
+        items: list[Any] = []
         while True:
             self.skip()
             if self.pos >= len(self.text):

@@ -134,8 +134,8 @@ def build(events: Iterable[Event], validate: Validator | None = None, source: st
                 _, first = pending[ev.process]
                 raise BadHistory(
                     where,
-                    f"process {show(ev.process)} invokes {ev.f} while its {first.f} "
-                    f"invoked{_at(first.line)} is still pending (one operation at a time "
+                    f"process {show(ev.process)} invokes {ev.f} while its {first.f}"
+                    f"{_at(first.line)} is still pending (one operation at a time "
                     "per process)",
                 )
             pending[ev.process] = (t, ev)
@@ -194,7 +194,7 @@ def _where(source: str, line: int) -> str:
 
 
 def _at(line: int) -> str:
-    return f" at line {line}" if line else ""
+    return f" (invoked at line {line})" if line else ""
 
 
 def subset(history: History, ids: Sequence[int]) -> tuple[Op, ...]:

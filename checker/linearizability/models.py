@@ -41,6 +41,10 @@ class Model:
     #: Splits the operations into independent parts, each checked on its own
     #: (linearizability is compositional: Herlihy & Wing 1990, Theorem 1). None: one part.
     partition: Callable[[Sequence[Op]], list[tuple[Any, list[Op]]]] | None = None
+    #: Operations that never change the state and accept any unknown output: one with an
+    #: unknown outcome constrains nothing, so the search leaves it out (as Knossos does
+    #: with crashed reads) instead of trying it at every place.
+    read_only: frozenset[str] = frozenset()
 
 
 def _out(out: Any) -> str:
@@ -100,6 +104,7 @@ REGISTER = Model(
     validate=_validate_register(("read", "write")),
     describe_operation=_describe_register,
     describe_state=show,
+    read_only=frozenset({"read"}),
 )
 
 CAS_REGISTER = Model(
@@ -110,6 +115,7 @@ CAS_REGISTER = Model(
     validate=_validate_register(("read", "write", "cas")),
     describe_operation=_describe_register,
     describe_state=show,
+    read_only=frozenset({"read"}),
 )
 
 
@@ -161,6 +167,7 @@ KV = Model(
     describe_operation=_describe_kv,
     describe_state=show,
     partition=_kv_partition,
+    read_only=frozenset({"read"}),
 )
 
 
@@ -246,6 +253,7 @@ LOCK = Model(
     validate=_validate_lock,
     describe_operation=_describe_lock,
     describe_state=_describe_lock_state,
+    read_only=frozenset({"read"}),
 )
 
 #: The objects by the name ``--object`` takes.

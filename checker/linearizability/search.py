@@ -23,6 +23,7 @@ A budget (time, cache entries) stops a part's search with UNKNOWN, never a guess
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,8 +98,10 @@ def check_part(
     max_cache: int | None = None,
 ) -> PartResult:
     """Search one part (operations of one key) for a linearization."""
-    n = len(ops)
     ids = tuple(op.id for op in ops)
+    if model.read_only:
+        ops = [op for op in ops if op.ret is not None or op.f not in model.read_only]
+    n = len(ops)
     # Events sorted by time; at equal times calls come first (Porcupine), so operations
     # that touch are concurrent. Our readers give every event its own time.
     events: list[tuple[int, int, int]] = []
@@ -129,6 +132,7 @@ def check_part(
     bits = [1 << i for i in range(n)]
     required = sum(1 for op in ops if op.ret is not None)
     step = model.step
+    limit = sys.maxsize if max_cache is None else max_cache
 
     state = model.init()
     linearized = 0
@@ -145,11 +149,8 @@ def check_part(
     try:
         while True:
             steps += 1
-            if not steps % _CHECK_EVERY:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise _OverBudget("time limit reached")
-                if max_cache is not None and len(cache) > max_cache:
-                    raise _OverBudget(f"cache budget of {max_cache:,} configurations reached")
+            if not steps % _CHECK_EVERY and deadline is not None and time.monotonic() >= deadline:
+                raise _OverBudget("time limit reached")
             i = call_op[entry]
             if i >= 0:
                 ok, new = step(state, inputs[i], outputs[i])
@@ -158,6 +159,8 @@ def check_part(
                     key_ = (lin, new)
                     if key_ not in cache:
                         cache.add(key_)
+                        if len(cache) > limit:
+                            raise _OverBudget(f"cache budget of {limit:,} configurations reached")
                         stack.append((i, state))
                         state = new
                         linearized = lin
