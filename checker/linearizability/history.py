@@ -167,10 +167,14 @@ def build(events: Iterable[Event], validate: Validator | None = None, source: st
     for i, (call, inv, done, ret) in enumerate(ops):
         value = done.value if done is not None and ret is not None else UNKNOWN
         if validate is not None:
-            problem = validate(inv.f, inv.value, value)
+            # The invocation alone first, so a bad argument is blamed on its own line.
+            problem = validate(inv.f, inv.value, UNKNOWN)
             if problem is not None:
-                line = done.line if done is not None and ret is not None else inv.line
-                raise BadHistory(_where(source, line), problem)
+                raise BadHistory(_where(source, inv.line), problem)
+            if done is not None and ret is not None:
+                problem = validate(inv.f, inv.value, value)
+                if problem is not None:
+                    raise BadHistory(_where(source, done.line), problem)
         out.append(
             Op(
                 id=i,
