@@ -19,8 +19,6 @@ from checker.linearizability.search import PartResult
 
 #: How many operations a picture shows at most (the blocked one and its neighbours).
 MAX_OPS = 12
-#: Characters per column of the compressed time axis.
-CELL = 7
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,13 @@ def build(model: Model, history: History, part: PartResult, max_ops: int = MAX_O
     chosen = {blocked.id}
     # The last three of the prefix explain the state the blocked operation met.
     chosen.update(part.prefix[-3:])
-    near = [i for i in part.ops if _overlaps(ops[i], blocked.call, hi)]
+    # Reads of unknown outcome are left out of the search (models.Model.read_only).
+    near = [
+        i
+        for i in part.ops
+        if _overlaps(ops[i], blocked.call, hi)
+        and not (ops[i].ret is None and ops[i].f in model.read_only)
+    ]
     near.sort(key=lambda i: abs(ops[i].call - blocked.call))
     for i in near:
         if len(chosen) >= max_ops:
@@ -126,25 +130,33 @@ def build(model: Model, history: History, part: PartResult, max_ops: int = MAX_O
     return Picture(tuple(times), tuple((p, len(lanes[p])) for p in procs), tuple(bars), part.state)
 
 
+def _text(b: Bar) -> str:
+    return f"[#{b.op} {b.label}"
+
+
 def render(pic: Picture) -> list[str]:
-    """The picture as text: a row per process lane, then a legend per operation."""
-    width = max(1, len(pic.columns)) * CELL + 2
+    """The picture as text: a row per process lane, then a legend per operation. Columns
+    keep their order but not their spacing: each is placed just far enough to the right
+    for every bar that ends there to show its label."""
+    x = [0] * (len(pic.columns) + 1)
+    for k in range(1, len(pic.columns)):
+        need = [x[b.start] + len(_text(b)) + 3 for b in pic.bars if b.end == k]
+        x[k] = max([x[k - 1] + 2, *need])
+    open_need = [x[b.start] + len(_text(b)) + 4 for b in pic.bars if b.end is None]
+    width = max([x[len(pic.columns) - 1] + 2 if pic.columns else 2, *open_need])
     name_w = max((len(f"p{p}") for p, _ in pic.rows), default=2) + 1
     lines = []
     for proc, nlanes in pic.rows:
         for lane in range(nlanes):
-            cells = [" "] * width
+            cells = [" "] * (width + 1)
             for b in pic.bars:
                 if b.process != proc or b.lane != lane:
                     continue
-                x0 = b.start * CELL
-                x1 = width - 1 if b.end is None else b.end * CELL + CELL - 2
+                x0 = x[b.start]
+                x1 = width if b.end is None else x[b.end]
                 fill = "=" if b.role == "blocked" else "-"
-                tag = f"#{b.op}"
-                body = f"[{tag} {b.label}"
-                span = x1 - x0 + 1
-                text = body + fill * max(0, span - len(body) - 1)
-                text = text[: span - 1] + (">" if b.end is None else "]")
+                body = _text(b)
+                text = body + fill * (x1 - x0 - len(body)) + (">" if b.end is None else "]")
                 for k, ch in enumerate(text):
                     cells[x0 + k] = ch
             name = f"p{proc}" if lane == 0 else ""
