@@ -45,6 +45,9 @@ class Model:
     #: unknown outcome constrains nothing, so the search leaves it out (as Knossos does
     #: with crashed reads) instead of trying it at every place.
     read_only: frozenset[str] = frozenset()
+    #: Whether ``step`` reads the process (a lock's holder): if not, two operations with
+    #: the same ``f`` and argument are interchangeable whoever made them.
+    uses_process: bool = False
 
 
 def _out(out: Any) -> str:
@@ -254,6 +257,7 @@ LOCK = Model(
     describe_operation=_describe_lock,
     describe_state=_describe_lock_state,
     read_only=frozenset({"read"}),
+    uses_process=True,
 )
 
 #: The objects by the name ``--object`` takes.

@@ -86,6 +86,10 @@ class _OverBudget(Exception):
     pass
 
 
+#: How many configurations with the same completed operations and state the dominance
+#: test compares with (the most recent ones).
+_LOOK = 4
+
 #: How many loop iterations between two looks at the clock and the cache size.
 _CHECK_EVERY = 4096
 
@@ -131,13 +135,44 @@ def check_part(
     outputs = [op.out for op in ops]
     bits = [1 << i for i in range(n)]
     required = sum(1 for op in ops if op.ret is not None)
+    # Operations of unknown outcome with the same input are interchangeable, and of two
+    # such the one invoked first can go wherever the other can (neither has a return to
+    # respect): so they are linearized in invocation order. ``first[i]`` is the bit of the
+    # previous one of i's kind, which must already be linearized before i may be. This
+    # turns 2^k subsets of k identical crashed writes into k + 1 counts.
+    first = [0] * n
+    last_of: dict[Any, int] = {}
+    for i, op in enumerate(ops):
+        if op.ret is None:
+            kind_key = (op.f, op.arg, op.process) if model.uses_process else (op.f, op.arg)
+            try:
+                j = last_of.get(kind_key)
+                last_of[kind_key] = i
+            except TypeError:  # an unhashable argument: no shortcut for it
+                continue
+            if j is not None:
+                first[i] = bits[j]
     step = model.step
     limit = sys.maxsize if max_cache is None else max_cache
 
     state = model.init()
-    linearized = 0
+    linearized = 0  # the completed operations linearized
+    crashed = 0  # the operations of unknown outcome linearized
+    is_info = [op.ret is None for op in ops]
+    has_info = required < n
+    # Without unknown outcomes the cache is Lowe's: a set of (bits, state). With them, a
+    # configuration is (completed bits, state, crashed bits), and one whose crashed bits
+    # include those of a configuration already seen with the same completed bits and
+    # state is skipped: from the smaller one the extra crashed operations can still be
+    # placed, or never (they may not have happened), so it can do all the larger can.
+    # To meet the smaller ones first, the walk tries completed operations before crashed
+    # ones (``info_phase`` is the second pass over the same stretch of the list).
+    plain: set[tuple[int, Any]] = set()
+    seen_with: dict[tuple[int, Any], list[int]] = {}
+    exact: set[tuple[int, Any, int]] = set()
+    size = 0
+    info_phase = False
     stack: list[tuple[int, Any]] = []
-    cache: set[tuple[int, Any]] = set()
     best: list[int] = []
     best_state: Any = state
     blocked = -1
@@ -153,17 +188,42 @@ def check_part(
                 raise _OverBudget("time limit reached")
             i = call_op[entry]
             if i >= 0:
+                if is_info[i] != info_phase or (first[i] and not crashed & first[i]):
+                    entry = nxt[entry]
+                    continue
                 ok, new = step(state, inputs[i], outputs[i])
                 if ok:
-                    lin = linearized | bits[i]
+                    if info_phase:
+                        lin, cr = linearized, crashed | bits[i]
+                    else:
+                        lin, cr = linearized | bits[i], crashed
                     key_ = (lin, new)
-                    if key_ not in cache:
-                        cache.add(key_)
-                        if len(cache) > limit:
+                    if has_info:
+                        seen = seen_with.get(key_)
+                        if seen is None:
+                            seen_with[key_] = [cr]
+                            exact.add((lin, new, cr))
+                            fresh = True
+                        else:
+                            # Lowe's exact test, then dominance by the most recent few
+                            # (a shorter look only skips less: still sound).
+                            full = (lin, new, cr)
+                            fresh = full not in exact and all(old & ~cr for old in seen[-_LOOK:])
+                            if fresh:
+                                seen.append(cr)
+                                exact.add(full)
+                    else:
+                        fresh = key_ not in plain
+                        if fresh:
+                            plain.add(key_)
+                    if fresh:
+                        size += 1
+                        if size > limit:
                             raise _OverBudget(f"cache budget of {limit:,} configurations reached")
                         stack.append((i, state))
                         state = new
                         linearized = lin
+                        crashed = cr
                         # lift: unlink the call and its return (if any)
                         c = call_pos[i]
                         nxt[prv[c]] = nxt[c]
@@ -180,14 +240,20 @@ def check_part(
                                     ids,
                                     prefix=tuple(ops[j].id for j, _ in stack),
                                     state=model.describe_state(state),
-                                    cache=len(cache),
+                                    cache=size,
                                     steps=steps,
                                 )
                         entry = nxt[head]
+                        info_phase = False
                         continue
                 entry = nxt[entry]
                 continue
-            # A return event: its operation is not linearized, and it cannot be later.
+            # The first return event still in the list: its operation is not linearized,
+            # and it cannot be later. Try the crashed candidates before it, then go back.
+            if has_info and not info_phase:
+                info_phase = True
+                entry = nxt[head]
+                continue
             if len(stack) > len(best) or blocked < 0:
                 best = [j for j, _ in stack]
                 best_state = state
@@ -200,11 +266,16 @@ def check_part(
                     prefix=tuple(ops[j].id for j in best),
                     blocked=ops[blocked].id,
                     state=model.describe_state(best_state),
-                    cache=len(cache),
+                    cache=size,
                     steps=steps,
                 )
             i, state = stack.pop()
-            linearized ^= bits[i]
+            if is_info[i]:
+                crashed ^= bits[i]
+                info_phase = True
+            else:
+                linearized ^= bits[i]
+                info_phase = False
             # unlift, in the reverse order of the lift (dancing links)
             r = ret_pos[i]
             if r >= 0:
@@ -222,7 +293,7 @@ def check_part(
             ids,
             prefix=tuple(ops[j].id for j in best),
             state=model.describe_state(best_state),
-            cache=len(cache),
+            cache=size,
             steps=steps,
             reason=str(e),
         )
