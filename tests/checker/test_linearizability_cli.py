@@ -35,6 +35,19 @@ def histories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize(
+    ("name", "obj", "code", "needle"),
+    [
+        ("stale-read.edn", "cas-register", 1, "cannot be placed: #4 p3 read → 1 (lines 10-11)"),
+        ("kv.jsonl", "kv", 0, "OK: linearizable as a kv; 2 of 2 parts searched"),
+    ],
+)
+def test_the_example_histories(name: str, obj: str, code: int, needle: str) -> None:
+    r = run("linearizable", str(ROOT / "traces" / "histories" / name), "--object", obj)
+    assert r.returncode == code, r.stdout + r.stderr
+    assert needle in r.stdout
+
+
 def test_a_linearizable_history_exits_0(histories: dict[str, str]) -> None:
     r = run("linearizable", histories["ok"])
     assert r.returncode == 0, r.stderr
