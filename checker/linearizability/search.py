@@ -133,8 +133,16 @@ def check_part(
             ret_pos[i] = k
     inputs = [(op.f, op.arg, op.process) for op in ops]
     outputs = [op.out for op in ops]
-    bits = [1 << i for i in range(n)]
-    required = sum(1 for op in ops if op.ret is not None)
+    # Completed and crashed operations are numbered apart, densely, in invocation order:
+    # ``index[i]`` is i's number among its own kind, ``cbit[i]`` its crashed bit.
+    index = [0] * n
+    counts = [0, 0]
+    for i, op in enumerate(ops):
+        kind_ = int(op.ret is None)
+        index[i] = counts[kind_]
+        counts[kind_] += 1
+    cbit = [1 << index[i] if ops[i].ret is None else 0 for i in range(n)]
+    required = counts[0]
     # Operations of unknown outcome with the same input are interchangeable, and of two
     # such the one invoked first can go wherever the other can (neither has a return to
     # respect): so they are linearized in invocation order. ``first[i]`` is the bit of the
@@ -151,13 +159,18 @@ def check_part(
             except TypeError:  # an unhashable argument: no shortcut for it
                 continue
             if j is not None:
-                first[i] = bits[j]
+                first[i] = cbit[j]
     step = model.step
     limit = sys.maxsize if max_cache is None else max_cache
 
     state = model.init()
-    linearized = 0  # the completed operations linearized
-    crashed = 0  # the operations of unknown outcome linearized
+    # The completed operations linearized, as ``base`` (all those numbered below it) and
+    # ``rest`` (the bitset of the others, shifted down by base): the set is a prefix and a
+    # narrow frontier, so the cache key stays small on a long history (a plain bitset
+    # would cost each configuration a bit per operation).
+    base = 0
+    rest = 0
+    crashed = 0  # the operations of unknown outcome linearized (cbit)
     is_info = [op.ret is None for op in ops]
     has_info = required < n
     # Without unknown outcomes the cache is Lowe's: a set of (bits, state). With them, a
@@ -167,13 +180,14 @@ def check_part(
     # placed, or never (they may not have happened), so it can do all the larger can.
     # To meet the smaller ones first, the walk tries completed operations before crashed
     # ones (``info_phase`` is the second pass over the same stretch of the list).
-    plain: set[tuple[int, Any]] = set()
-    seen_with: dict[tuple[int, Any], list[int]] = {}
-    exact: set[tuple[int, Any, int]] = set()
+    plain: set[tuple[int, int, Any]] = set()
+    seen_with: dict[tuple[int, int, Any], list[int]] = {}
+    exact: set[tuple[int, int, Any, int]] = set()
     size = 0
     info_phase = False
-    stack: list[tuple[int, Any]] = []
+    stack: list[tuple[int, Any, int, int]] = []
     best: list[int] = []
+    low = 0
     best_state: Any = state
     blocked = -1
     remaining = required
@@ -194,20 +208,27 @@ def check_part(
                 ok, new = step(state, inputs[i], outputs[i])
                 if ok:
                     if info_phase:
-                        lin, cr = linearized, crashed | bits[i]
+                        nb, nr, cr = base, rest, crashed | cbit[i]
                     else:
-                        lin, cr = linearized | bits[i], crashed
-                    key_ = (lin, new)
+                        cr = crashed
+                        d = index[i] - base
+                        if d:
+                            nb, nr = base, rest | (1 << d)
+                        else:
+                            nr = rest | 1
+                            t = (~nr & (nr + 1)).bit_length() - 1  # trailing ones
+                            nb, nr = base + t, nr >> t
+                    key_ = (nb, nr, new)
                     if has_info:
                         seen = seen_with.get(key_)
                         if seen is None:
                             seen_with[key_] = [cr]
-                            exact.add((lin, new, cr))
+                            exact.add((nb, nr, new, cr))
                             fresh = True
                         else:
                             # Lowe's exact test, then dominance by the most recent few
                             # (a shorter look only skips less: still sound).
-                            full = (lin, new, cr)
+                            full = (nb, nr, new, cr)
                             fresh = full not in exact and all(old & ~cr for old in seen[-_LOOK:])
                             if fresh:
                                 seen.append(cr)
@@ -220,9 +241,10 @@ def check_part(
                         size += 1
                         if size > limit:
                             raise _OverBudget(f"cache budget of {limit:,} configurations reached")
-                        stack.append((i, state))
+                        stack.append((i, state, base, rest))
                         state = new
-                        linearized = lin
+                        base = nb
+                        rest = nr
                         crashed = cr
                         # lift: unlink the call and its return (if any)
                         c = call_pos[i]
@@ -238,7 +260,7 @@ def check_part(
                                     key,
                                     Verdict.OK,
                                     ids,
-                                    prefix=tuple(ops[j].id for j, _ in stack),
+                                    prefix=tuple(ops[e[0]].id for e in stack),
                                     state=model.describe_state(state),
                                     cache=size,
                                     steps=steps,
@@ -255,7 +277,11 @@ def check_part(
                 entry = nxt[head]
                 continue
             if len(stack) > len(best) or blocked < 0:
-                best = [j for j, _ in stack]
+                # best[:low] is still the bottom of the stack: copy only what changed
+                # (a full copy each time made long histories quadratic).
+                del best[low:]
+                best.extend(e[0] for e in stack[low:])
+                low = len(stack)
                 best_state = state
                 blocked = _op_at(events, entry)
             if not stack:
@@ -269,12 +295,13 @@ def check_part(
                     cache=size,
                     steps=steps,
                 )
-            i, state = stack.pop()
+            i, state, base, rest = stack.pop()
+            if len(stack) < low:
+                low = len(stack)
             if is_info[i]:
-                crashed ^= bits[i]
+                crashed ^= cbit[i]
                 info_phase = True
             else:
-                linearized ^= bits[i]
                 info_phase = False
             # unlift, in the reverse order of the lift (dancing links)
             r = ret_pos[i]
