@@ -11,12 +11,16 @@ linearized operations, the model state): a configuration reached twice has the s
 future, so the second visit is skipped. That cache is what makes the search fast on real
 histories; with the split into independent parts (per key) it is Porcupine's algorithm.
 
-Here the linearized set is a Python int used as a bitset, the event list is two int
-arrays (next, prev) with sentinels, and the cache is a set of (bits, state) pairs.
+Here the event list is two int arrays (next, prev) with sentinels, and the cache is a set
+of (linearized set, state) pairs, the set kept as a count and a Python int bitset of the
+frontier above it (``base``, ``rest`` in ``check_part``).
 
 An operation with unknown outcome has no return event (its return is at +infinity), so it
 never forces a backtrack, and the search succeeds as soon as every *completed* operation
-is linearized: the unknown ones left over are the ones that never took effect.
+is linearized: the unknown ones left over are the ones that never took effect. Such
+"crashed" operations make a failing search exponential, so three sound reductions apply
+to them (identical ones in invocation order, dominance between configurations, crashed
+reads left out): docs/linearizability.md, "The search".
 
 A budget (time, cache entries) stops a part's search with UNKNOWN, never a guess.
 """
@@ -121,7 +125,7 @@ def check_part(
     if m:
         prv[0] = head
         nxt[m - 1] = tail
-    # is_call[k]: the op index for a call entry, -1 for a return entry.
+    # call_op[k]: the operation of a call entry, -1 for a return entry (and the sentinels).
     call_op = [-1] * (m + 2)
     call_pos = [0] * n
     ret_pos = [-1] * n

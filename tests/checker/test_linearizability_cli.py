@@ -106,6 +106,8 @@ def test_a_budget_exits_3_never_0(histories: dict[str, str]) -> None:
         ("{:process 0, :type :invoke, :f :write, :value 1}\n", ["--object", "nope"], "nope"),
         ("{:process 0, :type :invoke, :f :write, :value 1}\n", ["--time-limit", "0"], "positive"),
         ("", [], "empty"),
+        ("{:process 0, :type :invoke, :f :write, :value 1}\n", ["--json", "/"], "directory"),
+        ("{:process 0, :type :invoke, :f :cas, :value 1}\n", ["--object", "cas-register"], ":1:"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
