@@ -321,3 +321,26 @@ def test_the_same_history_gives_the_same_answer() -> None:
     h = history.build(events, models.REGISTER.validate)
     a, b = search.check(models.REGISTER, h), search.check(models.REGISTER, h)
     assert a.parts == b.parts
+
+
+def test_a_crashed_process_that_invokes_again_gets_a_second_lane() -> None:
+    h = _h(
+        models.REGISTER,
+        (0, "invoke", "write", 1),
+        (0, "info", "write", 1),
+        (0, "invoke", "read", None),
+        (1, "invoke", "write", 2),
+        (1, "ok", "write", 2),
+        (0, "ok", "read", 3),
+    )
+    res = search.check(models.REGISTER, h)
+    (part,) = res.violations
+    assert part.blocked == 1
+    pic = picture.build(models.REGISTER, h, part)
+    assert pic.rows == (("0", 2), ("1", 1))
+    lanes = {(b.op, b.lane, b.end is None) for b in pic.bars}
+    assert lanes == {(0, 0, True), (1, 1, False), (2, 0, False)}
+    text = picture.render(pic)
+    assert text[0].startswith(" p0 |[#0 write 1") and text[0].endswith(">")
+    assert "[#1 read → 3" in text[1] and text[1].rstrip().endswith("=]")
+    assert pic.as_dict()["rows"] == [{"process": "0", "lanes": 2}, {"process": "1", "lanes": 1}]

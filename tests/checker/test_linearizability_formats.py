@@ -5,6 +5,8 @@ naming its line."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.linearizability import edn, formats, generate, history, models
 from checker.linearizability.edn import EdnError, Keyword
@@ -238,3 +240,28 @@ def test_ill_formed_histories_are_refused_with_their_line(
     with pytest.raises(BadHistory) as e:
         history.build(formats.read(text, "edn", "h"), model.validate, "h")
     assert message in str(e.value)
+
+
+_EDNISH = st.text(
+    alphabet=st.sampled_from(list('{}[]():;#"\\ ,\n\t-+.0123456789Nabkfnil')), max_size=40
+)
+
+
+@settings(max_examples=300)
+@given(_EDNISH)
+def test_any_text_parses_or_is_refused_with_a_column(text: str) -> None:
+    try:
+        edn.parse(text)
+    except EdnError as e:
+        assert e.column >= 1
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(["edn", "log", "json", "auto"]), _EDNISH)
+def test_any_history_text_reads_or_is_refused_in_one_line(fmt: str, text: str) -> None:
+    for candidate in (text, "{:process 0, :type :invoke, :f :read " + text, '{"p": ' + text):
+        try:
+            events = formats.read(candidate, fmt, "h")
+            history.build(events, models.KV.validate, "h")
+        except BadHistory as e:
+            assert "\n" not in str(e) and str(e).startswith("h")
