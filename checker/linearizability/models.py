@@ -81,7 +81,10 @@ def _cas_step(state: Any, inp: Input, out: Any) -> tuple[bool, Any]:
 def _validate_register(fs: tuple[str, ...]) -> Callable[[str, Any, Any], str | None]:
     def validate(f: str, arg: Any, out: Any) -> str | None:
         if f not in fs:
-            return f"a {'/'.join(fs)} object has no operation {f!r}"
+            return (
+                f"a {'/'.join(fs)} object has no operation {f!r} (--object chooses the "
+                "object: register, cas-register, kv, lock)"
+            )
         if f == "cas" and not (isinstance(arg, tuple) and len(arg) == 2):
             return f"cas takes [old new], not {show(arg)}"
         if isinstance(arg, dict) or isinstance(out, dict):
