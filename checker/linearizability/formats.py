@@ -123,27 +123,44 @@ def _show(value: Any) -> str:
     return edn.show(value)
 
 
+_KIND_OF = {Keyword(k.value): k for k in Kind}
+
+
 def read_edn(text: str, source: str = "") -> Iterator[Event]:
+    kinds = _KIND_OF
     for n, line in _lines(text):
-        where = f"{source}:{n}" if source else f"line {n}"
         try:
             op = edn.parse(line)
         except EdnError as e:
-            raise BadHistory(where, f"malformed EDN at {e}") from None
+            raise BadHistory(_at(source, n), f"malformed EDN at {e}") from None
         if not isinstance(op, dict):
-            raise BadHistory(where, f"expected an operation map {{:process ...}}, got {_show(op)}")
-        for k in (_PROCESS, _TYPE, _F):
-            if k not in op:
-                raise BadHistory(where, f"the operation map has no {k!r}")
-        if op[_PROCESS] is _NEMESIS:
+            raise BadHistory(
+                _at(source, n), f"expected an operation map {{:process ...}}, got {_show(op)}"
+            )
+        try:
+            process, kind, f = op[_PROCESS], op[_TYPE], op[_F]
+        except KeyError as e:
+            raise BadHistory(_at(source, n), f"the operation map has no {e.args[0]!r}") from None
+        if process is _NEMESIS:
             continue
+        # The common case in two dictionary look-ups; anything else goes through the
+        # checks that name the problem.
+        k = kinds.get(kind)
+        if k is None:
+            k = _kind(kind, _at(source, n))
+        if type(process) is not int:
+            process = _process(process, _at(source, n))
         yield Event(
-            _process(op[_PROCESS], where),
-            _kind(op[_TYPE], where),
-            _f(op[_F], where),
+            process,
+            k,
+            f.name if type(f) is Keyword else _f(f, _at(source, n)),
             op.get(_VALUE),
             n,
         )
+
+
+def _at(source: str, n: int) -> str:
+    return f"{source}:{n}" if source else f"line {n}"
 
 
 _LOG = re.compile(r"jepsen\.util\s*(?:-|:)\s?(.*)$")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker.errors import RaftcheckError
 from checker.linearizability.edn import show
@@ -59,11 +59,11 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One invocation or completion. ``process`` is an int or a name; ``f`` the
-    operation's name (``write``); ``value`` its argument (invoke) or result (completion);
-    ``line`` where it was read (0 when it was not read from a file)."""
+class Event(NamedTuple):
+    """One invocation or completion (a NamedTuple: a reader makes one per line).
+    ``process`` is an int or a name; ``f`` the operation's name (``write``); ``value`` its
+    argument (invoke) or result (completion); ``line`` where it was read (0 when it was
+    not read from a file)."""
 
     process: Any
     kind: Kind
