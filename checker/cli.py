@@ -171,7 +171,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from checker.replay import replay
 
     trace = itf.read_trace(args.trace)
-    mutant = trace.mutant if args.mutant is None else args.mutant
+    mutant = trace.config.rules.name if args.mutant is None else args.mutant
     rules = mutants.rules_for(mutant)
     result = replay(trace, rules)
     config = trace.config._replace(rules=rules)
@@ -269,7 +269,7 @@ def _write_walk(
 ) -> None:
     """Write a violating walk as an ITF trace and, unless quiet, print it step by step."""
     trace = itf.make_trace(
-        config, hit.states, hit.actions, mutant=mutant, meta={"description": description}
+        config, hit.states, hit.actions, meta={"description": description}
     )
     itf.write_trace(out, trace)
     if not quiet:
@@ -546,7 +546,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             config,
             cex.states,
             cex.actions,
-            mutant=args.mutant,
             meta={
                 "description": f"raftcheck check --model {args.model} --mutant {args.mutant}: "
                 f"{cex.violation.property} ({options.strategy})"

@@ -566,7 +566,6 @@ def bmc(
             config,
             c.states,
             c.actions,
-            mutant=mutant,
             meta={
                 "description": f"raftcheck bmc: {mutant}, abstract path "
                 + " ; ".join(map(str, found.actions)),

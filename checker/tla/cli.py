@@ -230,7 +230,6 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
                 config,
                 states,
                 acts,
-                mutant=mutant,
                 meta={
                     "description": f"raftcheck crosscheck --model {args.model}: "
                     "the last state is reached by raftmodel, not by TLC"
@@ -276,7 +275,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not args.tlc:
         raise BadOption("validate needs --tlc (TLC is the only validator so far)")
     trace = itf.read_trace(args.trace)
-    mutant = trace.mutant if args.mutant is None else args.mutant
+    mutant = trace.config.rules.name if args.mutant is None else args.mutant
     mutants.rules_for(mutant)
     n = len(trace.steps) - 1
     java()

@@ -68,4 +68,4 @@ def to_trace(
     """The ITF trace of a TLC counterexample (``config.rules`` must be ``mutant``'s)."""
     states = cluster_states(raws, config, symmetric)
     actions = label(states, [r.action for r in raws], config)
-    return make_trace(config, states, actions, mutant=mutant, meta=meta)
+    return make_trace(config, states, actions, meta=meta)
