@@ -636,7 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
         "trace's first state, compare every state, print each step and report "
         "the property the trace violates or the step where it leaves the model.",
     )
-    r.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file")
+    r.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file ('-' for stdin)")
     r.add_argument(
         "--mutant",
         default=None,

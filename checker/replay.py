@@ -48,9 +48,9 @@ def replay(trace: Trace, rules: Rules | None = None) -> ReplayResult:
     states = trace.states
     total = len(states) - 1
     first = states[0]
-    # Checked again here (read_trace already did, under the recorded variant): the trace
-    # may be built in memory, and ``rules`` may name another variant (its quorum).
-    problem = first_problem(first, config)
+    # Checked again here (read_trace already did): the trace may be built in memory. Under
+    # the recorded variant, as reading does: replaying on another is a question, not bad input.
+    problem = first_problem(first, trace.config)
     if problem is not None:
         raise TraceFormatError(problem_path(problem, "$.states[0]"), problem.detail)
     if trace.from_init and first != init_state(config):

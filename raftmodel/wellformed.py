@@ -4,8 +4,9 @@ A trace may start mid-life (its first state is not Init), so that state comes fr
 outside the model. ``problems`` says whether raftmodel could ever be in it: only facts
 that hold in EVERY state reachable under correct Raft and under every catalog variant
 (``raftmodel.mutants``), so a well-formed state is never refused for the variant it was
-recorded on. Safety properties (ElectionSafety and the rest) are not restated here:
-breaking them is what the checker reports as a violation, not malformed input.
+recorded on (one exception, a model bug, at nextIndex below). Safety properties
+(ElectionSafety and the rest) are not restated here: breaking them is what the checker
+reports as a violation, not malformed input.
 
 Each problem names the variable like a path: ``S2.nextIndex[3]`` is server 2's
 nextIndex for server 3, ``S1.log[2]`` the second entry (1-based, as in the paper).
@@ -84,11 +85,10 @@ def _node_problems(s: NodeState, state: ClusterState, config: Config) -> list[Pr
         # Entries are created by leaders (§5.3), whose term is at least 1.
         if e.term < 1:
             bad("log", k, f"term {e.term} (must be >= 1: leaders create entries)")
-        elif k > 1 and e.term < s.log[k - 2].term:
-            # §5.3: terms never decrease along a log.
-            bad("log", k, f"term {e.term} after term {s.log[k - 2].term} (terms never decrease)")
-        # Not "term <= currentTerm": a variant that forgets or lowers the term
-        # (term_not_persisted, stale_append_accepted) keeps entries of later terms.
+        # Neither "terms never decrease" (§5.3) nor "term <= currentTerm": they hold on
+        # Raft, but a variant that forgets or lowers the term (term_not_persisted,
+        # stale_append_accepted) keeps entries of later terms, and the latter can then
+        # lead a lower term and append below them (tests/raftmodel/test_wellformed.py).
     # Not "commitIndex <= lastLogIndex": truncate_on_stale_append cuts below it.
     if s.commitIndex < 0:
         bad("commitIndex", None, f"{s.commitIndex} (must be >= 0)")
@@ -154,14 +154,17 @@ def _node_problems(s: NodeState, state: ClusterState, config: Config) -> list[Pr
         )
     for j in range(1, n + 1):
         nxt, match = s.nextIndex[j - 1], s.matchIndex[j - 1]
-        # Figure 2: nextIndex is where the next AppendEntries starts, so its entry before
-        # (prevLogIndex = nextIndex - 1) must exist; matchIndex is a replicated prefix.
+        # Figure 2: nextIndex is where the next AppendEntries starts, so the entry before
+        # it (prevLogIndex = nextIndex - 1) must exist: node.py asserts it when sending.
+        # The one exception is a model bug: append_over_uncommitted shrinks a leader's
+        # log below nextIndex - 1 (and then trips that assertion).
         if not 1 <= nxt <= last + 1:
             bad("nextIndex", j, f"{nxt} (must be 1..lastLogIndex+1 = 1..{last + 1})")
-        # Not matchIndex < nextIndex: a stale failure response, redelivered after a
-        # success, backs nextIndex off below matchIndex + 1 (reachable on correct Raft).
-        if not 0 <= match <= last:
-            bad("matchIndex", j, f"{match} (must be 0..lastLogIndex = 0..{last})")
+        # Not "matchIndex <= lastLogIndex" (a shrinking log, as above) nor "matchIndex <
+        # nextIndex": a failure response delivered again after a success backs nextIndex
+        # off below matchIndex + 1, on correct Raft too.
+        if match < 0:
+            bad("matchIndex", j, f"{match} (must be >= 0)")
     return out
 
 
@@ -204,14 +207,16 @@ def _history_problems(state: ClusterState, n: int) -> list[Problem]:
                 )
             )
     for c in sorted(state.committed):
-        if c.index < 1 or c.term < 1 or c.commitTerm < c.term:
+        # Not "commitTerm >= term": a server whose term regressed (stale_append_accepted)
+        # commits entries of later terms.
+        if c.index < 1 or c.term < 1 or c.commitTerm < 1:
             out.append(
                 Problem(
                     None,
                     "committed",
                     None,
                     f"index {c.index} term {c.term} committed in term {c.commitTerm}: "
-                    "index and term >= 1, committed no earlier than its term",
+                    "index, term and commit term are >= 1",
                 )
             )
     return out
