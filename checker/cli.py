@@ -268,9 +268,7 @@ def _write_walk(
     config: Config, hit: Any, mutant: str, out: Path, description: str, quiet: bool
 ) -> None:
     """Write a violating walk as an ITF trace and, unless quiet, print it step by step."""
-    trace = itf.make_trace(
-        config, hit.states, hit.actions, meta={"description": description}
-    )
+    trace = itf.make_trace(config, hit.states, hit.actions, meta={"description": description})
     itf.write_trace(out, trace)
     if not quiet:
         _print_run(hit.states, hit.actions, config.semantics)

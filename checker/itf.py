@@ -320,7 +320,7 @@ class _D:
             # ITF: a #bigint is a decimal numeral, -?[0-9]+ in ASCII; Python's int() would
             # also take "2_8", "+28", " 3 " and non-ASCII digits, which ITF does not.
             if not _BIGINT.fullmatch(digits):
-                raise TraceFormatError(path, f"bad #bigint {_clip(digits)!r} (want -?[0-9]+)")
+                raise TraceFormatError(path, f"bad #bigint {_clip(digits)!r}")
             n = _to_int(digits, path)
         elif isinstance(v, _HugeInt):
             n = _to_int(v.text, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ def _led() -> ClusterState:
     return Script(CONFIG).timeout(1).vote(1, 2).client(1, 1).replicate(1, 2).state
 
 
-def _node(s: ClusterState, i: int, **changes: object) -> ClusterState:
+def _node(s: ClusterState, i: int, **changes: Any) -> ClusterState:
     node = s.nodes[i - 1]._replace(**changes)
     return s._replace(nodes=(*s.nodes[: i - 1], node, *s.nodes[i:]))
 
