@@ -322,8 +322,6 @@ class _D:
             if not _BIGINT.fullmatch(digits):
                 raise TraceFormatError(path, f"bad #bigint {_clip(digits)!r}")
             n = _to_int(digits, path)
-        elif isinstance(v, _HugeInt):
-            n = _to_int(v.text, path)
         else:
             raise TraceFormatError(
                 path, f'expected an integer ({{"#bigint": ...}}), got {_kind(v)}'
@@ -377,8 +375,6 @@ class _D:
 def _kind(v: Any) -> str:
     if v is None:
         return "null"
-    if isinstance(v, _HugeInt):
-        return f"an integer of {len(v.text)} characters"
     if isinstance(v, dict):
         keys = ", ".join(sorted(v)[:3])
         return f"an object with keys {{{keys}}}" if v else "an empty object"
@@ -708,14 +704,14 @@ _BIGINT = re.compile(r"-?[0-9]+", re.ASCII)
 
 class _HugeInt(NamedTuple):
     """A JSON integer too long for Python's int() (over sys.get_int_max_str_digits()
-    digits): kept as text so that the field it sits in is named when it is refused."""
+    digits): kept as text until its path is known, then refused."""
 
     text: str
 
 
 class _Duplicate(dict[str, Any]):
     """A JSON object that repeated a key (JSON says names SHOULD be unique; ITF objects
-    are records and maps, whose keys are unique): ``key`` is the first repeat."""
+    are records, whose fields are unique): ``key`` is the first repeat."""
 
     key: str = ""
 
@@ -732,42 +728,50 @@ def _to_int(digits: str, path: str) -> int:
     try:
         return int(digits)
     except ValueError:
-        # Only the digit limit of int() gets here; such a number is no term or index.
+        # Only int()'s digit limit gets here; no term, index or value is that long.
         raise TraceFormatError(path, f"integer of {len(digits)} digits is too long") from None
 
 
-def _parse_int(text: str) -> int | _HugeInt:
-    try:
-        return int(text)
-    except ValueError:
-        return _HugeInt(text)
+class _Strict:
+    """json.loads hooks that note what plain JSON decoding would accept or crash on."""
 
+    def __init__(self) -> None:
+        self.odd = False
 
-def _parse_constant(name: str) -> Any:
-    raise _NotJSON(f"{name} is not a JSON value")
+    def parse_int(self, text: str) -> int | _HugeInt:
+        try:
+            return int(text)
+        except ValueError:
+            self.odd = True
+            return _HugeInt(text)
 
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k not in out:
+                out[k] = v
+            elif not isinstance(out, _Duplicate):
+                self.odd = True
+                dup = _Duplicate(out)
+                dup.key = k
+                out = dup
+        return out
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k not in out:
-            out[k] = v
-        elif not isinstance(out, _Duplicate):
-            dup = _Duplicate(out)
-            dup.key = k
-            out = dup
-    return out
+    @staticmethod
+    def parse_constant(name: str) -> Any:
+        raise _NotJSON(f"{name} is not a JSON value")
 
 
 def parse_json(text: str, name: str) -> Any:
-    """Strict JSON: no NaN/Infinity, no repeated object keys, and no traceback for
-    input nested too deeply or integers too long for Python (TraceFormatError instead)."""
+    """Strict JSON: no NaN/Infinity, no repeated object keys, and no traceback for input
+    nested too deeply or integers too long for Python (TraceFormatError instead)."""
+    strict = _Strict()
     try:
         obj = json.loads(
             text,
-            object_pairs_hook=_pairs,
-            parse_int=_parse_int,
-            parse_constant=_parse_constant,
+            object_pairs_hook=strict.pairs,
+            parse_int=strict.parse_int,
+            parse_constant=strict.parse_constant,
         )
     except json.JSONDecodeError as e:
         raise TraceFormatError(
@@ -779,22 +783,22 @@ def parse_json(text: str, name: str) -> Any:
         raise TraceFormatError(
             name, "nested too deeply to read (an ITF trace is shallow)"
         ) from None
-    dup = _first_duplicate(obj)
-    if dup is not None:
-        raise TraceFormatError(dup[0], f"the key {_clip(dup[1])!r} appears twice in one object")
+    if strict.odd:
+        _refuse_first_odd(obj)
     return obj
 
 
-def _first_duplicate(obj: Any) -> tuple[str, str] | None:
-    """The path and key of the first object (in document order) that repeated a key.
+def _refuse_first_odd(obj: Any) -> None:
+    """Refuse the first (in document order) repeated key or over-long integer, by path.
     Iterative: json.loads bounds the depth, but a recursive walk need not fit in it."""
     stack: list[tuple[Any, str]] = [(obj, "$")]
     while stack:
         v, path = stack.pop()
+        if isinstance(v, _HugeInt):
+            _to_int(v.text, path)
         if isinstance(v, _Duplicate):
-            return path, v.key
+            raise TraceFormatError(path, f"the key {_clip(v.key)!r} appears twice in one object")
         if isinstance(v, dict):
             stack.extend((x, f"{path}.{k}") for k, x in reversed(v.items()))
         elif isinstance(v, list):
             stack.extend((x, f"{path}[{k}]") for k, x in reversed(list(enumerate(v))))
-    return None

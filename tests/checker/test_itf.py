@@ -243,9 +243,17 @@ def test_integer_too_long_for_python_is_refused_naming_the_field(
 
 def test_integer_too_long_where_no_integer_belongs(tmp_path: Path) -> None:
     p = _edited(tmp_path, '"mutant":"raft"', f'"mutant":{"9" * 5000}')
-    with pytest.raises(TraceFormatError, match="an integer of 5000 characters") as e:
+    with pytest.raises(TraceFormatError, match="integer of 5000 digits is too long") as e:
         itf.read_trace(p)
     assert e.value.path == "$.#meta.config.mutant"
+
+
+def test_integer_too_long_in_metadata_raftcheck_does_not_read(tmp_path: Path) -> None:
+    # Kept as it was, it would be written back as something else: refused wherever it is.
+    p = _edited(tmp_path, '"source":"raftcheck"', f'"source":[1,{"5" * 4400}]')
+    with pytest.raises(TraceFormatError, match="4400 digits") as e:
+        itf.read_trace(p)
+    assert e.value.path == "$.#meta.source[1]"
 
 
 def test_integer_beyond_64_bits_is_just_an_integer(tmp_path: Path) -> None:
