@@ -156,8 +156,9 @@ def _node_problems(s: NodeState, state: ClusterState, config: Config) -> list[Pr
         nxt, match = s.nextIndex[j - 1], s.matchIndex[j - 1]
         # Figure 2: nextIndex is where the next AppendEntries starts, so the entry before
         # it (prevLogIndex = nextIndex - 1) must exist: node.py asserts it when sending.
-        # The one exception is a model bug: append_over_uncommitted shrinks a leader's
-        # log below nextIndex - 1 (and then trips that assertion).
+        # Broken only by a model bug: append_over_uncommitted shrinks a leader's log below
+        # nextIndex - 1 and then trips that assertion (an xfail test shows it; a variant
+        # that re-elects a server in a term it led before might do the same).
         if not 1 <= nxt <= last + 1:
             bad("nextIndex", j, f"{nxt} (must be 1..lastLogIndex+1 = 1..{last + 1})")
         # Not "matchIndex <= lastLogIndex" (a shrinking log, as above) nor "matchIndex <
