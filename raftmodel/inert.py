@@ -36,7 +36,7 @@ node actually does, independently of ``Rules``, so a search that calls it cannot
 silently with an unsound view. Each rule the view relies on, and what checks it:
 
 =========================================  ==========================  ===================
-rule                                       checker.invariants          Guard
+rule                                       checker.raft.invariants     Guard
 =========================================  ==========================  ===================
 currentTerm never decreases (restart too)  TermsMonotonic              ``transition``
 a lower-term message changes nothing       StaleTermFenced             ``transition``

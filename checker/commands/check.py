@@ -260,6 +260,12 @@ def register(sub: Any) -> None:
         help="identify states by every message ever sent (by default messages that can "
         "never act again are forgotten, a VIEW; see docs/checker.md)",
     )
+    g.add_argument(
+        "--check-view",
+        action="store_true",
+        help="with the view on, also check on every transition the Raft rules it relies on "
+        "(what the node does, not which rules it was given; about 40%% slower)",
+    )
     g.add_argument("--max-states", type=common.positive, default=None, help="distinct-state budget")
     g.add_argument("--max-depth", type=common.positive, default=None, help="depth bound")
     g.add_argument(

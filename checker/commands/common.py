@@ -294,7 +294,6 @@ def report_violation(
         config,
         states,
         actions,
-        mutant=config.rules.name,
         from_init=from_init,
         meta={"description": description},
     )

@@ -70,7 +70,7 @@ def cmd_tlc(args: argparse.Namespace) -> int:
         f"     spec/Raft.tla, symmetry {'on' if symmetry else 'off'}, "
         f"{args.workers} worker{'s' if args.workers > 1 else ''}, {tla2tools().name}",
     ]
-    text = cfg_text(config, mutant, symmetry=symmetry, title=f"raftcheck tlc --model {args.model}")
+    text = cfg_text(config, symmetry=symmetry, title=f"raftcheck tlc --model {args.model}")
     with tlc.workdir(Path(args.keep) if args.keep else None) as d:
         (d / "MC.cfg").write_text(text, encoding="utf-8")
         res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_started(header))
@@ -110,7 +110,6 @@ def cmd_tlc(args: argparse.Namespace) -> int:
             trace = to_trace(
                 res.trace,
                 config,
-                mutant,
                 symmetric=symmetry,
                 meta={
                     "description": f"raftcheck tlc --model {args.model} --mutant {mutant}: "
@@ -160,7 +159,7 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     if variant is not None:
         header.append(f"            the spec runs with Variant {variant!r}")
     header.append("            no symmetry; TLC's state dump vs raftmodel's BFS, as sets")
-    ts = tlc_space(config, mutant, variant=variant, on_line=_started(header))
+    ts = tlc_space(config, variant=variant, on_line=_started(header))
     print(f"TLC:       {len(ts.states):,} distinct states ({ts.result.elapsed:.1f}s)", flush=True)
     space = explore(config)
     print(f"raftmodel: {len(space.states):,} distinct states ({space.elapsed:.1f}s)", flush=True)
@@ -199,7 +198,6 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
                 config,
                 states,
                 acts,
-                mutant=mutant,
                 meta={
                     "description": f"raftcheck crosscheck --model {args.model}: "
                     "the last state is reached by raftmodel, not by TLC"
@@ -210,7 +208,7 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
         summary["model_only_trace"] = str(out)
     if v.tlc_only:
         target = v.tlc_only[0]
-        raws = tlc_path_to(config, mutant, target, variant=variant)
+        raws = tlc_path_to(config, target, variant=variant)
         print(f"TLC only, at depth {len(raws) - 1} (shortest); TLC's trace to it:")
         cstates = cluster_states(raws, config, symmetric=False)
         for k, (r, st) in enumerate(zip(raws, cstates, strict=True)):
@@ -244,15 +242,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not args.tlc:
         raise BadOption("validate needs --tlc (TLC is the only validator so far)")
     trace = itf.read_trace(args.trace)
-    mutant = trace.mutant if args.mutant is None else args.mutant
-    mutants.rules_for(mutant)
+    if args.mutant is not None:
+        trace = trace._replace(config=trace.config._replace(rules=mutants.rules_for(args.mutant)))
+    mutant = trace.config.rules.name
     n = len(trace.steps) - 1
     java()
     header = [
         f"validate: {args.trace}: {n} steps against spec/Raft.tla "
         f"(Variant {mutant!r}, {common.describe_config(trace.config)})"
     ]
-    res = validate(trace, mutant, labels=not args.states_only, on_line=_started(header))
+    res = validate(trace, labels=not args.states_only, on_line=_started(header))
     summary: dict[str, Any] = {
         "trace": str(args.trace),
         "mutant": mutant,

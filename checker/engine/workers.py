@@ -17,7 +17,6 @@ worker at once and quietly (the main process, told too, reports and stops the po
 
 from __future__ import annotations
 
-import os
 import signal
 from collections import Counter
 from collections.abc import Callable
@@ -52,14 +51,12 @@ _props: tuple[TransitionProperty[Any, Any], ...] = ()
 _sent = FingerprintSet()
 
 
-def _quiet_exit(_sig: int, _frame: object) -> None:
-    os._exit(128 + signal.SIGTERM)
-
-
 def init_worker(model: Model[Any, Any], symmetry: bool, view: bool) -> None:
     global _model, _fp, _sent, _props
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _quiet_exit)
+    # The kernel's default for SIGTERM: the worker ends at once, with no Python code run
+    # (no traceback), whatever handler it inherited from the process that forked it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _model = model
     fpr = model.fingerprinter(symmetry, view)
     _fp = fpr.fingerprint

@@ -541,7 +541,6 @@ def bmc(
             config,
             c.states,
             c.actions,
-            mutant=mutant,
             meta={
                 "description": f"raftcheck bmc: {mutant}, abstract path "
                 + " ; ".join(map(str, found.actions)),

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from raftmodel import network as net
 from raftmodel.actions import Action, Receive, describe, describe_message
-from raftmodel.cluster import ClusterState
+from raftmodel.cluster import ClusterState, Committed, Election
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState
-from raftmodel.types import NIL
+from raftmodel.types import NIL, Entry, Log, Role
 
 
 def render_log(node: NodeState) -> str:
-    if not node.log:
-        return "[]"
-    return "[" + " ".join(f"{k + 1}:t{e.term}={e.value}" for k, e in enumerate(node.log)) + "]"
+    return _show_log(node.log)
+
+
+def _show_log(log: Log) -> str:
+    # index:tTERM=VALUE, the paper's boxes of Figures 6-8 in one line.
+    return "[" + " ".join(f"{k + 1}:t{e.term}={e.value}" for k, e in enumerate(log)) + "]"
 
 
 def render_node(node: NodeState) -> str:
@@ -74,7 +77,9 @@ def diff_states(expected: ClusterState, actual: ClusterState, sem: Semantics) ->
         for field in NodeState._fields:
             va, vb = getattr(a, field), getattr(b, field)
             if va != vb:
-                out.append(f"S{a.id}.{field}: trace {_show(va)}, model {_show(vb)}")
+                out.append(
+                    f"S{a.id}.{field}: trace {_show_node(field, va)}, model {_show_node(field, vb)}"
+                )
     ea, eb = net.as_counts(expected.network, sem), net.as_counts(actual.network, sem)
     for m in sorted(set(ea) | set(eb), key=lambda m: (type(m).__name__, *m)):
         if ea.get(m, 0) != eb.get(m, 0):
@@ -88,7 +93,27 @@ def diff_states(expected: ClusterState, actual: ClusterState, sem: Semantics) ->
     return out
 
 
+def _show_node(field: str, v: object) -> str:
+    # Servers are S1..Sn everywhere in the output; votedFor's NIL is "none".
+    if field == "votedFor":
+        return "none" if v == NIL else f"S{v}"
+    if field == "votesGranted" and isinstance(v, frozenset):
+        return "{" + ", ".join(f"S{x}" for x in sorted(v)) + "}"
+    return _show(v)
+
+
 def _show(v: object) -> str:
+    """A field's value as the rest of the output writes it (never a Python repr)."""
+    if isinstance(v, Role):
+        return v.label
+    if isinstance(v, Election):
+        return f"t{v.term}:S{v.leader}"
+    if isinstance(v, Committed):
+        return f"index {v.index} term {v.term} value {v.value} committed in term {v.commitTerm}"
     if isinstance(v, frozenset):
-        return "{" + ", ".join(str(x) for x in sorted(v)) + "}"
+        return "{" + ", ".join(_show(x) for x in sorted(v)) + "}"
+    if isinstance(v, tuple) and all(isinstance(e, Entry) for e in v) and v:
+        return _show_log(v)
+    if isinstance(v, tuple):
+        return "[" + ", ".join(map(_show, v)) + "]"
     return str(v)

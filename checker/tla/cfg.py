@@ -33,8 +33,8 @@ def _bound(v: int | None) -> int:
 
 def cfg_text(
     config: Config,
-    mutant: str = "raft",
     *,
+    variant: str | None = None,
     symmetry: bool = True,
     invariants: Sequence[str] = INVARIANT_NAMES,
     properties: Sequence[str] = PROPERTY_NAMES,
@@ -42,7 +42,8 @@ def cfg_text(
     init: str = "Init",
     next_: str = "Next",
 ) -> str:
-    """The cfg of ``config`` with the variant ``mutant``."""
+    """The cfg of ``config``; the spec's Variant is ``config.rules.name`` unless
+    ``variant`` names another (to make the spec and raftmodel disagree on purpose)."""
     b = config.bounds
     n = config.n
     if symmetry:
@@ -66,7 +67,7 @@ def cfg_text(
         "    Values = {" + ", ".join(str(v) for v in sorted(b.values)) + "}",
         f"    MaxCopies = {b.max_copies}",
         f'    Network = "{config.semantics.value}"',
-        f'    Variant = "{mutant}"',
+        f'    Variant = "{variant or config.rules.name}"',
         f"INIT {init}",
         f"NEXT {next_}",
     ]

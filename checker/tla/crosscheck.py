@@ -79,18 +79,17 @@ class TLCSpace(NamedTuple):
 
 def tlc_space(
     config: Config,
-    mutant: str,
     *,
     variant: str | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> TLCSpace:
     """TLC's reachable states (dump order), mapped to raftmodel states.
 
-    ``variant`` runs the spec with another Variant constant than ``mutant`` (the
+    ``variant`` runs the spec with another Variant constant than ``config.rules`` (the
     mapping still uses ``config``): how a test makes the two sides disagree.
     """
     with tlc.workdir() as d:
-        text = cfg_text(config, variant or mutant, symmetry=False, invariants=(), properties=())
+        text = cfg_text(config, variant=variant, symmetry=False, invariants=(), properties=())
         (d / "MC.cfg").write_text(text, encoding="utf-8")
         res = tlc.settled(tlc.run(d, "MCRaft.tla", "MC.cfg", dump="states", on_line=on_line))
         if res.violation is not None:  # no invariant is checked: TLC misread the cfg
@@ -109,7 +108,7 @@ def tlc_space(
 
 
 def tlc_path_to(
-    config: Config, mutant: str, target: ClusterState, *, variant: str | None = None
+    config: Config, target: ClusterState, *, variant: str | None = None
 ) -> tuple[RawState, ...]:
     """TLC's shortest trace to ``target``: a run whose invariant is ``~(vars = target)``."""
     vals = to_tla(target, config.semantics, symmetric=False)
@@ -121,7 +120,7 @@ def tlc_path_to(
     with tlc.workdir() as d:
         (d / "MCFind.tla").write_text(module, encoding="utf-8")
         text = cfg_text(
-            config, variant or mutant, symmetry=False, invariants=("NotTarget",), properties=()
+            config, variant=variant, symmetry=False, invariants=("NotTarget",), properties=()
         )
         (d / "MCFind.cfg").write_text(text, encoding="utf-8")
         res = tlc.settled(tlc.run(d, "MCFind.tla", "MCFind.cfg"), "TLC")

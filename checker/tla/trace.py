@@ -60,12 +60,11 @@ def label(
 def to_trace(
     raws: Sequence[RawState],
     config: Config,
-    mutant: str,
     *,
     symmetric: bool,
     meta: dict[str, Any] | None = None,
 ) -> Trace:
-    """The ITF trace of a TLC counterexample (``config.rules`` must be ``mutant``'s)."""
+    """The ITF trace of a TLC counterexample of the spec run with ``config``."""
     states = cluster_states(raws, config, symmetric)
     actions = label(states, [r.action for r in raws], config)
-    return make_trace(config, states, actions, mutant=mutant, meta=meta)
+    return make_trace(config, states, actions, meta=meta)

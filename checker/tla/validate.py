@@ -109,18 +109,17 @@ def module_text(trace: Trace, labels: bool = True) -> str:
 
 def validate(
     trace: Trace,
-    mutant: str,
     *,
     labels: bool = True,
     on_line: Callable[[str], None] | None = None,
 ) -> Validation:
-    """Ask TLC whether ``trace`` is a behavior of the spec with Variant ``mutant``."""
+    """Ask TLC whether ``trace`` is a behavior of the spec with the trace's variant as
+    Variant (``trace.config.rules``)."""
     total = len(trace.steps)
     with tlc.workdir() as d:
         (d / "MCTrace.tla").write_text(module_text(trace, labels), encoding="utf-8")
         cfg = cfg_text(
             trace.config,
-            mutant,
             symmetry=False,
             invariants=(*(FIRST + name for name in INVARIANT_NAMES), "Unmatched"),
             properties=(),

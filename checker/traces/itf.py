@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -57,6 +59,7 @@ from raftmodel.messages import (
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState
 from raftmodel.types import NIL, Entry, Role
+from raftmodel.wellformed import Problem, first_problem
 
 VARS: tuple[str, ...] = (
     "currentTerm",
@@ -90,8 +93,8 @@ class Step(NamedTuple):
 
 
 class Trace(NamedTuple):
+    #: The variant the trace was recorded on is ``config.rules.name`` (#meta.config.mutant).
     config: Config
-    mutant: str
     steps: tuple[Step, ...]
     meta: dict[str, Any]
     #: True when the first state is the model's initial state.
@@ -188,7 +191,7 @@ def encode_action(a: Action | None, from_init: bool) -> dict[str, Any]:
     return {"action": action_name(a), "params": params}
 
 
-def encode_config(config: Config, mutant: str) -> dict[str, Any]:
+def encode_config(config: Config) -> dict[str, Any]:
     b = config.bounds
 
     def opt(v: int | None) -> Any:
@@ -197,7 +200,7 @@ def encode_config(config: Config, mutant: str) -> dict[str, Any]:
     return {
         "servers": _int(config.n),
         "semantics": config.semantics.value,
-        "mutant": mutant,
+        "mutant": config.rules.name,
         "bounds": {
             "maxTerm": opt(b.max_term),
             "maxLogLen": opt(b.max_log),
@@ -211,7 +214,6 @@ def encode_config(config: Config, mutant: str) -> dict[str, Any]:
 
 def encode_trace(
     config: Config,
-    mutant: str,
     steps: Sequence[Step],
     *,
     from_init: bool = True,
@@ -223,7 +225,7 @@ def encode_trace(
         "source": "raftcheck",
     }
     top.update(meta or {})
-    top["config"] = encode_config(config, mutant)
+    top["config"] = encode_config(config)
     states = []
     for k, (a, s) in enumerate(steps):
         st_meta = {"index": k, **encode_action(a, from_init)}
@@ -250,7 +252,6 @@ def dumps(obj: dict[str, Any]) -> str:
 def write_trace(path: str | os.PathLike[str], trace: Trace) -> None:
     obj = encode_trace(
         trace.config,
-        trace.mutant,
         trace.steps,
         from_init=trace.from_init,
         meta={k: v for k, v in trace.meta.items() if k != "config"},
@@ -263,17 +264,17 @@ def make_trace(
     states: Sequence[ClusterState],
     actions: Sequence[Action],
     *,
-    mutant: str = "raft",
     from_init: bool | None = None,
     meta: dict[str, Any] | None = None,
 ) -> Trace:
-    """``from_init`` None: the first state is Init unless ``config`` has a prefix."""
+    """``from_init`` None: the first state is Init unless ``config`` has a prefix. The
+    variant recorded is ``config.rules.name``."""
     if len(states) != len(actions) + 1:
         raise ValueError("a trace needs one more state than actions")
     steps = (Step(None, states[0]), *(Step(a, s) for a, s in zip(actions, states[1:], strict=True)))
     if from_init is None:
         from_init = not config.prefix
-    return Trace(config, mutant, steps, dict(meta or {}), from_init)
+    return Trace(config, steps, dict(meta or {}), from_init)
 
 
 # --- decoding (validating, with the path of the first bad field) -------------------------
@@ -301,10 +302,12 @@ class _D:
         if isinstance(v, int):
             n = v
         elif isinstance(v, dict) and set(v) == {"#bigint"} and isinstance(v["#bigint"], str):
-            try:
-                n = int(v["#bigint"])
-            except ValueError:
-                raise TraceFormatError(path, f"bad #bigint {v['#bigint']!r}") from None
+            digits = v["#bigint"]
+            # ITF: a #bigint is a decimal numeral, -?[0-9]+ in ASCII; Python's int() would
+            # also take "2_8", "+28", " 3 " and non-ASCII digits, which ITF does not.
+            if not _BIGINT.fullmatch(digits):
+                raise TraceFormatError(path, f"bad #bigint {_clip(digits)!r}")
+            n = _to_int(digits, path)
         else:
             raise TraceFormatError(
                 path, f'expected an integer ({{"#bigint": ...}}), got {_kind(v)}'
@@ -324,6 +327,18 @@ class _D:
         if not isinstance(v, list):
             raise TraceFormatError(path, f"expected a list, got {_kind(v)}")
         return v
+
+    @staticmethod
+    def unique(decoded: Sequence[Any], path: str, what: str, suffix: str = "") -> None:
+        """ITF sets and maps hold each element (key) once: refuse the first repeat, by
+        decoded value (two spellings of one number are one element)."""
+        first: dict[Any, int] = {}
+        for k, x in enumerate(decoded):
+            j = first.setdefault(x, k)
+            if j != k:
+                raise TraceFormatError(
+                    f"{path}[{k}]{suffix}", f"duplicate {what}: the same as [{j}]"
+                )
 
     @staticmethod
     def set_(v: Any, path: str) -> list[Any]:
@@ -435,12 +450,13 @@ def decode_state(v: Any, path: str, config: Config) -> ClusterState:
         return _ROLES[val]
 
     def ids(val: Any, p: str) -> frozenset[int]:
-        out = set()
+        out = []
         for k, x in enumerate(_D.set_(val, p)):
             i = _D.int_(x, f"{p}.#set[{k}]")
             if not 1 <= i <= n:
                 raise TraceFormatError(f"{p}.#set[{k}]", f"server {i} is not in 1..{n}")
-            out.add(i)
+            out.append(i)
+        _D.unique(out, f"{p}.#set", "set element")
         return frozenset(out)
 
     def index_tuple(val: Any, p: str) -> tuple[int, ...]:
@@ -466,16 +482,19 @@ def decode_state(v: Any, path: str, config: Config) -> ClusterState:
     mp = f"{path}.messages"
     network: frozenset[Any]
     if config.semantics is Semantics.SET:
-        network = frozenset(
+        msgs = [
             decode_message(x, f"{mp}.#set[{k}]", n)
             for k, x in enumerate(_D.set_(o["messages"], mp))
-        )
+        ]
+        _D.unique(msgs, f"{mp}.#set", "set element")
+        network = frozenset(msgs)
     else:
         pairs = []
         for k, (m, c) in enumerate(_D.map_(o["messages"], mp)):
             pairs.append(
                 (decode_message(m, f"{mp}.#map[{k}][0]", n), _D.int_(c, f"{mp}.#map[{k}][1]", 1))
             )
+        _D.unique([m for m, _ in pairs], f"{mp}.#map", "map key", "[0]")
         network = frozenset(pairs)
     ep = f"{path}.elections"
     elections = []
@@ -500,6 +519,8 @@ def decode_state(v: Any, path: str, config: Config) -> ClusterState:
                 )
             )
         )
+    _D.unique(elections, f"{ep}.#set", "set element")
+    _D.unique(committed, f"{cp}.#set", "set element")
     return ClusterState(
         tuple(nodes),
         network,
@@ -541,7 +562,7 @@ def decode_action(meta: Any, path: str, n: int) -> Action | str | None:
     return a
 
 
-def decode_config(v: Any, path: str) -> tuple[Config, str]:
+def decode_config(v: Any, path: str) -> Config:
     o = _D.obj(v, path)
     n = _D.int_(_D.field(o, "servers", path), f"{path}.servers", 1)
     sem_raw = _D.field(o, "semantics", path)
@@ -565,12 +586,12 @@ def decode_config(v: Any, path: str) -> tuple[Config, str]:
         raw = _D.field(b, key, bp)
         return None if raw == "unbounded" else _D.int_(raw, f"{bp}.{key}")
 
-    values = tuple(
-        sorted(
-            _D.int_(x, f"{bp}.values.#set[{k}]", None)
-            for k, x in enumerate(_D.set_(_D.field(b, "values", bp), f"{bp}.values"))
-        )
-    )
+    listed = [
+        _D.int_(x, f"{bp}.values.#set[{k}]", None)
+        for k, x in enumerate(_D.set_(_D.field(b, "values", bp), f"{bp}.values"))
+    ]
+    _D.unique(listed, f"{bp}.values.#set", "set element")
+    values = tuple(sorted(listed))
     bounds = Bounds(
         opt("maxTerm"),
         opt("maxLogLen"),
@@ -584,13 +605,13 @@ def decode_config(v: Any, path: str) -> tuple[Config, str]:
         validate(config)
     except ValueError as e:
         raise TraceFormatError(path, str(e)) from None
-    return config, mutant
+    return config
 
 
 def decode_trace(obj: Any) -> Trace:
     top = _D.obj(obj, "$")
     meta = _D.obj(_D.field(top, "#meta", "$"), "$.#meta")
-    config, mutant = decode_config(_D.field(meta, "config", "$.#meta"), "$.#meta.config")
+    config = decode_config(_D.field(meta, "config", "$.#meta"), "$.#meta.config")
     vars_ = _D.list_(_D.field(top, "vars", "$"), "$.vars")
     if list(vars_) != list(VARS):
         raise TraceFormatError("$.vars", f"expected {list(VARS)}, got {vars_}")
@@ -617,10 +638,35 @@ def decode_trace(obj: Any) -> Trace:
                 )
             action = a
         steps.append(Step(action, decode_state(so, p, config)))
-    return Trace(config, mutant, tuple(steps), dict(meta), from_init)
+    first = first_problem(steps[0].state, config)
+    if first is not None:
+        raise TraceFormatError(problem_path(first, "$.states[0]"), first.detail)
+    return Trace(config, tuple(steps), dict(meta), from_init)
+
+
+def problem_path(p: Problem, state_path: str) -> str:
+    """The JSON path, within the state at ``state_path``, of a well-formedness problem."""
+    path = f"{state_path}.{p.var}" if p.var != "nodes" else state_path
+    if p.node is not None:
+        path += f"[{p.node}]"  # per-server variables are maps keyed by server id
+    if p.key is not None and p.var != "nodes":
+        # A log is an ITF sequence (0-based); nextIndex/matchIndex are maps keyed by server.
+        path += f"[{p.key - 1}]" if p.var == "log" else f"[{p.key}]"
+    return path
+
+
+#: The name of standard input in messages, as ``replay -`` reads it.
+STDIN = "<stdin>"
 
 
 def read_trace(path: str | os.PathLike[str]) -> Trace:
+    """Read and decode a trace file; ``"-"`` reads standard input."""
+    if str(path) == "-":
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise TraceFormatError(STDIN, f"cannot read: {e}") from None
+        return read_trace_text(text, STDIN)
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -628,10 +674,117 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
         raise TraceFormatError(str(p), "no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TraceFormatError(str(p), f"cannot read: {e}") from None
+    return read_trace_text(text, str(p))
+
+
+def read_trace_text(text: str, name: str) -> Trace:
+    """Decode a trace from its JSON text; ``name`` (a file, or "<stdin>") heads errors
+    that concern the text as a whole."""
+    return decode_trace(parse_json(text, name))
+
+
+# --- strict JSON -------------------------------------------------------------------------
+
+_BIGINT = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+class _HugeInt(NamedTuple):
+    """A JSON integer too long for Python's int() (over sys.get_int_max_str_digits()
+    digits): kept as text until its path is known, then refused."""
+
+    text: str
+
+
+class _Duplicate(dict[str, Any]):
+    """A JSON object that repeated a key (JSON says names SHOULD be unique; ITF objects
+    are records, whose fields are unique): ``key`` is the first repeat."""
+
+    key: str = ""
+
+
+class _NotJSON(Exception):
+    pass
+
+
+def _clip(text: str, at: int = 40) -> str:
+    return text if len(text) <= at else f"{text[:at]}... ({len(text)} characters)"
+
+
+def _to_int(digits: str, path: str) -> int:
     try:
-        obj = json.loads(text)
+        return int(digits)
+    except ValueError:
+        # Only int()'s digit limit gets here; no term, index or value is that long.
+        raise TraceFormatError(path, f"integer of {len(digits)} digits is too long") from None
+
+
+class _Strict:
+    """json.loads hooks that note what plain JSON decoding would accept or crash on."""
+
+    def __init__(self) -> None:
+        self.odd = False
+
+    def parse_int(self, text: str) -> int | _HugeInt:
+        try:
+            return int(text)
+        except ValueError:
+            self.odd = True
+            return _HugeInt(text)
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k not in out:
+                out[k] = v
+            elif not isinstance(out, _Duplicate):
+                self.odd = True
+                dup = _Duplicate(out)
+                dup.key = k
+                out = dup
+        return out
+
+    @staticmethod
+    def parse_constant(name: str) -> Any:
+        raise _NotJSON(f"{name} is not a JSON value")
+
+
+def parse_json(text: str, name: str) -> Any:
+    """Strict JSON: no NaN/Infinity, no repeated object keys, and no traceback for input
+    nested too deeply or integers too long for Python (TraceFormatError instead)."""
+    strict = _Strict()
+    try:
+        obj = json.loads(
+            text,
+            object_pairs_hook=strict.pairs,
+            parse_int=strict.parse_int,
+            parse_constant=strict.parse_constant,
+        )
     except json.JSONDecodeError as e:
         raise TraceFormatError(
-            str(p), f"not JSON (line {e.lineno}, column {e.colno}: {e.msg})"
+            name, f"not JSON (line {e.lineno}, column {e.colno}: {e.msg})"
         ) from None
-    return decode_trace(obj)
+    except _NotJSON as e:
+        raise TraceFormatError(name, f"not JSON: {e}") from None
+    except RecursionError:
+        raise TraceFormatError(
+            name, "nested too deeply to read (an ITF trace is shallow)"
+        ) from None
+    if strict.odd:
+        _refuse_first_odd(obj)
+    return obj
+
+
+def _refuse_first_odd(obj: Any) -> None:
+    """Refuse the first (in document order) repeated key or over-long integer, by path.
+    Iterative: json.loads bounds the depth, but a recursive walk need not fit in it."""
+    stack: list[tuple[Any, str]] = [(obj, "$")]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, _HugeInt):
+            _to_int(v.text, path)
+        if isinstance(v, _Duplicate):
+            raise TraceFormatError(path, f"the key {_clip(v.key)!r} appears twice in one object")
+        if isinstance(v, dict):
+            stack.extend((x, f"{path}.{k}") for k, x in reversed(v.items()))
+        elif isinstance(v, list):
+            stack.extend((x, f"{path}[{k}]") for k, x in reversed(list(enumerate(v))))

@@ -4,18 +4,23 @@ Replay starts from the trace's first state (which need not be the initial state)
 applies each recorded action with raftmodel, and compares the result with the next
 recorded state. It reports the first property the trace violates and, separately,
 the first step at which the trace and the model part ways.
+
+A first state that no run of the model could be in (``raftmodel.wellformed``) is bad
+input, not a verdict: replay raises TraceFormatError naming the field, as reading does.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from checker.errors import TraceFormatError
 from checker.raft.invariants import Violation, check_state, check_step
 from checker.raft.report import diff_states
-from checker.traces.itf import Trace
+from checker.traces.itf import Trace, problem_path
 from raftmodel.actions import describe
 from raftmodel.cluster import Config, apply, init_state
 from raftmodel.rules import Rules
+from raftmodel.wellformed import first_problem
 
 
 class Divergence(NamedTuple):
@@ -43,6 +48,11 @@ def replay(trace: Trace, rules: Rules | None = None) -> ReplayResult:
     states = trace.states
     total = len(states) - 1
     first = states[0]
+    # Checked again here (read_trace already did): the trace may be built in memory. Under
+    # the recorded variant, as reading does: replaying on another is a question, not bad input.
+    problem = first_problem(first, trace.config)
+    if problem is not None:
+        raise TraceFormatError(problem_path(problem, "$.states[0]"), problem.detail)
     if trace.from_init and first != init_state(config):
         details = tuple(diff_states(first, init_state(config), sem))
         return ReplayResult(

@@ -150,10 +150,9 @@ def build(story: Story) -> itf.Trace:
     s = story.build()
     from_init = s.states[0] == init_state(s.config)
     return itf.make_trace(
-        s.config,
+        s.config._replace(rules=mutants.rules_for(story.mutant)),
         s.states,
         s.actions,
-        mutant=story.mutant,
         from_init=from_init,
         meta={"description": story.description},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from checker.errors import TraceFormatError
 from checker.traces import itf, stories
-from raftmodel import Duplicate
+from raftmodel import Duplicate, mutants
 from raftmodel.cluster import Bounds, Config
 from raftmodel.network import Semantics
 from raftmodel.script import Script
@@ -121,3 +122,205 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
         itf.write_text_atomic(target, 123)  # type: ignore[arg-type]
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+# --- strict ITF: what the format does not allow is refused, naming the field -------------
+
+TERM29 = EXAMPLES / "term-29-election.itf.json"
+# S1's currentTerm in the first state, written {"#bigint":"28"} in the file.
+S1_TERM = '"currentTerm":{"#map":[[{"#bigint":"1"},{"#bigint":"28"}]'
+
+
+def _edited(tmp_path: Path, old: str, new: str, source: Path = TERM29) -> Path:
+    text = source.read_text()
+    assert old in text
+    p = tmp_path / "edited.json"
+    p.write_text(text.replace(old, new, 1))
+    return p
+
+
+@pytest.mark.parametrize("digits", ["2_8", "+28", " 28 ", "28\n", "٢٨", "", "0x1c", "28.0"])
+def test_bigint_must_be_ascii_decimal(tmp_path: Path, digits: str) -> None:
+    bad = S1_TERM.replace('{"#bigint":"28"}', json.dumps({"#bigint": digits}))
+    with pytest.raises(TraceFormatError, match="bad #bigint") as e:
+        itf.read_trace(_edited(tmp_path, S1_TERM, bad))
+    assert e.value.path == "$.states[0].currentTerm[1]"
+
+
+def test_bigint_allows_minus_and_leading_zeros_where_the_field_does(tmp_path: Path) -> None:
+    # "-?[0-9]+" is the whole grammar; a value's range is the field's business.
+    ok = S1_TERM.replace('"28"', '"028"')
+    assert itf.read_trace(_edited(tmp_path, S1_TERM, ok)).states[0].nodes[0].currentTerm == 28
+    neg = S1_TERM.replace('"28"', '"-28"')
+    with pytest.raises(TraceFormatError, match=">= 0, got -28"):
+        itf.read_trace(_edited(tmp_path, S1_TERM, neg))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "key"),
+    [
+        ('"restarts":', '"restarts":{"#bigint":"5"},"restarts":', "$.states[0]", "restarts"),
+        (
+            '{"#bigint":"28"}',
+            '{"#bigint":"28","#bigint":"29"}',
+            "$.states[0].currentTerm",
+            "#bigint",
+        ),
+        ('"format":"ITF",', '"format":"ITF","format":"ITF",', "$.#meta", "format"),
+    ],
+)
+def test_duplicate_object_keys_are_refused(
+    tmp_path: Path, old: str, new: str, path: str, key: str
+) -> None:
+    with pytest.raises(TraceFormatError, match=f"the key '{key}' appears twice") as e:
+        itf.read_trace(_edited(tmp_path, old, new))
+    assert e.value.path.startswith(path), e.value.path
+
+
+VOTES_S1 = '"votesGranted":{"#map":[[{"#bigint":"1"},{"#set":[{"#bigint":"1"},{"#bigint":"2"}]}]'
+ELECTION = '{"term":{"#bigint":"28"},"leader":{"#bigint":"1"}}'
+ELECTED = f'"elections":{{"#set":[{ELECTION}]}}'
+VALUES = '"values":{"#set":[{"#bigint":"1"},{"#bigint":"2"},{"#bigint":"3"}]}'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        # The same server twice, spelt two ways: equal once decoded.
+        (VOTES_S1, VOTES_S1.replace('{"#bigint":"2"}', "1"), "$.states[0].votesGranted[1].#set[1]"),
+        (ELECTED, ELECTED.replace("]}", f",{ELECTION}]}}"), "$.states[0].elections.#set[1]"),
+        (VALUES, VALUES.replace('"3"', '"1"'), "$.#meta.config.bounds.values.#set[2]"),
+    ],
+)
+def test_duplicate_set_elements_are_refused(tmp_path: Path, old: str, new: str, path: str) -> None:
+    with pytest.raises(TraceFormatError, match="duplicate set element") as e:
+        itf.read_trace(_edited(tmp_path, old, new))
+    assert e.value.path == path
+
+
+def test_duplicate_message_in_a_set_or_a_bag_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "bag.json"
+    itf.write_trace(p, _bag_trace())
+    obj = json.loads(p.read_text())
+    k, state = next((k, s) for k, s in enumerate(obj["states"]) if s["messages"]["#map"])
+    pairs = state["messages"]["#map"]
+    pairs.append([pairs[0][0], {"#bigint": "1"}])
+    p.write_text(json.dumps(obj))
+    with pytest.raises(TraceFormatError, match="duplicate map key") as e:
+        itf.read_trace(p)
+    assert e.value.path == f"$.states[{k}].messages.#map[{len(pairs) - 1}][0]"
+
+    obj = json.loads(TERM29.read_text())
+    k, state = next((k, s) for k, s in enumerate(obj["states"]) if s["messages"]["#set"])
+    state["messages"]["#set"].append(state["messages"]["#set"][0])
+    p.write_text(json.dumps(obj))
+    with pytest.raises(TraceFormatError, match="duplicate set element") as e:
+        itf.read_trace(p)
+    assert e.value.path == f"$.states[{k}].messages.#set[{len(state['messages']['#set']) - 1}]"
+
+
+# --- input extremes: one error line, never a traceback -----------------------------------
+
+
+def test_deeply_nested_json_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 50_000 + "]" * 50_000)
+    with pytest.raises(TraceFormatError, match="nested too deeply") as e:
+        itf.read_trace(p)
+    assert e.value.path == str(p)
+
+
+@pytest.mark.parametrize("spelling", ["{digits}", '{{"#bigint":"{digits}"}}'])
+def test_integer_too_long_for_python_is_refused_naming_the_field(
+    tmp_path: Path, spelling: str
+) -> None:
+    huge = spelling.format(digits="9" * 5000)
+    p = _edited(tmp_path, '"restarts":{"#bigint":"0"}', f'"restarts":{huge}')
+    with pytest.raises(TraceFormatError, match="5000 digits is too long") as e:
+        itf.read_trace(p)
+    assert e.value.path == "$.states[0].restarts"
+
+
+def test_integer_too_long_where_no_integer_belongs(tmp_path: Path) -> None:
+    p = _edited(tmp_path, '"mutant":"raft"', f'"mutant":{"9" * 5000}')
+    with pytest.raises(TraceFormatError, match="integer of 5000 digits is too long") as e:
+        itf.read_trace(p)
+    assert e.value.path == "$.#meta.config.mutant"
+
+
+def test_integer_too_long_in_metadata_raftcheck_does_not_read(tmp_path: Path) -> None:
+    # Kept as it was, it would be written back as something else: refused wherever it is.
+    p = _edited(tmp_path, '"source":"raftcheck"', f'"source":[1,{"5" * 4400}]')
+    with pytest.raises(TraceFormatError, match="4400 digits") as e:
+        itf.read_trace(p)
+    assert e.value.path == "$.#meta.source[1]"
+
+
+def test_integer_beyond_64_bits_is_just_an_integer(tmp_path: Path) -> None:
+    # ITF integers are unbounded, and so are Python's: 2**70 restarts is read as such
+    # (and replay then reports where the trace leaves the model).
+    p = _edited(tmp_path, '"restarts":{"#bigint":"0"}', f'"restarts":{2**70}')
+    assert itf.read_trace(p).states[0].restarts == 2**70
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_constants_are_refused(tmp_path: Path, constant: str) -> None:
+    p = _edited(tmp_path, '"restarts":{"#bigint":"0"}', f'"restarts":{constant}')
+    with pytest.raises(TraceFormatError, match=f"not JSON: {constant} is not a JSON value"):
+        itf.read_trace(p)
+
+
+def test_stdin_is_read_for_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(TERM29.read_bytes())))
+    assert itf.read_trace("-").states == itf.read_trace(TERM29).states
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"states": [')))
+    with pytest.raises(TraceFormatError, match="not JSON") as e:
+        itf.read_trace("-")
+    assert e.value.path == "<stdin>"
+
+
+def test_trace_records_the_variant_of_its_rules(tmp_path: Path) -> None:
+    cfg = Config(3, Bounds(2, 1, 1, 1), rules=mutants.rules_for("double_vote"))
+    s = Script(cfg).timeout(1)
+    p = tmp_path / "t.json"
+    itf.write_trace(p, itf.make_trace(cfg, s.states, s.actions))
+    assert json.loads(p.read_text())["#meta"]["config"]["mutant"] == "double_vote"
+    assert itf.read_trace(p).config.rules.name == "double_vote"
+
+
+# --- the first state must be one the model could be in ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "detail"),
+    [
+        (  # S1 leads term 28 with nextIndex[3] = 0: AppendEntries would have no prevLogIndex.
+            '{"#bigint":"1"},{"#map":[[{"#bigint":"1"},{"#bigint":"3"}],[{"#bigint":"2"},'
+            '{"#bigint":"3"}],[{"#bigint":"3"},{"#bigint":"3"}]]}',
+            '{"#bigint":"1"},{"#map":[[{"#bigint":"1"},{"#bigint":"3"}],[{"#bigint":"2"},'
+            '{"#bigint":"3"}],[{"#bigint":"3"},{"#bigint":"0"}]]}',
+            "$.states[0].nextIndex[1][3]",
+            "0 (must be 1..lastLogIndex+1 = 1..3)",
+        ),
+        (  # S2 a second leader of term 28, with no election of its own on record.
+            '[{"#bigint":"2"},"Follower"]',
+            '[{"#bigint":"2"},"Leader"]',
+            "$.states[0].votesGranted[2]",
+            "{} lacks its own vote",
+        ),
+        (  # A follower with leader bookkeeping: the node resets it on stepping down.
+            '[{"#bigint":"2"},{"#map":[[{"#bigint":"1"},{"#bigint":"0"}],'
+            '[{"#bigint":"2"},{"#bigint":"0"}],[{"#bigint":"3"},{"#bigint":"0"}]]}]',
+            '[{"#bigint":"2"},{"#map":[[{"#bigint":"1"},{"#bigint":"0"}],'
+            '[{"#bigint":"2"},{"#bigint":"0"}],[{"#bigint":"3"},{"#bigint":"5"}]]}]',
+            "$.states[0].matchIndex[2][3]",
+            "5 (must be 0: a follower keeps no leader state)",
+        ),
+    ],
+)
+def test_first_state_must_be_well_formed(
+    tmp_path: Path, old: str, new: str, path: str, detail: str
+) -> None:
+    with pytest.raises(TraceFormatError) as e:
+        itf.read_trace(_edited(tmp_path, old, new))
+    assert (e.value.path, e.value.problem) == (path, detail)

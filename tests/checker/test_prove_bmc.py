@@ -46,7 +46,7 @@ def test_bmc_trace_replays_on_raftmodel_to_the_violation(
     printed = capsys.readouterr().out
     assert f"VIOLATION: {first}" in printed and "raftmodel trace:" in printed
     trace = read_trace(out)
-    assert trace.mutant == mutant and trace.from_init
+    assert trace.config.rules.name == mutant and trace.from_init
     # Replayed on the mutant: every step agrees and the first violation is the named one;
     # the last state violates the state invariant the abstract path was aimed at.
     res = replay(trace, mutants.rules_for(mutant))

@@ -112,7 +112,7 @@ def test_mutant_found_with_shortest_trace_that_replays(name: str, tmp_path: Path
         cex = r.counterexample
         assert (cex.violation.property, len(cex.actions)) == (prop, length)
     path = tmp_path / "cex.json"
-    itf.write_trace(path, itf.make_trace(config, cex.states, cex.actions, mutant=name))
+    itf.write_trace(path, itf.make_trace(config, cex.states, cex.actions))
     result = replay(itf.read_trace(path))
     assert result.divergence is None and result.violation is not None
     assert result.violation[1].property == prop

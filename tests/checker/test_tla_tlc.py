@@ -67,7 +67,7 @@ def test_a_tlc_counterexample_replays_on_raftmodel(
     assert code == 1, out
     assert "VIOLATION: ElectionSafety (invariant) after 6 steps" in out
     trace = itf.read_trace(out_file)
-    assert trace.mutant == "double_vote"
+    assert trace.config.rules.name == "double_vote"
     result = replay(trace)
     assert result.divergence is None
     assert result.violation is not None and result.violation[1].property == "ElectionSafety"

@@ -99,7 +99,7 @@ class PropertyViolated(AssertionError):
     def trace(self) -> Trace:
         # Rules.name is the mutant's catalog name ("raft" for the correct model), which is
         # what the ITF config records and what replay uses to pick the rules again.
-        return make_trace(self.config, self.states, self.actions, mutant=self.config.rules.name)
+        return make_trace(self.config, self.states, self.actions)
 
 
 def sent_by(s: ClusterState, a: Action, config: Config) -> tuple[Message, ...]:
@@ -632,7 +632,7 @@ def test_mutant_is_found_and_replays(mutant: Mutant, tmp_path: Path) -> None:
     path = tmp_path / f"{mutant.name}.itf.json"
     write_trace(path, found.trace())
     trace = read_trace(path)
-    assert trace.mutant == mutant.name
+    assert trace.config.rules.name == mutant.name
     assert trace.config == config
     assert list(trace.states) == list(found.states)
 
