@@ -57,16 +57,20 @@ from raftmodel.actions import (
     Timeout,
     describe,
 )
-from raftmodel.cluster import Bounds, ClusterState, Config, apply, candidate_actions, init_state
+from raftmodel.cluster import (
+    Bounds,
+    ClusterState,
+    Config,
+    apply,
+    candidate_actions,
+    event_of,
+    init_state,
+)
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
-    ElectionTimeout,
-    Event,
     Message,
-    Propose,
     RequestVote,
-    SendAppend,
 )
 from raftmodel.mutants import CATALOG, Mutant
 from raftmodel.network import Semantics
@@ -110,18 +114,10 @@ def sent_by(s: ClusterState, a: Action, config: Config) -> tuple[Message, ...]:
     node: this is the same pure ``step`` call ``apply`` makes (no Raft rule is restated
     here), and ``RaftMachine._do`` checks that every message named is in the network.
     """
-    event: Event
-    match a:
-        case Receive(m=m):
-            who, event = m.dest, m
-        case Timeout(i=i):
-            who, event = i, ElectionTimeout()
-        case SendAppendEntries(i=i, j=j):
-            who, event = i, SendAppend(j)
-        case ClientRequest(i=i, v=v):
-            who, event = i, Propose(v)
-        case _:  # Restart, Drop and Duplicate send nothing.
-            return ()
+    driven = event_of(a)
+    if driven is None:  # Restart, Drop and Duplicate send nothing.
+        return ()
+    who, event = driven
     return step(s.nodes[who - 1], event, config.n, config.rules)[1]
 
 
