@@ -1,5 +1,6 @@
 """Each known-bug variant, driven through its shortest story, violates the property the
-catalog says catches it; the same story is impossible on correct Raft."""
+catalog says it is designed to break (``Mutant.story``); the same story is impossible on
+correct Raft."""
 
 from __future__ import annotations
 
@@ -124,13 +125,13 @@ def test_mutant_violates_its_property(name: str) -> None:
     m = mutants.get(name)
     s = Script(Config(3, BOUNDS, rules=m.rules))
     STORIES[name](s)
-    detail = _fires(m.caught_by, s)
-    assert detail is not None, f"{name}: {m.caught_by} did not fire"
+    detail = _fires(m.story, s)
+    assert detail is not None, f"{name}: {m.story} did not fire"
     # Nothing fired earlier: the story is a shortest-style counterexample, not a detour.
     for k in range(1, len(s.states) - 1):
         earlier = Script(Config(3, BOUNDS, rules=m.rules))
         earlier.states, earlier.actions = s.states[: k + 1], s.actions[:k]
-        assert _fires(m.caught_by, earlier) is None, f"{name}: fired early at step {k}"
+        assert _fires(m.story, earlier) is None, f"{name}: fired early at step {k}"
 
 
 @pytest.mark.parametrize("name", mutants.NAMES)
