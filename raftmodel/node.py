@@ -140,7 +140,7 @@ def _on_timeout(s: NodeState, _e: Event, n: int, rules: Rules) -> tuple[NodeStat
         return s, NO_MESSAGES
     # §5.2: increment currentTerm, vote for self, request votes from every other server.
     term = s.currentTerm + 1
-    s = _reset(s, n, term, s.id, Role.CANDIDATE, votes=frozenset((s.id,)))
+    s = _reset(s, n, term, s.id, Role.CANDIDATE, votes=rules.campaign_votes(s.votesGranted, s.id))
     if quorum.is_quorum(s.votesGranted, n, rules.quorum(n)):  # a cluster of one elects itself
         return _become_leader(s, n), NO_MESSAGES
     last_index, last_term = len(s.log), rlog.last_term(s.log)
@@ -182,6 +182,8 @@ def _on_message(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState
         return s, NO_MESSAGES
     # Figure 2, All Servers: a higher term makes the receiver adopt it and step down (§5.1).
     if m.term > s.currentTerm:
+        if not rules.adopts_higher(m):
+            return s, NO_MESSAGES
         s = _become_follower(s, m.term, n)
     elif m.term < s.currentTerm and not rules.accepts_stale(m):
         return _fence(s, m)
@@ -240,6 +242,11 @@ def _on_append_entries(
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Figure 2, AppendEntries receiver step 2: the consistency check (§5.3).
     if not rules.consistent(s.log, m.prevLogIndex, m.prevLogTerm):
+        commit = rules.follower_commit(
+            s.commitIndex, m.leaderCommit, m.prevLogIndex + len(m.entries), False
+        )
+        if commit != s.commitIndex:
+            s = s._replace(commitIndex=commit)
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Steps 3-4: truncate a conflicting suffix and append what is new.
     log = rules.merge(s.log, m.prevLogIndex, m.entries)
@@ -247,9 +254,7 @@ def _on_append_entries(
     # skips the consistency check could otherwise claim (its entries land lower).
     last_new = min(m.prevLogIndex + len(m.entries), len(log))
     # Step 5: commitIndex = min(leaderCommit, index of last new entry); never backwards.
-    commit = s.commitIndex
-    if m.leaderCommit > commit:
-        commit = max(commit, min(m.leaderCommit, last_new))
+    commit = rules.follower_commit(s.commitIndex, m.leaderCommit, last_new, True)
     s = s._replace(log=log, commitIndex=commit)
     return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, True, last_new),)
 
@@ -263,13 +268,14 @@ def _on_append_entries_response(
     j = m.source - 1
     if m.success:
         # Figure 2, Leaders: update nextIndex and matchIndex for the follower. max() keeps
-        # them monotone when responses arrive out of order or twice.
-        match = max(s.matchIndex[j], m.matchIndex)
+        # nextIndex monotone when responses arrive out of order or twice.
+        match = rules.match_update(s.matchIndex[j], m.matchIndex, len(s.log))
         nxt = max(s.nextIndex[j], m.matchIndex + 1)
         s = s._replace(matchIndex=_put(s.matchIndex, j, match), nextIndex=_put(s.nextIndex, j, nxt))
         return _advance_commit(s, n, rules), NO_MESSAGES
     # Figure 2, Leaders: on a consistency-check failure, decrement nextIndex and retry.
-    return s._replace(nextIndex=_put(s.nextIndex, j, max(s.nextIndex[j] - 1, 1))), NO_MESSAGES
+    nxt = rules.next_on_refusal(s.nextIndex[j], s.matchIndex[j])
+    return s._replace(nextIndex=_put(s.nextIndex, j, nxt)), NO_MESSAGES
 
 
 def _put(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:
