@@ -144,7 +144,9 @@ def _record(
         known = {(c.index, c.term, c.value) for c in committed}
         new = [
             Committed(k, after.log[k - 1].term, after.log[k - 1].value, after.currentTerm)
-            for k in range(before.commitIndex + 1, after.commitIndex + 1)
+            # Only entries that exist: a variant can push commitIndex past the log's end
+            # (CommitWithinLog reports it).
+            for k in range(before.commitIndex + 1, min(after.commitIndex, len(after.log)) + 1)
             if (k, after.log[k - 1].term, after.log[k - 1].value) not in known
         ]
         if new:
