@@ -308,3 +308,17 @@ def rules_for(name: str | None) -> Rules:
     if name is None or name == RAFT.name:
         return RAFT
     return get(name).rules
+
+
+def markdown_table() -> str:
+    """The catalog as the table docs/mutants.md shows (a test keeps the two equal)."""
+    rows = [
+        "| mutant | rule broken | paper | preset | `check` reports | shortest | story | hunt |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in CATALOG:
+        rows.append(
+            f"| `{m.name}` | {m.breaks} | {m.section} | `{m.preset}` | {m.caught_by} | "
+            f"{m.shortest} | {m.story} | {', '.join(m.hunted_by)} |"
+        )
+    return "\n".join(rows) + "\n"
