@@ -182,16 +182,16 @@ INVARIANTS: tuple[Invariant, ...] = (
         leader_completeness,
     ),
     Invariant(
-        "StateMachineSafety",
-        "§5.4.3, Figure 3",
-        "no two servers apply different entries at the same index",
-        state_machine_safety,
-    ),
-    Invariant(
         "CommitWithinLog",
         "Figure 2 AppendEntries 5",
         "a server's commitIndex never exceeds the length of its log",
         commit_within_log,
+    ),
+    Invariant(
+        "StateMachineSafety",
+        "§5.4.3, Figure 3",
+        "no two servers apply different entries at the same index",
+        state_machine_safety,
     ),
     Invariant(
         "CommittedOnQuorum",

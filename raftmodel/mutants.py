@@ -250,7 +250,7 @@ CATALOG: tuple[Mutant, ...] = (
         "commit_before_check",
         "a follower applies leaderCommit before the consistency check, also on a refusal",
         "Figure 2 AppendEntries 2, 5",
-        ("two-terms", "CommitWithinLog", 0),
+        ("divergent-logs", "CommitWithinLog", 10),
         follower_commit=_commit_before_check,
     ),
     _m(

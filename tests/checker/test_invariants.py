@@ -117,6 +117,11 @@ STATE_CASES: dict[str, tuple[Callable[[ClusterState], str | None], list[Any], li
             cluster(node(2, 2), node(3, 3, Role.CANDIDATE), committed={COMMITTED_A}),
         ],
     ),
+    "CommitWithinLog": (
+        commit_within_log,
+        [cluster(node(2, commitIndex=1)), cluster(node(3, log=L(A), commitIndex=2))],
+        [cluster(node(2, log=L(A), commitIndex=1)), cluster(node(3, log=L(A, C))), cluster()],
+    ),
     "StateMachineSafety": (
         state_machine_safety,
         [
@@ -129,11 +134,6 @@ STATE_CASES: dict[str, tuple[Callable[[ClusterState], str | None], list[Any], li
             # Logs differ only beyond the smaller commitIndex.
             cluster(node(1, log=L(A, C), commitIndex=2), node(3, log=L(A, B), commitIndex=1)),
         ],
-    ),
-    "CommitWithinLog": (
-        commit_within_log,
-        [cluster(node(2, commitIndex=1)), cluster(node(3, log=L(A), commitIndex=2))],
-        [cluster(node(2, log=L(A), commitIndex=1)), cluster(node(3, log=L(A, C))), cluster()],
     ),
     "CommittedOnQuorum": (
         committed_on_quorum,

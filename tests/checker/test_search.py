@@ -81,7 +81,12 @@ FAST_MUTANTS = {m.name: (m.preset, m.caught_by, m.shortest) for m in mutants.CAT
 
 #: Variants found within seconds (figure8_commit: about a minute) only with symmetry and
 #: the view both on; the slow tier checks that the other combinations agree.
-VIEW_ONLY_FAST = {"length_only_log_check", "figure8_commit"}
+VIEW_ONLY_FAST = {
+    "length_only_log_check",
+    "figure8_commit",
+    "commit_before_check",
+    "next_below_match",
+}
 
 
 @pytest.mark.parametrize("name", sorted(FAST_MUTANTS))
