@@ -251,6 +251,7 @@ CATALOG: tuple[Mutant, ...] = (
         "a follower applies leaderCommit before the consistency check, also on a refusal",
         "Figure 2 AppendEntries 2, 5",
         ("divergent-logs", "CommitWithinLog", 10),
+        hunted_by=("CommitWithinLog", "StateMachineSafety"),
         follower_commit=_commit_before_check,
     ),
     _m(
@@ -277,8 +278,8 @@ CATALOG: tuple[Mutant, ...] = (
         match_update=_match_from_own_log,
     ),
     _m(
-        "higher_term_response_ignored",
-        "a response of a higher term is dropped: the leader or candidate keeps its term",
+        "higher_term_not_adopted",
+        "a response of a higher term makes the receiver step down but keep its own term",
         "§5.1, Figure 2 All Servers",
         ("terms", "HigherTermAdopted", 5),
         adopts_higher=_requests_only,

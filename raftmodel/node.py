@@ -183,7 +183,8 @@ def _on_message(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState
     # Figure 2, All Servers: a higher term makes the receiver adopt it and step down (§5.1).
     if m.term > s.currentTerm:
         if not rules.adopts_higher(m):
-            return s, NO_MESSAGES
+            # Only in a variant: step down, but in the old term, and drop the message.
+            return _become_follower(s, s.currentTerm, n), NO_MESSAGES
         s = _become_follower(s, m.term, n)
     elif m.term < s.currentTerm and not rules.accepts_stale(m):
         return _fence(s, m)

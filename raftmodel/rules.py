@@ -44,7 +44,8 @@ class Rules(NamedTuple):
     match_update: Callable[[Index, Index, Index], Index]
     #: A leader's new nextIndex for a follower that refused, from (nextIndex, matchIndex).
     next_on_refusal: Callable[[Index, Index], Index]
-    #: Does a message from a higher term make the receiver adopt the term? (§5.1)
+    #: Does a message from a higher term make the receiver adopt the term? (§5.1) If
+    #: not, the receiver steps down in its own term and drops the message.
     adopts_higher: Callable[[Message], bool]
     #: The votes a candidate holds when it starts an election, from (votesGranted, its id).
     campaign_votes: Callable[[frozenset[NodeId], NodeId], frozenset[NodeId]]

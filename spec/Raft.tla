@@ -166,9 +166,10 @@ MatchUpdate(mi, replied, lastIndex) ==
 NextOnRefusal(ni, mi) ==
     IF Variant = "next_below_match" THEN Max(ni - 1, 1) ELSE Max(ni - 1, mi + 1)
 
-\* Section 5.1: a message of a higher term makes the receiver adopt the term.
+\* Section 5.1: a message of a higher term makes the receiver adopt the term
+\* (if not, it steps down in its own term and drops the message).
 AdoptsHigher(m) ==
-    IF Variant = "higher_term_response_ignored"
+    IF Variant = "higher_term_not_adopted"
     THEN m.mtype \in {RequestVote, AppendEntries} ELSE TRUE
 
 \* Section 5.2: the votes a candidate holds when its election starts.
@@ -333,7 +334,8 @@ Handle(s, m) ==
 \* Figure 2, All Servers: adopt a higher term first; fence a lower one.
 OnMessage(s, m) ==
     IF m.term > s.currentTerm
-    THEN IF AdoptsHigher(m) THEN Handle(BecomeFollower(s, m.term), m) ELSE Out(s, {})
+    THEN IF AdoptsHigher(m) THEN Handle(BecomeFollower(s, m.term), m)
+         ELSE Out(BecomeFollower(s, s.currentTerm), {})
     ELSE IF m.term < s.currentTerm /\ ~AcceptsStale(m) THEN Fence(s, m)
     ELSE Handle(s, m)
 

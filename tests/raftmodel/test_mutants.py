@@ -123,8 +123,8 @@ def match_from_own_log(s: Script) -> None:
     s.deliver("AppendEntriesResponse", 2, 1)
 
 
-def higher_term_response_ignored(s: Script) -> None:
-    # S2 (term 2) refuses S1's term-1 RequestVote with its term; S1 stays in term 1.
+def higher_term_not_adopted(s: Script) -> None:
+    # S2 (term 2) refuses S1's term-1 RequestVote with its term; S1 steps down in term 1.
     s.timeout(1).timeout(2).timeout(2).deliver("RequestVote", 1, 2)
     s.deliver("RequestVoteResponse", 2, 1, term=2)
 
@@ -158,7 +158,7 @@ STORIES: dict[str, Callable[[Script], None]] = {
         match_from_reply,
         next_below_match,
         match_from_own_log,
-        higher_term_response_ignored,
+        higher_term_not_adopted,
         votes_kept_across_terms,
     )
 }
