@@ -274,6 +274,9 @@ def commit_index_monotonic(s: ClusterState, a: Action, t: ClusterState) -> str |
     # commitIndex is volatile (Figure 2): a restart resets it to 0; nothing else lowers it.
     restarted = a.i if isinstance(a, Restart) else 0
     for before, after in zip(s.nodes, t.nodes, strict=True):
+        # A step changes one server; the others are the same objects (checked per step).
+        if before is after:
+            continue
         if after.id != restarted and after.commitIndex < before.commitIndex:
             return (
                 f"server {after.id}'s commitIndex went from {before.commitIndex} down "
@@ -284,7 +287,7 @@ def commit_index_monotonic(s: ClusterState, a: Action, t: ClusterState) -> str |
 
 def match_index_monotonic(s: ClusterState, _a: Action, t: ClusterState) -> str | None:
     for before, after in zip(s.nodes, t.nodes, strict=True):
-        if not (
+        if before.matchIndex is after.matchIndex or not (
             before.role == after.role == Role.LEADER and before.currentTerm == after.currentTerm
         ):
             continue
@@ -316,6 +319,8 @@ def votes_from_current_term(s: ClusterState, a: Action, t: ClusterState) -> str 
     # candidate's own vote when it times out and a granted RequestVoteResponse of its
     # current term from the voter, received in this step (§5.2).
     for before, after in zip(s.nodes, t.nodes, strict=True):
+        if before.votesGranted is after.votesGranted:
+            continue
         kept = before.votesGranted if before.currentTerm == after.currentTerm else frozenset()
         for v in sorted(after.votesGranted - kept):
             if v == after.id and a == Timeout(after.id):
