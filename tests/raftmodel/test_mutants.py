@@ -226,3 +226,14 @@ def test_docs_show_the_catalog() -> None:
 def test_every_property_is_exercised_by_some_mutant() -> None:
     named = {p for m in mutants.CATALOG for p in (m.caught_by, m.story, *m.hunted_by)}
     assert named == set(_STATE) | set(_TRANSITION)
+
+
+def test_a_late_refusal_leaves_next_index_above_match_on_correct_raft() -> None:
+    # The next_below_match story on correct Raft: the refusal delivered again after the
+    # follower acknowledged entry 1 used to take nextIndex down to matchIndex (Figure 2
+    # "decrement nextIndex" without a floor); it now stays at matchIndex + 1.
+    s = Script(Config(3, BOUNDS, rules=RAFT))
+    next_below_match(s)
+    leader = s.state.nodes[1]
+    assert (leader.nextIndex[2], leader.matchIndex[2]) == (2, 1)
+    assert _STATE["NextIndexAboveMatch"](s.state) is None
