@@ -35,7 +35,7 @@ from raftmodel.actions import (
     action_key,
     describe,
 )
-from raftmodel.messages import ElectionTimeout, Message, Propose, SendAppend
+from raftmodel.messages import ElectionTimeout, Event, Message, Propose, SendAppend
 from raftmodel.network import Network, Semantics
 from raftmodel.node import NodeState, can_time_out, init_node, is_leader, restart, step
 from raftmodel.rules import RAFT, Rules
@@ -144,7 +144,9 @@ def _record(
         known = {(c.index, c.term, c.value) for c in committed}
         new = [
             Committed(k, after.log[k - 1].term, after.log[k - 1].value, after.currentTerm)
-            for k in range(before.commitIndex + 1, after.commitIndex + 1)
+            # Only entries that exist: a variant can push commitIndex past the log's end
+            # (CommitWithinLog reports it).
+            for k in range(before.commitIndex + 1, min(after.commitIndex, len(after.log)) + 1)
             if (k, after.log[k - 1].term, after.log[k - 1].value) not in known
         ]
         if new:
@@ -174,45 +176,64 @@ def _with_node(
     return ClusterState(nodes, network, elections, committed, s.restarts, s.requests)
 
 
+def event_of(a: Action) -> tuple[NodeId, Event] | None:
+    """The server an action drives and the event it feeds that server's ``node.step``,
+    or None for actions no node sees (Restart, Drop, Duplicate). The one translation of
+    harness actions into node events (docs/actions.md)."""
+    if isinstance(a, Receive):
+        return a.m.dest, a.m
+    if isinstance(a, Timeout):
+        return a.i, _TIMEOUT
+    if isinstance(a, SendAppendEntries):
+        return a.i, SendAppend(a.j)
+    if isinstance(a, ClientRequest):
+        return a.i, Propose(a.v)
+    return None
+
+
+_TIMEOUT = ElectionTimeout()
+
+
+def _enabled(s: ClusterState, a: Action, config: Config) -> bool:
+    """The harness guard of an action that drives a node (module docstring)."""
+    n, b = config.n, config.bounds
+    if isinstance(a, Receive):
+        m = a.m
+        return net.count(s.network, m, config.semantics) > 0 and 1 <= m.dest <= n
+    if isinstance(a, Timeout):
+        if not 1 <= a.i <= n:
+            return False
+        node = s.nodes[a.i - 1]
+        return can_time_out(node) and _under(node.currentTerm, b.max_term)
+    if isinstance(a, SendAppendEntries):
+        return 1 <= a.i <= n and 1 <= a.j <= n and a.i != a.j and is_leader(s.nodes[a.i - 1])
+    if isinstance(a, ClientRequest):
+        if not 1 <= a.i <= n or a.v not in b.values:
+            return False
+        node = s.nodes[a.i - 1]
+        return (
+            is_leader(node)
+            and _under(s.requests, b.max_requests)
+            and _under(len(node.log), b.max_log)
+        )
+    raise TypeError(f"not an action: {a!r}")
+
+
 def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
     """The successor of ``s`` under ``a``, or None when ``a`` is not enabled in ``s``."""
     rules, n, b, sem = config.rules, config.n, config.bounds, config.semantics
-    if isinstance(a, Receive):
-        m = a.m
-        if net.count(s.network, m, sem) == 0 or not 1 <= m.dest <= n:
+    driven = event_of(a)
+    if driven is not None:
+        if not _enabled(s, a, config):
             return None
-        before = s.nodes[m.dest - 1]
-        after, sent = step(before, m, n, rules)
-        return _with_node(s, before, after, sent, net.consume(s.network, m, sem), config)
-    if isinstance(a, Timeout):
-        if not 1 <= a.i <= n:
-            return None
-        before = s.nodes[a.i - 1]
-        if not (can_time_out(before) and _under(before.currentTerm, b.max_term)):
-            return None
-        after, sent = step(before, ElectionTimeout(), n, rules)
-        return _with_node(s, before, after, sent, s.network, config)
-    if isinstance(a, SendAppendEntries):
-        if not (1 <= a.i <= n and 1 <= a.j <= n and a.i != a.j):
-            return None
-        before = s.nodes[a.i - 1]
-        if not is_leader(before):
-            return None
-        after, sent = step(before, SendAppend(a.j), n, rules)
-        return _with_node(s, before, after, sent, s.network, config)
-    if isinstance(a, ClientRequest):
-        if not 1 <= a.i <= n or a.v not in b.values:
-            return None
-        before = s.nodes[a.i - 1]
-        if not (
-            is_leader(before)
-            and _under(s.requests, b.max_requests)
-            and _under(len(before.log), b.max_log)
-        ):
-            return None
-        after, sent = step(before, Propose(a.v), n, rules)
-        nxt = _with_node(s, before, after, sent, s.network, config)
-        return None if nxt is None else nxt._replace(requests=s.requests + 1)
+        who, event = driven
+        before = s.nodes[who - 1]
+        after, sent = step(before, event, n, rules)
+        network = net.consume(s.network, a.m, sem) if isinstance(a, Receive) else s.network
+        nxt = _with_node(s, before, after, sent, network, config)
+        if nxt is not None and type(a) is ClientRequest:
+            return nxt._replace(requests=s.requests + 1)
+        return nxt
     if isinstance(a, Restart):
         if not (1 <= a.i <= n and _under(s.restarts, b.max_restarts)):
             return None
@@ -282,6 +303,7 @@ __all__ = [
     "apply",
     "candidate_actions",
     "enabled_actions",
+    "event_of",
     "init_state",
     "successors",
 ]

@@ -1,8 +1,11 @@
 """Known-bug variants: each replaces one field of ``Rules`` the way real implementations
 have got Raft wrong. Select one anywhere a model is chosen with ``--mutant NAME``.
 
-Every entry names the rule it breaks, the paper section, and the property expected to
-catch it; tests/raftmodel/test_mutants.py shows each one violating that property.
+Every entry names the rule it breaks, the paper section, and its test data: the preset
+on which ``raftcheck check`` finds it, the property that check reports and the length of
+the shortest counterexample (tests/checker/test_search.py pins them), the property its
+scripted story in tests/raftmodel/test_mutants.py is designed to break, and the
+properties the Hypothesis hunt (tests/raftmodel/test_stateful.py) may report.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from raftmodel import log as rlog
-from raftmodel.messages import AppendEntries, Message, RequestVoteResponse
+from raftmodel.messages import AppendEntries, Message, RequestVote, RequestVoteResponse
 from raftmodel.rules import RAFT, Rules
 from raftmodel.types import NIL, Index, Log, NodeId, Term
 
@@ -22,8 +25,17 @@ class Mutant(NamedTuple):
     breaks: str
     #: Where the paper states the rule.
     section: str
-    #: The invariant or transition property (checker.raft.invariants) expected to catch it.
+    #: The property (checker.raft.invariants) `raftcheck check --model PRESET` reports: the
+    #: first to fail on a shortest counterexample.
     caught_by: str
+    #: The preset (checker.raft.presets) on which check finds it.
+    preset: str
+    #: The length of check's shortest counterexample there (symmetry and view on).
+    shortest: int
+    #: The property the mutant is designed to break: its scripted story ends on it.
+    story: str
+    #: Every property the Hypothesis hunt may report first (the first is the usual one).
+    hunted_by: tuple[str, ...]
 
 
 class UnknownMutant(ValueError):
@@ -74,8 +86,61 @@ def _half(n: int) -> int:
     return n // 2
 
 
-def _m(name: str, breaks: str, section: str, caught_by: str, **field: Any) -> Mutant:
-    return Mutant(name, RAFT._replace(name=name, **field), breaks, section, caught_by)
+def _commit_to_leader_commit(
+    commit: Index, leader_commit: Index, last_new: Index, ok: bool
+) -> Index:
+    # PySyncObj's follower: commitIndex = min(leaderCommit, last index), also when smaller.
+    return min(leader_commit, last_new) if ok else commit
+
+
+def _commit_before_check(commit: Index, leader_commit: Index, last_new: Index, _ok: bool) -> Index:
+    # leaderCommit applied before the consistency check, to the index the request claims.
+    if leader_commit > commit:
+        return max(commit, min(leader_commit, last_new))
+    return commit
+
+
+def _match_from_reply(_match: Index, replied: Index, _leader_last: Index) -> Index:
+    return replied
+
+
+def _match_from_own_log(_match: Index, _replied: Index, leader_last: Index) -> Index:
+    return leader_last
+
+
+def _back_off_to_one(next_index: Index, _match: Index) -> Index:
+    return max(next_index - 1, 1)
+
+
+def _requests_only(m: Message) -> bool:
+    return isinstance(m, (AppendEntries, RequestVote))
+
+
+def _keep_votes(votes: frozenset[NodeId], me: NodeId) -> frozenset[NodeId]:
+    return votes | {me}
+
+
+def _m(
+    name: str,
+    breaks: str,
+    section: str,
+    found: tuple[str, str, int],
+    story: str | None = None,
+    hunted_by: tuple[str, ...] | None = None,
+    **field: Any,
+) -> Mutant:
+    preset, caught_by, shortest = found
+    return Mutant(
+        name,
+        RAFT._replace(name=name, **field),
+        breaks,
+        section,
+        caught_by,
+        preset,
+        shortest,
+        caught_by if story is None else story,
+        (caught_by,) if hunted_by is None else hunted_by,
+    )
 
 
 CATALOG: tuple[Mutant, ...] = (
@@ -83,85 +148,148 @@ CATALOG: tuple[Mutant, ...] = (
         "double_vote",
         "a server votes for more than one candidate in a term",
         "§5.2, Figure 2 RequestVote 2",
-        "ElectionSafety",
+        ("elections", "ElectionSafety", 6),
         can_vote=_any_vote,
     ),
     _m(
         "no_log_check",
         "votes are granted without the log up-to-date check",
         "§5.4.1",
-        "LeaderCompleteness",
+        ("default", "VoteUpToDate", 7),
+        story="LeaderCompleteness",
         log_ok=_no_log_check,
     ),
     _m(
         "length_only_log_check",
         "up-to-date compares log length only, ignoring the last term",
         "§5.4.1",
-        "LeaderCompleteness",
+        ("three-terms", "VoteUpToDate", 11),
+        story="LeaderCompleteness",
         log_ok=_length_only,
     ),
     _m(
         "votedfor_not_persisted",
         "votedFor is lost on restart",
         "Figure 2 persistent state",
-        "ElectionSafety",
+        ("default", "ElectionSafety", 7),
         persist=_forget_vote,
     ),
     _m(
         "term_not_persisted",
         "currentTerm is lost on restart (reset to 0)",
         "Figure 2 persistent state",
-        "TermsMonotonic",
+        ("default", "TermsMonotonic", 2),
         persist=_forget_term,
     ),
     _m(
         "figure8_commit",
         "a leader commits an entry of an earlier term by counting replicas",
         "§5.4.2, Figure 8",
-        "LeaderCompleteness",
+        ("figure8", "LeaderCompleteness", 13),
         commit_ok=_commit_any_term,
     ),
     _m(
         "stale_append_accepted",
         "AppendEntries from a lower term is accepted (the term regresses)",
         "§5.1, Figure 2 AppendEntries 1",
-        "TermsMonotonic",
+        ("terms", "TermsMonotonic", 6),
         accepts_stale=_accept_stale_append,
     ),
     _m(
         "quorum_off_by_one",
         "a quorum is n // 2 servers instead of n // 2 + 1",
         "§5.2",
-        "ElectionSafety",
+        ("elections", "ElectionSafety", 2),
         quorum=_half,
     ),
     _m(
         "stale_vote_counted",
         "a candidate counts a granted vote from an earlier term",
         "§5.2, Figure 2 All Servers",
-        "StaleTermFenced",
+        ("terms", "StaleTermFenced", 4),
         accepts_stale=_count_stale_votes,
     ),
     _m(
         "no_consistency_check",
         "a follower appends entries without the prevLogIndex/prevLogTerm check",
         "§5.3, Figure 2 AppendEntries 2",
-        "LogMatching",
+        ("divergent-logs", "MatchIndexAgrees", 6),
+        story="LogMatching",
+        hunted_by=("StateMachineSafety", "LogMatching", "MatchIndexAgrees", "CommittedOnQuorum"),
         consistent=_no_consistency_check,
     ),
     _m(
         "append_over_uncommitted",
         "a leader appends a client entry after commitIndex, overwriting uncommitted entries",
         "§5.3, Figure 2 Rules for Leaders",
-        "LeaderAppendOnly",
+        ("replication", "LeaderAppendOnly", 5),
         append_at=_append_after_commit,
     ),
     _m(
         "truncate_on_stale_append",
         "a stale AppendEntries truncates entries that already match",
         "§5.3, Figure 2 AppendEntries 3",
-        "LeaderCompleteness",
+        ("default", "CommittedOnQuorum", 9),
+        story="LeaderCompleteness",
+        hunted_by=(
+            "CommittedOnQuorum",
+            "StateMachineSafety",
+            "LeaderCompleteness",
+            "MatchIndexAgrees",
+        ),
         merge=rlog.overwrite,
+    ),
+    _m(
+        "commit_decreases",
+        "a follower sets commitIndex to leaderCommit even when it is smaller (PySyncObj)",
+        "Figure 2 AppendEntries 5",
+        ("default", "CommitIndexMonotonic", 10),
+        follower_commit=_commit_to_leader_commit,
+    ),
+    _m(
+        "commit_before_check",
+        "a follower applies leaderCommit before the consistency check, also on a refusal",
+        "Figure 2 AppendEntries 2, 5",
+        ("divergent-logs", "CommitWithinLog", 10),
+        hunted_by=("CommitWithinLog", "StateMachineSafety"),
+        follower_commit=_commit_before_check,
+    ),
+    _m(
+        "match_from_reply",
+        "a leader sets matchIndex from each reply, without max(): a late reply lowers it",
+        "Figure 2 Rules for Leaders",
+        ("default", "MatchIndexMonotonic", 10),
+        match_update=_match_from_reply,
+    ),
+    _m(
+        "next_below_match",
+        "a refusal decrements nextIndex down to 1, below what the follower acknowledged",
+        "Figure 2 Rules for Leaders",
+        ("divergent-logs", "NextIndexAboveMatch", 10),
+        next_on_refusal=_back_off_to_one,
+    ),
+    _m(
+        "match_from_own_log",
+        "a leader sets matchIndex to its own last index on a success, not the reply's",
+        "§5.3, Figure 2 Rules for Leaders",
+        ("default", "CommittedOnQuorum", 7),
+        story="MatchIndexAgrees",
+        hunted_by=("CommittedOnQuorum", "MatchIndexAgrees"),
+        match_update=_match_from_own_log,
+    ),
+    _m(
+        "higher_term_not_adopted",
+        "a response of a higher term makes the receiver step down but keep its own term",
+        "§5.1, Figure 2 All Servers",
+        ("terms", "HigherTermAdopted", 5),
+        adopts_higher=_requests_only,
+    ),
+    _m(
+        "votes_kept_across_terms",
+        "a candidate that starts a new election keeps the votes of its earlier term",
+        "§5.2",
+        ("five", "VotesFromCurrentTerm", 4),
+        campaign_votes=_keep_votes,
     ),
 )
 
@@ -181,3 +309,17 @@ def rules_for(name: str | None) -> Rules:
     if name is None or name == RAFT.name:
         return RAFT
     return get(name).rules
+
+
+def markdown_table() -> str:
+    """The catalog as the table docs/mutants.md shows (a test keeps the two equal)."""
+    rows = [
+        "| mutant | rule broken | paper | preset | `check` reports | shortest | story | hunt |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in CATALOG:
+        rows.append(
+            f"| `{m.name}` | {m.breaks} | {m.section} | `{m.preset}` | {m.caught_by} | "
+            f"{m.shortest} | {m.story} | {', '.join(m.hunted_by)} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from raftmodel import log as rlog
+from raftmodel import quorum
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -64,7 +65,7 @@ def step(s: NodeState, event: Event, n: int, rules: Rules = RAFT) -> tuple[NodeS
 def restart(s: NodeState, n: int, rules: Rules = RAFT) -> NodeState:
     """Crash and recover: keep currentTerm, votedFor and the log; lose the rest (Figure 2)."""
     term, voted = rules.persist(s.currentTerm, s.votedFor)
-    return NodeState(s.id, term, voted, s.log, Role.FOLLOWER, 0, frozenset(), (1,) * n, (0,) * n)
+    return _reset(s, n, term, voted, Role.FOLLOWER, commit=0)
 
 
 def can_time_out(s: NodeState) -> bool:
@@ -78,18 +79,38 @@ def is_leader(s: NodeState) -> bool:
 
 # --- role changes ------------------------------------------------------------------
 
+_NO_VOTES: frozenset[NodeId] = frozenset()
+
+
+def _reset(
+    s: NodeState,
+    n: int,
+    term: Term,
+    voted: NodeId,
+    role: Role,
+    votes: frozenset[NodeId] = _NO_VOTES,
+    commit: Index | None = None,
+) -> NodeState:
+    """The one place a role change resets volatile candidate and leader state (votes,
+    nextIndex, matchIndex: Figure 2 "reinitialized after election"), so that stale
+    bookkeeping never tells two otherwise equal states apart."""
+    return NodeState(
+        s.id,
+        term,
+        voted,
+        s.log,
+        role,
+        s.commitIndex if commit is None else commit,
+        votes,
+        (1,) * n,
+        (0,) * n,
+    )
+
 
 def _become_follower(s: NodeState, term: Term, n: int) -> NodeState:
     # §5.1: a new term clears the vote; the same term (a candidate meeting the leader) keeps it.
     voted = s.votedFor if term == s.currentTerm else NIL
-    return s._replace(
-        currentTerm=term,
-        votedFor=voted,
-        role=Role.FOLLOWER,
-        votesGranted=frozenset(),
-        nextIndex=(1,) * n,
-        matchIndex=(0,) * n,
-    )
+    return _reset(s, n, term, voted, Role.FOLLOWER)
 
 
 def _become_leader(s: NodeState, n: int) -> NodeState:
@@ -100,13 +121,13 @@ def _become_leader(s: NodeState, n: int) -> NodeState:
 def _advance_commit(s: NodeState, n: int, rules: Rules) -> NodeState:
     # Figure 2, Rules for Servers, Leaders: commit the highest N replicated on a quorum
     # whose entry is of the current term (§5.4.2; the Figure 8 mutant relaxes the term test).
-    need = rules.quorum(n)
+    # Every index up to the quorum's committed index is on a quorum too, so the search
+    # for the term test goes down from there.
     match = list(s.matchIndex)
     match[s.id - 1] = len(s.log)
-    for index in range(len(s.log), s.commitIndex, -1):
-        if sum(1 for m in match if m >= index) >= need and rules.commit_ok(
-            s.log[index - 1].term, s.currentTerm
-        ):
+    top = min(quorum.committed_index(match, rules.quorum(n)), len(s.log))
+    for index in range(top, s.commitIndex, -1):
+        if rules.commit_ok(s.log[index - 1].term, s.currentTerm):
             return s._replace(commitIndex=index)
     return s
 
@@ -119,15 +140,8 @@ def _on_timeout(s: NodeState, _e: Event, n: int, rules: Rules) -> tuple[NodeStat
         return s, NO_MESSAGES
     # §5.2: increment currentTerm, vote for self, request votes from every other server.
     term = s.currentTerm + 1
-    s = s._replace(
-        currentTerm=term,
-        votedFor=s.id,
-        role=Role.CANDIDATE,
-        votesGranted=frozenset((s.id,)),
-        nextIndex=(1,) * n,
-        matchIndex=(0,) * n,
-    )
-    if len(s.votesGranted) >= rules.quorum(n):  # a cluster of one elects itself
+    s = _reset(s, n, term, s.id, Role.CANDIDATE, votes=rules.campaign_votes(s.votesGranted, s.id))
+    if quorum.is_quorum(s.votesGranted, n, rules.quorum(n)):  # a cluster of one elects itself
         return _become_leader(s, n), NO_MESSAGES
     last_index, last_term = len(s.log), rlog.last_term(s.log)
     msgs = tuple(
@@ -168,6 +182,9 @@ def _on_message(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState
         return s, NO_MESSAGES
     # Figure 2, All Servers: a higher term makes the receiver adopt it and step down (§5.1).
     if m.term > s.currentTerm:
+        if not rules.adopts_higher(m):
+            # Only in a variant: step down, but in the old term, and drop the message.
+            return _become_follower(s, s.currentTerm, n), NO_MESSAGES
         s = _become_follower(s, m.term, n)
     elif m.term < s.currentTerm and not rules.accepts_stale(m):
         return _fence(s, m)
@@ -205,7 +222,7 @@ def _on_request_vote_response(
     # §5.2: a candidate that holds votes from a majority becomes leader.
     votes = s.votesGranted | {m.source}
     s = s._replace(votesGranted=votes)
-    if len(votes) >= rules.quorum(n):
+    if quorum.is_quorum(votes, n, rules.quorum(n)):
         s = _become_leader(s, n)
     return s, NO_MESSAGES
 
@@ -226,6 +243,11 @@ def _on_append_entries(
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Figure 2, AppendEntries receiver step 2: the consistency check (§5.3).
     if not rules.consistent(s.log, m.prevLogIndex, m.prevLogTerm):
+        commit = rules.follower_commit(
+            s.commitIndex, m.leaderCommit, m.prevLogIndex + len(m.entries), False
+        )
+        if commit != s.commitIndex:
+            s = s._replace(commitIndex=commit)
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Steps 3-4: truncate a conflicting suffix and append what is new.
     log = rules.merge(s.log, m.prevLogIndex, m.entries)
@@ -233,9 +255,7 @@ def _on_append_entries(
     # skips the consistency check could otherwise claim (its entries land lower).
     last_new = min(m.prevLogIndex + len(m.entries), len(log))
     # Step 5: commitIndex = min(leaderCommit, index of last new entry); never backwards.
-    commit = s.commitIndex
-    if m.leaderCommit > commit:
-        commit = max(commit, min(m.leaderCommit, last_new))
+    commit = rules.follower_commit(s.commitIndex, m.leaderCommit, last_new, True)
     s = s._replace(log=log, commitIndex=commit)
     return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, True, last_new),)
 
@@ -249,13 +269,14 @@ def _on_append_entries_response(
     j = m.source - 1
     if m.success:
         # Figure 2, Leaders: update nextIndex and matchIndex for the follower. max() keeps
-        # them monotone when responses arrive out of order or twice.
-        match = max(s.matchIndex[j], m.matchIndex)
+        # nextIndex monotone when responses arrive out of order or twice.
+        match = rules.match_update(s.matchIndex[j], m.matchIndex, len(s.log))
         nxt = max(s.nextIndex[j], m.matchIndex + 1)
         s = s._replace(matchIndex=_put(s.matchIndex, j, match), nextIndex=_put(s.nextIndex, j, nxt))
         return _advance_commit(s, n, rules), NO_MESSAGES
     # Figure 2, Leaders: on a consistency-check failure, decrement nextIndex and retry.
-    return s._replace(nextIndex=_put(s.nextIndex, j, max(s.nextIndex[j] - 1, 1))), NO_MESSAGES
+    nxt = rules.next_on_refusal(s.nextIndex[j], s.matchIndex[j])
+    return s._replace(nextIndex=_put(s.nextIndex, j, nxt)), NO_MESSAGES
 
 
 def _put(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:

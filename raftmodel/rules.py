@@ -36,6 +36,19 @@ class Rules(NamedTuple):
     append_at: Callable[[Index, Index], Index]
     #: What survives a restart of (currentTerm, votedFor); the log always does (Figure 2).
     persist: Callable[[Term, NodeId], tuple[Term, NodeId]]
+    #: A follower's new commitIndex on AppendEntries, from (commitIndex, leaderCommit,
+    #: index of the last new entry, did the consistency check pass) (Figure 2, step 5).
+    follower_commit: Callable[[Index, Index, Index, bool], Index]
+    #: A leader's new matchIndex for a follower that accepted, from (matchIndex, the
+    #: reply's matchIndex, the leader's lastLogIndex) (Figure 2, Rules for Leaders).
+    match_update: Callable[[Index, Index, Index], Index]
+    #: A leader's new nextIndex for a follower that refused, from (nextIndex, matchIndex).
+    next_on_refusal: Callable[[Index, Index], Index]
+    #: Does a message from a higher term make the receiver adopt the term? (§5.1) If
+    #: not, the receiver steps down in its own term and drops the message.
+    adopts_higher: Callable[[Message], bool]
+    #: The votes a candidate holds when it starts an election, from (votesGranted, its id).
+    campaign_votes: Callable[[frozenset[NodeId], NodeId], frozenset[NodeId]]
 
 
 def _vote_once(voted: NodeId, candidate: NodeId) -> bool:
@@ -58,6 +71,36 @@ def _persist_all(term: Term, voted: NodeId) -> tuple[Term, NodeId]:
     return term, voted
 
 
+def _commit_to_last_new(commit: Index, leader_commit: Index, last_new: Index, ok: bool) -> Index:
+    # Figure 2, AppendEntries receiver step 5, only once the log check passed: commitIndex
+    # = min(leaderCommit, index of last new entry), and never backwards (a stale
+    # AppendEntries carries an older leaderCommit).
+    if ok and leader_commit > commit:
+        return max(commit, min(leader_commit, last_new))
+    return commit
+
+
+def _highest_match(match: Index, replied: Index, _leader_last: Index) -> Index:
+    # max(): replies arrive out of order and twice; matchIndex only grows within a term.
+    return max(match, replied)
+
+
+def _back_off_above_match(next_index: Index, match: Index) -> Index:
+    # Figure 2: decrement nextIndex and retry, but never to matchIndex or below: a stale
+    # refusal (from an AppendEntries sent before a later one succeeded) cannot undo what
+    # the follower acknowledged (etcd's Progress.MaybeDecrTo keeps Next > Match too).
+    return max(next_index - 1, match + 1)
+
+
+def _always(_m: Message) -> bool:
+    return True
+
+
+def _self_vote(_votes: frozenset[NodeId], me: NodeId) -> frozenset[NodeId]:
+    # §5.2: a new election starts with the candidate's own vote only.
+    return frozenset((me,))
+
+
 RAFT = Rules(
     name="raft",
     quorum=quorum.majority,
@@ -69,4 +112,9 @@ RAFT = Rules(
     merge=rlog.merge,
     append_at=_at_end,
     persist=_persist_all,
+    follower_commit=_commit_to_last_new,
+    match_update=_highest_match,
+    next_on_refusal=_back_off_above_match,
+    adopts_higher=_always,
+    campaign_votes=_self_vote,
 )

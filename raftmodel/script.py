@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from raftmodel import log as rlog
 from raftmodel import network as net
 from raftmodel.actions import (
     Action,
@@ -21,7 +20,7 @@ from raftmodel.actions import (
     SendAppendEntries,
     Timeout,
 )
-from raftmodel.cluster import ClusterState, Config, apply, init_state
+from raftmodel.cluster import ClusterState, Config, apply, event_of, init_state
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -29,6 +28,7 @@ from raftmodel.messages import (
     RequestVote,
     RequestVoteResponse,
 )
+from raftmodel.node import step
 
 
 class ScriptError(ValueError):
@@ -104,24 +104,26 @@ class Script:
         t = self.state.nodes[voter - 1].currentTerm
         return self.deliver("RequestVoteResponse", voter, candidate, term=t)
 
+    def sent(self, a: Action) -> tuple[Message, ...]:
+        """The messages action ``a`` would send from the current state: the node's own
+        ``step`` on the action's event, so no rule is restated here."""
+        driven = event_of(a)
+        if driven is None:
+            return ()
+        who, event = driven
+        return step(self.state.nodes[who - 1], event, self.config.n, self.config.rules)[1]
+
+    def _only(self, a: Action) -> Message:
+        out = self.sent(a)
+        if len(out) != 1:
+            raise ScriptError(f"step {len(self.actions) + 1}: {a!r} sends {out}, expected one")
+        return out[0]
+
     def replicate(self, leader: int, follower: int) -> Script:
         """Send AppendEntries from leader to follower, deliver it and deliver the reply."""
-        s = self.state.nodes[leader - 1]
-        prev = s.nextIndex[follower - 1] - 1
-        term = rlog.term_at(s.log, prev)
-        assert term is not None
-        msg = AppendEntries(
-            leader, follower, s.currentTerm, prev, term, s.log[prev:], s.commitIndex
-        )
-        self.send_append(leader, follower)
+        send = SendAppendEntries(leader, follower)
+        msg = self._only(send)
+        self.do(send)
+        reply = self._only(Receive(msg))
         self.do(Receive(msg))
-        replier = self.state.nodes[follower - 1]
-        matched = replier.log[: prev + len(msg.entries)] == s.log
-        reply = AppendEntriesResponse(
-            follower,
-            leader,
-            replier.currentTerm,
-            matched,
-            prev + len(msg.entries) if matched else 0,
-        )
         return self.do(Receive(reply))

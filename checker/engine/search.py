@@ -15,7 +15,6 @@ never exhaust the space, so their result is never complete either.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from array import array
 from collections import Counter, deque
@@ -306,15 +305,10 @@ class _Search(Generic[S, A]):
         # Level-synchronous BFS; checker.engine.workers explains why the counts are one
         # worker's.
         options = self.options
-        ctx = multiprocessing.get_context("fork")
         level = roots
         depth = 0
         last = self.start
-        with ctx.Pool(
-            options.workers,
-            initializer=workers.init_worker,
-            initargs=(self.model, options.symmetry, options.view),
-        ) as pool:
+        with workers.Pool(self.model, options.workers, options.symmetry, options.view) as pool:
             while level:
                 self.depth_reached = depth
                 size = max(1, min(2_000, -(-len(level) // (options.workers * 4))))

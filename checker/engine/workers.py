@@ -17,9 +17,13 @@ worker at once and quietly (the main process, told too, reports and stops the po
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import multiprocessing.process
 import signal
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
 from checker.engine.model import Model, TransitionProperty, Violation, check_state
@@ -49,6 +53,65 @@ _model: Model[Any, Any] | None = None
 _fp: Callable[[Any], int] | None = None
 _props: tuple[TransitionProperty[Any, Any], ...] = ()
 _sent = FingerprintSet()
+
+
+class Pool:
+    """``n`` forked workers, each with a pipe of its own: nothing is shared between them
+    (``multiprocessing.Pool``'s shared task queue has a lock that a worker stopped at the
+    wrong moment keeps forever; seen under load as a hang at a budget's stop or Ctrl-C).
+    ``imap(func, chunks)`` yields the results in chunk order; at most two chunks wait per
+    worker, so neither side blocks on a full pipe. Leaving the ``with`` block kills the
+    workers, whatever state they are in (their state is disposable)."""
+
+    def __init__(self, model: Model[Any, Any], n: int, symmetry: bool, view: bool) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conns: list[Connection] = []
+        self._procs: list[multiprocessing.process.BaseProcess] = []
+        for _ in range(n):
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(theirs, model, symmetry, view), daemon=True)
+            proc.start()
+            theirs.close()
+            self._conns.append(mine)
+            self._procs.append(proc)
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for proc in self._procs:
+            with contextlib.suppress(OSError, ValueError):
+                proc.kill()
+        for proc in self._procs:
+            proc.join()
+        for conn in self._conns:
+            conn.close()
+
+    def imap(
+        self, func: Callable[[list[Any]], ChunkResult], chunks: Sequence[list[Any]]
+    ) -> Iterator[ChunkResult]:
+        n = len(self._conns)
+        sent = 0
+        for k in range(len(chunks)):
+            while sent < len(chunks) and sent < k + 2 * n:
+                self._conns[sent % n].send((func.__name__, chunks[sent]))
+                sent += 1
+            try:
+                result: ChunkResult = self._conns[k % n].recv()
+            except EOFError:
+                raise RuntimeError(f"worker {k % n} died (out of memory?)") from None
+            yield result
+
+
+def _serve(conn: Connection, model: Model[Any, Any], symmetry: bool, view: bool) -> None:
+    init_worker(model, symmetry, view)
+    jobs = {"expand": expand, "probe": probe}
+    while True:
+        try:
+            name, chunk = conn.recv()
+        except EOFError:
+            return
+        conn.send(jobs[name](chunk))
 
 
 def init_worker(model: Model[Any, Any], symmetry: bool, view: bool) -> None:

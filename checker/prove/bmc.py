@@ -71,13 +71,12 @@ from raftmodel.actions import (
     Timeout,
     describe,
 )
-from raftmodel.cluster import Bounds, ClusterState, Config, apply, init_state
+from raftmodel.cluster import Bounds, ClusterState, Config, apply, event_of, init_state
 from raftmodel.messages import (
     AppendEntriesResponse,
     Message,
     RequestVote,
     RequestVoteResponse,
-    SendAppend,
     message_key,
 )
 from raftmodel.network import messages
@@ -382,8 +381,11 @@ class _Concretizer:
         )
         return ms[0] if ms else None
 
-    def sent(self, node: int, event: SendAppend | Message) -> Message:
-        """The message node ``node`` sends on ``event`` (raftmodel's own step)."""
+    def sent(self, a: Action) -> Message:
+        """The message action ``a`` sends (raftmodel's own step)."""
+        driven = event_of(a)
+        assert driven is not None, a
+        node, event = driven
         _, out = node_step(self.s.nodes[node - 1], event, self.config.n, self.config.rules)
         if len(out) != 1:
             raise ConcretizeError(f"S{node} sends {len(out)} messages, expected one")
@@ -394,9 +396,9 @@ class _Concretizer:
         (nextIndex decrements) and the round repeated. Returns the success response,
         left in the network."""
         for _ in range(len(self.s.nodes[leader - 1].log) + 2):
-            ae = self.sent(leader, SendAppend(to))
+            ae = self.sent(SendAppendEntries(leader, to))
             self.do(SendAppendEntries(leader, to))
-            resp = self.sent(to, ae)
+            resp = self.sent(Receive(ae))
             self.do(Receive(ae))
             assert isinstance(resp, AppendEntriesResponse)
             if resp.success or self.violation is not None:

@@ -24,10 +24,11 @@ __all__ = [
     "check_step",
     "check_transition",
 ]
-from raftmodel.actions import Action, Receive
+from raftmodel.actions import Action, Receive, Restart, Timeout
 from raftmodel.cluster import ClusterState
 from raftmodel.log import is_up_to_date
-from raftmodel.messages import RequestVote
+from raftmodel.messages import RequestVote, RequestVoteResponse
+from raftmodel.quorum import majority
 from raftmodel.types import Role
 
 # --- state invariants -----------------------------------------------------------------
@@ -89,6 +90,66 @@ def state_machine_safety(s: ClusterState) -> str | None:
     return None
 
 
+def commit_within_log(s: ClusterState) -> str | None:
+    for node in s.nodes:
+        if node.commitIndex > len(node.log):
+            return (
+                f"server {node.id}'s commitIndex {node.commitIndex} is past its log "
+                f"of {len(node.log)} entries"
+            )
+    return None
+
+
+def next_index_above_match(s: ClusterState) -> str | None:
+    for node in s.nodes:
+        if node.role != Role.LEADER:
+            continue
+        for j, (nxt, match) in enumerate(zip(node.nextIndex, node.matchIndex, strict=True), 1):
+            if j != node.id and nxt <= match:
+                return (
+                    f"leader {node.id}'s nextIndex for {j} is {nxt}, not above its "
+                    f"matchIndex {match}"
+                )
+    return None
+
+
+def committed_on_quorum(s: ClusterState) -> str | None:
+    need = majority(len(s.nodes))
+    for c in sorted(s.committed):
+        held = sum(
+            1
+            for node in s.nodes
+            if c.index <= len(node.log)
+            and (node.log[c.index - 1].term, node.log[c.index - 1].value) == (c.term, c.value)
+        )
+        if held < need:
+            return (
+                f"entry {c.index} (term {c.term}, value {c.value}) was committed but only "
+                f"{held} of {len(s.nodes)} logs hold it"
+            )
+    return None
+
+
+def match_index_agrees(s: ClusterState) -> str | None:
+    # What raftmodel guarantees of matchIndex: a follower still in the leader's term
+    # holds the leader's log up to it (it acknowledged that prefix in this term, and
+    # within a term only this leader's AppendEntries change its log, without truncating
+    # a matching prefix). A follower that moved on to a later term is not constrained.
+    for node in s.nodes:
+        if node.role != Role.LEADER:
+            continue
+        for f in s.nodes:
+            if f.id == node.id or f.currentTerm != node.currentTerm:
+                continue
+            k = node.matchIndex[f.id - 1]
+            if k > len(f.log) or f.log[:k] != node.log[:k]:
+                return (
+                    f"leader {node.id} of term {node.currentTerm} has matchIndex {k} for "
+                    f"server {f.id}, whose log does not hold its first {k} entries"
+                )
+    return None
+
+
 INVARIANTS: tuple[Invariant[ClusterState], ...] = (
     Invariant(
         "ElectionSafety",
@@ -109,10 +170,35 @@ INVARIANTS: tuple[Invariant[ClusterState], ...] = (
         leader_completeness,
     ),
     Invariant(
+        "CommitWithinLog",
+        "Figure 2 AppendEntries 5",
+        "a server's commitIndex never exceeds the length of its log",
+        commit_within_log,
+    ),
+    Invariant(
         "StateMachineSafety",
         "§5.4.3, Figure 3",
         "no two servers apply different entries at the same index",
         state_machine_safety,
+    ),
+    Invariant(
+        "CommittedOnQuorum",
+        "§5.4.3, Figure 3",
+        "every entry ever committed is held by a majority of the servers' logs",
+        committed_on_quorum,
+    ),
+    Invariant(
+        "NextIndexAboveMatch",
+        "Figure 2 Rules for Leaders",
+        "a leader's nextIndex for each follower is above its matchIndex for it",
+        next_index_above_match,
+    ),
+    Invariant(
+        "MatchIndexAgrees",
+        "§5.3, Figure 2 Rules for Leaders",
+        "a follower in its leader's term holds the leader's log up to the leader's "
+        "matchIndex for it",
+        match_index_agrees,
     ),
 )
 
@@ -122,7 +208,8 @@ INVARIANTS: tuple[Invariant[ClusterState], ...] = (
 
 def terms_monotonic(s: ClusterState, _a: Action, t: ClusterState) -> str | None:
     for before, after in zip(s.nodes, t.nodes, strict=True):
-        if after.currentTerm < before.currentTerm:
+        # A step changes at most one server; the others are the same objects.
+        if before is not after and after.currentTerm < before.currentTerm:
             return (
                 f"server {after.id}'s currentTerm went from {before.currentTerm} "
                 f"down to {after.currentTerm}"
@@ -164,11 +251,81 @@ def stale_term_fenced(s: ClusterState, a: Action, t: ClusterState) -> str | None
 def leader_append_only(s: ClusterState, _a: Action, t: ClusterState) -> str | None:
     for before, after in zip(s.nodes, t.nodes, strict=True):
         if (
-            before.role == after.role == Role.LEADER
+            before.log is not after.log
+            and before.role == after.role == Role.LEADER
             and before.currentTerm == after.currentTerm
             and after.log[: len(before.log)] != before.log
         ):
             return f"leader {after.id} of term {after.currentTerm} removed or changed entries"
+    return None
+
+
+def commit_index_monotonic(s: ClusterState, a: Action, t: ClusterState) -> str | None:
+    # commitIndex is volatile (Figure 2): a restart resets it to 0; nothing else lowers it.
+    restarted = a.i if isinstance(a, Restart) else 0
+    for before, after in zip(s.nodes, t.nodes, strict=True):
+        # A step changes one server; the others are the same objects (checked per step).
+        if before is after:
+            continue
+        if after.id != restarted and after.commitIndex < before.commitIndex:
+            return (
+                f"server {after.id}'s commitIndex went from {before.commitIndex} down "
+                f"to {after.commitIndex}"
+            )
+    return None
+
+
+def match_index_monotonic(s: ClusterState, _a: Action, t: ClusterState) -> str | None:
+    for before, after in zip(s.nodes, t.nodes, strict=True):
+        if before.matchIndex is after.matchIndex or not (
+            before.role == after.role == Role.LEADER and before.currentTerm == after.currentTerm
+        ):
+            continue
+        for j, (m0, m1) in enumerate(zip(before.matchIndex, after.matchIndex, strict=True), 1):
+            if m1 < m0:
+                return (
+                    f"leader {after.id}'s matchIndex for {j} went from {m0} down to {m1} "
+                    f"in term {after.currentTerm}"
+                )
+    return None
+
+
+def higher_term_adopted(s: ClusterState, a: Action, t: ClusterState) -> str | None:
+    if not isinstance(a, Receive):
+        return None
+    m = a.m
+    before, after = s.nodes[m.dest - 1], t.nodes[m.dest - 1]
+    if m.term > before.currentTerm and after.currentTerm != m.term:
+        return (
+            f"server {m.dest} in term {before.currentTerm} received a {type(m).__name__} "
+            f"of term {m.term} and ended the step in term {after.currentTerm}"
+        )
+    return None
+
+
+def votes_from_current_term(s: ClusterState, a: Action, t: ClusterState) -> str | None:
+    # At the moment a vote is counted, not over the network: under BAG semantics the
+    # granting message may be gone once counted. The only ways into votesGranted are the
+    # candidate's own vote when it times out and a granted RequestVoteResponse of its
+    # current term from the voter, received in this step (§5.2).
+    for before, after in zip(s.nodes, t.nodes, strict=True):
+        if before.votesGranted is after.votesGranted:
+            continue
+        kept = before.votesGranted if before.currentTerm == after.currentTerm else frozenset()
+        for v in sorted(after.votesGranted - kept):
+            if v == after.id and a == Timeout(after.id):
+                continue
+            if (
+                isinstance(a, Receive)
+                and isinstance(a.m, RequestVoteResponse)
+                and (a.m.source, a.m.dest, a.m.term) == (v, after.id, after.currentTerm)
+                and a.m.voteGranted
+            ):
+                continue
+            return (
+                f"server {after.id} counts a vote from {v} in term {after.currentTerm} "
+                f"that was not granted to it in that term in this step"
+            )
     return None
 
 
@@ -197,6 +354,31 @@ TRANSITION_PROPERTIES: tuple[TransitionProperty[ClusterState, Action], ...] = (
         "§5.3, Figure 3",
         "a leader never overwrites or deletes entries in its log",
         leader_append_only,
+    ),
+    TransitionProperty(
+        "CommitIndexMonotonic",
+        "Figure 2 AppendEntries 5",
+        "a server's commitIndex never decreases, except when it restarts (it is volatile)",
+        commit_index_monotonic,
+    ),
+    TransitionProperty(
+        "MatchIndexMonotonic",
+        "Figure 2 Rules for Leaders",
+        "a leader's matchIndex for a follower never decreases within its term",
+        match_index_monotonic,
+    ),
+    TransitionProperty(
+        "HigherTermAdopted",
+        "§5.1, Figure 2 All Servers",
+        "a server that receives a message of a higher term ends the step in that term",
+        higher_term_adopted,
+    ),
+    TransitionProperty(
+        "VotesFromCurrentTerm",
+        "§5.2",
+        "every vote a candidate counts was granted to it in its current term, received "
+        "in the step that counts it (or is its own, at its timeout)",
+        votes_from_current_term,
     ),
 )
 

@@ -93,7 +93,7 @@ def preset_cfg(preset: str) -> str:
 
 def tla_presets() -> list[str]:
     """The presets the spec can run: those that start at Init (no prefix)."""
-    return [name for name, p in PRESETS.items() if not p.prefix]
+    return [name for name, p in PRESETS.items() if p.from_init]
 
 
 def write_preset_cfgs() -> list[str]:

@@ -16,14 +16,22 @@ from checker.raft.invariants import (
     check_state,
     check_step,
     check_transition,
+    commit_index_monotonic,
+    commit_within_log,
+    committed_on_quorum,
     election_safety,
+    higher_term_adopted,
     leader_append_only,
     leader_completeness,
     log_matching,
+    match_index_agrees,
+    match_index_monotonic,
+    next_index_above_match,
     stale_term_fenced,
     state_machine_safety,
     terms_monotonic,
     vote_up_to_date,
+    votes_from_current_term,
 )
 from raftmodel.actions import Action, ClientRequest, Receive, Restart, Timeout
 from raftmodel.cluster import ClusterState, Committed, Election
@@ -109,6 +117,11 @@ STATE_CASES: dict[str, tuple[Callable[[ClusterState], str | None], list[Any], li
             cluster(node(2, 2), node(3, 3, Role.CANDIDATE), committed={COMMITTED_A}),
         ],
     ),
+    "CommitWithinLog": (
+        commit_within_log,
+        [cluster(node(2, commitIndex=1)), cluster(node(3, log=L(A), commitIndex=2))],
+        [cluster(node(2, log=L(A), commitIndex=1)), cluster(node(3, log=L(A, C))), cluster()],
+    ),
     "StateMachineSafety": (
         state_machine_safety,
         [
@@ -120,6 +133,45 @@ STATE_CASES: dict[str, tuple[Callable[[ClusterState], str | None], list[Any], li
             cluster(committed={COMMITTED_A, Committed(2, 2, 20, 2)}),
             # Logs differ only beyond the smaller commitIndex.
             cluster(node(1, log=L(A, C), commitIndex=2), node(3, log=L(A, B), commitIndex=1)),
+        ],
+    ),
+    "CommittedOnQuorum": (
+        committed_on_quorum,
+        [
+            cluster(node(1, log=L(A)), committed={COMMITTED_A}),
+            # Two logs hold an entry at index 1, but only one of them the committed one.
+            cluster(node(1, log=L(A)), node(2, log=L(B)), committed={COMMITTED_A}),
+        ],
+        [
+            cluster(node(1, log=L(A)), node(3, log=L(A, C)), committed={COMMITTED_A}),
+            cluster(node(1, log=L(A)), node(2, log=L(B))),  # nothing committed
+        ],
+    ),
+    "NextIndexAboveMatch": (
+        next_index_above_match,
+        [
+            cluster(node(1, 1, Role.LEADER, log=L(A), nextIndex=(2, 1, 2), matchIndex=(0, 1, 0))),
+            cluster(
+                node(2, 1, Role.LEADER, log=L(A, A), nextIndex=(1, 3, 2), matchIndex=(2, 0, 0))
+            ),
+        ],
+        [
+            cluster(node(1, 1, Role.LEADER, log=L(A), nextIndex=(2, 2, 1), matchIndex=(0, 1, 0))),
+            # Followers keep the canonical reset values; they are not leaders.
+            cluster(node(1, 1, nextIndex=(1, 1, 1), matchIndex=(0, 0, 0))),
+        ],
+    ),
+    "MatchIndexAgrees": (
+        match_index_agrees,
+        [
+            # Server 2 in the leader's term lacks the matched entry, or holds another one.
+            cluster(node(1, 1, Role.LEADER, log=L(A), matchIndex=(0, 1, 0))),
+            cluster(node(1, 1, Role.LEADER, log=L(A), matchIndex=(0, 1, 0)), node(2, log=L(B))),
+        ],
+        [
+            cluster(node(1, 1, Role.LEADER, log=L(A), matchIndex=(0, 1, 0)), node(2, log=L(A, C))),
+            # Server 2 has moved on to term 2: no longer the leader's follower.
+            cluster(node(1, 1, Role.LEADER, log=L(A), matchIndex=(0, 1, 0)), node(2, 2)),
         ],
     ),
 }
@@ -217,6 +269,94 @@ TRANSITION_CASES: dict[str, tuple[Callable[..., str | None], list[Step], list[St
             # No longer a leader, or a leader of another term: not constrained.
             step_of(LEADER, Receive(STALE_AE), LEADER._replace(role=Role.FOLLOWER, log=())),
             step_of(LEADER, Restart(1), LEADER._replace(currentTerm=2, log=L(C))),
+        ],
+    ),
+    "CommitIndexMonotonic": (
+        commit_index_monotonic,
+        [
+            step_of(node(1, log=L(A), commitIndex=1), Receive(STALE_AE), node(1, log=L(A))),
+            # A restart of another server does not excuse server 1.
+            step_of(node(1, log=L(A), commitIndex=1), Restart(2), node(1, log=L(A))),
+        ],
+        [
+            step_of(node(1, log=L(A), commitIndex=1), Restart(1), node(1, log=L(A))),
+            step_of(node(1, log=L(A)), Receive(APPEND_A), node(1, log=L(A), commitIndex=1)),
+        ],
+    ),
+    "MatchIndexMonotonic": (
+        match_index_monotonic,
+        [
+            step_of(
+                LEADER._replace(matchIndex=(0, 2, 0)),
+                Receive(STALE_AE),
+                LEADER._replace(matchIndex=(0, 1, 0)),
+            )
+        ],
+        [
+            step_of(
+                LEADER._replace(matchIndex=(0, 1, 0)),
+                Receive(STALE_AE),
+                LEADER._replace(matchIndex=(0, 2, 0)),
+            ),
+            # Stepping down resets it: not a leader after the step.
+            step_of(
+                LEADER._replace(matchIndex=(0, 2, 0)),
+                Receive(STALE_AE),
+                LEADER._replace(role=Role.FOLLOWER, currentTerm=2),
+            ),
+        ],
+    ),
+    "HigherTermAdopted": (
+        higher_term_adopted,
+        [
+            step_of(
+                node(1, 1, Role.LEADER),
+                Receive(RequestVoteResponse(2, 1, 2, False)),
+                node(1, 1, Role.LEADER),
+            )
+        ],
+        [
+            step_of(
+                node(1, 1, Role.LEADER),
+                Receive(RequestVoteResponse(2, 1, 2, False)),
+                node(1, 2),
+            ),
+            # Not higher: nothing to adopt.
+            step_of(node(1, 2), Receive(STALE_AE), node(1, 2)),
+        ],
+    ),
+    "VotesFromCurrentTerm": (
+        votes_from_current_term,
+        [
+            # A vote kept from term 1 into the election of term 2.
+            step_of(
+                node(1, 1, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1, 2})),
+                Timeout(1),
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1, 2})),
+            ),
+            # A grant of term 1 counted in term 2, or a refusal counted.
+            step_of(
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1})),
+                Receive(RequestVoteResponse(3, 1, 1, True)),
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1, 3})),
+            ),
+            step_of(
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1})),
+                Receive(RequestVoteResponse(3, 1, 2, False)),
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1, 3})),
+            ),
+        ],
+        [
+            step_of(
+                node(1, 1),
+                Timeout(1),
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1})),
+            ),
+            step_of(
+                node(1, 2, Role.CANDIDATE, votedFor=1, votesGranted=frozenset({1})),
+                Receive(RequestVoteResponse(3, 1, 2, True)),
+                node(1, 2, Role.LEADER, votedFor=1, votesGranted=frozenset({1, 3})),
+            ),
         ],
     ),
 }

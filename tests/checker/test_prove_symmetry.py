@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from checker.prove import election, loglevel
+from checker.prove import election, loglevel, symbolic
 from checker.prove.encodings import CTI_MODE
 from checker.prove.induction import Step, prove
 from checker.prove.symmetry import check_symmetry, orbit_key, representatives
@@ -74,7 +74,7 @@ class _Lopsided(loglevel.LogEncoding):
         def apply(s: loglevel.LogState) -> Step:
             k = i - 1
             new = s.log[k].append(s.currentTerm[k] + 1)
-            return Step(s.primary[k], s._replace(log=loglevel._put(s.log, k, new)), {})
+            return Step(s.primary[k], s._replace(log=symbolic.put(s.log, k, new)), {})
 
         return apply
 

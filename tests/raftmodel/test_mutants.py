@@ -1,9 +1,11 @@
 """Each known-bug variant, driven through its shortest story, violates the property the
-catalog says catches it; the same story is impossible on correct Raft."""
+catalog says it is designed to break (``Mutant.story``); the same story is impossible on
+correct Raft."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -86,6 +88,56 @@ def truncate_on_stale_append(s: Script) -> None:
     s.timeout(2).vote(2, 3, term=2)
 
 
+def commit_decreases(s: Script) -> None:
+    # S2 learns commitIndex 1, then S1's first heartbeat (leaderCommit 0) arrives late.
+    s.timeout(1).vote(1, 2).send_append(1, 2).client(1, 1).replicate(1, 2).replicate(1, 2)
+    s.deliver("AppendEntries", 1, 2, prevLogIndex=0, entries=())
+
+
+def commit_before_check(s: Script) -> None:
+    # S2 leads term 2 knowing commitIndex 1; empty S3 refuses prevLogIndex 1 but commits.
+    s.timeout(1).vote(1, 2).client(1, 1).replicate(1, 2).replicate(1, 2)
+    s.timeout(2).vote(2, 1, term=2).send_append(2, 3)
+    s.deliver("AppendEntries", 2, 3, term=2)
+
+
+def match_from_reply(s: Script) -> None:
+    # The reply to S1's first heartbeat (matchIndex 0) arrives after the one for entry 1.
+    s.timeout(1).vote(1, 2).send_append(1, 2).deliver("AppendEntries", 1, 2)
+    s.client(1, 1).replicate(1, 2)
+    s.deliver("AppendEntriesResponse", 2, 1, matchIndex=0)
+
+
+def next_below_match(s: Script) -> None:
+    # S2 leads term 2 with entry 1; S3's refusal of prevLogIndex 1 is delivered twice,
+    # the second time after S3 acknowledged entry 1.
+    s.timeout(1).vote(1, 2).client(1, 1).send_append(1, 2).deliver("AppendEntries", 1, 2)
+    s.timeout(2).vote(2, 1, term=2).send_append(2, 3).deliver("AppendEntries", 2, 3, term=2)
+    s.deliver("AppendEntriesResponse", 3, 2, success=False).replicate(2, 3)
+    s.deliver("AppendEntriesResponse", 3, 2, success=False)
+
+
+def match_from_own_log(s: Script) -> None:
+    # The reply to an empty heartbeat makes S1 believe S2 holds the entry appended since.
+    s.timeout(1).vote(1, 2).send_append(1, 2).deliver("AppendEntries", 1, 2).client(1, 1)
+    s.deliver("AppendEntriesResponse", 2, 1)
+
+
+def higher_term_not_adopted(s: Script) -> None:
+    # S2 (term 2) refuses S1's term-1 RequestVote with its term; S1 steps down in term 1.
+    s.timeout(1).timeout(2).timeout(2).deliver("RequestVote", 1, 2)
+    s.deliver("RequestVoteResponse", 2, 1, term=2)
+
+
+def votes_kept_across_terms(s: Script) -> None:
+    # Five servers: S2's vote is not a quorum, and S1 carries it into term 2.
+    s.timeout(1).vote(1, 2).timeout(1)
+
+
+#: Mutants that need more servers than 3 (docs/mutants.md says why).
+SERVERS = {"votes_kept_across_terms": 5}
+
+
 STORIES: dict[str, Callable[[Script], None]] = {
     f.__name__: f
     for f in (
@@ -101,6 +153,13 @@ STORIES: dict[str, Callable[[Script], None]] = {
         no_consistency_check,
         append_over_uncommitted,
         truncate_on_stale_append,
+        commit_decreases,
+        commit_before_check,
+        match_from_reply,
+        next_below_match,
+        match_from_own_log,
+        higher_term_not_adopted,
+        votes_kept_across_terms,
     )
 }
 
@@ -122,25 +181,25 @@ def test_every_mutant_has_a_story() -> None:
 @pytest.mark.parametrize("name", mutants.NAMES)
 def test_mutant_violates_its_property(name: str) -> None:
     m = mutants.get(name)
-    s = Script(Config(3, BOUNDS, rules=m.rules))
+    s = Script(Config(SERVERS.get(name, 3), BOUNDS, rules=m.rules))
     STORIES[name](s)
-    detail = _fires(m.caught_by, s)
-    assert detail is not None, f"{name}: {m.caught_by} did not fire"
+    detail = _fires(m.story, s)
+    assert detail is not None, f"{name}: {m.story} did not fire"
     # Nothing fired earlier: the story is a shortest-style counterexample, not a detour.
     for k in range(1, len(s.states) - 1):
-        earlier = Script(Config(3, BOUNDS, rules=m.rules))
+        earlier = Script(Config(SERVERS.get(name, 3), BOUNDS, rules=m.rules))
         earlier.states, earlier.actions = s.states[: k + 1], s.actions[:k]
-        assert _fires(m.caught_by, earlier) is None, f"{name}: fired early at step {k}"
+        assert _fires(m.story, earlier) is None, f"{name}: fired early at step {k}"
 
 
 @pytest.mark.parametrize("name", mutants.NAMES)
 def test_story_is_impossible_on_correct_raft(name: str) -> None:
     m = mutants.get(name)
-    s = Script(Config(3, BOUNDS, rules=m.rules))
+    s = Script(Config(SERVERS.get(name, 3), BOUNDS, rules=m.rules))
     STORIES[name](s)
     # Replaying the same actions on correct Raft: either some action is disabled, or some
     # state differs from the mutant's, and the property never fires.
-    raft = Config(3, BOUNDS, rules=RAFT)
+    raft = Config(SERVERS.get(name, 3), BOUNDS, rules=RAFT)
     state = s.states[0]
     diverged = False
     for a, expected in zip(s.actions, s.states[1:], strict=True):
@@ -157,3 +216,24 @@ def test_unknown_mutant_names_the_known_ones() -> None:
         mutants.get("nope")
     with pytest.raises(ScriptError):
         Script(Config(3, BOUNDS)).timeout(1).client(2)
+
+
+def test_docs_show_the_catalog() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "mutants.md").read_text()
+    assert mutants.markdown_table() in doc, "regenerate docs/mutants.md's table"
+
+
+def test_every_property_is_exercised_by_some_mutant() -> None:
+    named = {p for m in mutants.CATALOG for p in (m.caught_by, m.story, *m.hunted_by)}
+    assert named == set(_STATE) | set(_TRANSITION)
+
+
+def test_a_late_refusal_leaves_next_index_above_match_on_correct_raft() -> None:
+    # The next_below_match story on correct Raft: the refusal delivered again after the
+    # follower acknowledged entry 1 used to take nextIndex down to matchIndex (Figure 2
+    # "decrement nextIndex" without a floor); it now stays at matchIndex + 1.
+    s = Script(Config(3, BOUNDS, rules=RAFT))
+    next_below_match(s)
+    leader = s.state.nodes[1]
+    assert (leader.nextIndex[2], leader.matchIndex[2]) == (2, 1)
+    assert _STATE["NextIndexAboveMatch"](s.state) is None

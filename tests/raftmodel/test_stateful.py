@@ -42,6 +42,7 @@ from hypothesis.stateful import (
 from strategies import actions_from, partitions, recipients, some_of
 
 from checker.raft.invariants import ALL_NAMES, Violation, check_state, check_step
+from checker.raft.presets import PRESETS
 from checker.traces.itf import Trace, make_trace, read_trace, write_trace
 from checker.traces.replay import replay
 from raftmodel import mutants
@@ -57,16 +58,20 @@ from raftmodel.actions import (
     Timeout,
     describe,
 )
-from raftmodel.cluster import Bounds, ClusterState, Config, apply, candidate_actions, init_state
+from raftmodel.cluster import (
+    Bounds,
+    ClusterState,
+    Config,
+    apply,
+    candidate_actions,
+    event_of,
+    init_state,
+)
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
-    ElectionTimeout,
-    Event,
     Message,
-    Propose,
     RequestVote,
-    SendAppend,
 )
 from raftmodel.mutants import CATALOG, Mutant
 from raftmodel.network import Semantics
@@ -110,18 +115,10 @@ def sent_by(s: ClusterState, a: Action, config: Config) -> tuple[Message, ...]:
     node: this is the same pure ``step`` call ``apply`` makes (no Raft rule is restated
     here), and ``RaftMachine._do`` checks that every message named is in the network.
     """
-    event: Event
-    match a:
-        case Receive(m=m):
-            who, event = m.dest, m
-        case Timeout(i=i):
-            who, event = i, ElectionTimeout()
-        case SendAppendEntries(i=i, j=j):
-            who, event = i, SendAppend(j)
-        case ClientRequest(i=i, v=v):
-            who, event = i, Propose(v)
-        case _:  # Restart, Drop and Duplicate send nothing.
-            return ()
+    driven = event_of(a)
+    if driven is None:  # Restart, Drop and Duplicate send nothing.
+        return ()
+    who, event = driven
     return step(s.nodes[who - 1], event, config.n, config.rules)[1]
 
 
@@ -558,26 +555,12 @@ def test_correct_model_soak(config: Config, tmp_path: Path) -> None:
 
 # --- every known bug is found, shrunk, written as a trace and replayed -----------------------
 
-#: The properties that catch each mutant; the first is the one the derandomized ci profile
-#: usually reports. It is the first property to break on the
-#: shrunk run, which can precede the catalog's ``caught_by`` (a vote granted to a stale log
-#: is a VoteUpToDate violation before the wrongly elected leader exists), and a stale
-#: truncation shows as soon as a server's committed prefix is cut (StateMachineSafety) or
-#: only once a leader lacks the entry (LeaderCompleteness), depending on the run.
-FOUND: dict[str, tuple[str, ...]] = {
-    "double_vote": ("ElectionSafety",),
-    "no_log_check": ("VoteUpToDate",),
-    "length_only_log_check": ("VoteUpToDate",),
-    "votedfor_not_persisted": ("ElectionSafety",),
-    "term_not_persisted": ("TermsMonotonic",),
-    "figure8_commit": ("LeaderCompleteness",),
-    "stale_append_accepted": ("TermsMonotonic",),
-    "quorum_off_by_one": ("ElectionSafety",),
-    "stale_vote_counted": ("StaleTermFenced",),
-    "truncate_on_stale_append": ("StateMachineSafety", "LeaderCompleteness"),
-    "no_consistency_check": ("StateMachineSafety", "LogMatching"),
-    "append_over_uncommitted": ("LeaderAppendOnly",),
-}
+#: The properties that catch each mutant (``Mutant.hunted_by``); the first is the one the
+#: derandomized ci profile usually reports. It is the first property to break on the
+#: shrunk run, which can differ from check's (BFS) ``caught_by``: a stale truncation shows
+#: as soon as a server's committed prefix is cut (StateMachineSafety) or only once a leader
+#: lacks the entry (LeaderCompleteness), depending on the run.
+FOUND: dict[str, tuple[str, ...]] = {m.name: m.hunted_by for m in CATALOG}
 
 #: Hunting runs are short (a fresh cluster is where most scenarios start, and short runs
 #: shrink fast) and many: the hardest mutants take a few hundred runs to find, and finding
@@ -612,7 +595,9 @@ def test_found_table_covers_the_catalog() -> None:
 
 @pytest.mark.parametrize("mutant", _hunt_params())
 def test_mutant_is_found_and_replays(mutant: Mutant, tmp_path: Path) -> None:
-    config = HUNT._replace(rules=mutant.rules)
+    # A mutant found only with more servers (its preset's) is hunted with as many.
+    servers = max(HUNT.n, PRESETS[mutant.preset].servers)
+    config = HUNT._replace(rules=mutant.rules, n=servers)
     hunt = dict(HUNT_SETTINGS)
     if mutant.name in MODEL_BUGS:
         # The expected crash has no trace worth shrinking; finding it is the whole test.

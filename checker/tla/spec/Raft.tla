@@ -149,6 +149,33 @@ AppendAt(lastIndex, ci) ==
 PersistTerm(t) == IF Variant = "term_not_persisted" THEN 0 ELSE t
 PersistVote(v) == IF Variant = "votedfor_not_persisted" THEN Nil ELSE v
 
+\* Figure 2, AppendEntries receiver step 5: once the log check passed (ok),
+\* commitIndex = Min(leaderCommit, index of last new entry), never backwards.
+FollowerCommit(ci, lc, lastNew, ok) ==
+    CASE Variant = "commit_decreases" -> IF ok THEN Min(lc, lastNew) ELSE ci
+      [] Variant = "commit_before_check" -> IF lc > ci THEN Max(ci, Min(lc, lastNew)) ELSE ci
+      [] OTHER -> IF ok /\ lc > ci THEN Max(ci, Min(lc, lastNew)) ELSE ci
+
+\* Figure 2, Rules for Leaders: matchIndex after a success reply; it only grows.
+MatchUpdate(mi, replied, lastIndex) ==
+    CASE Variant = "match_from_reply" -> replied
+      [] Variant = "match_from_own_log" -> lastIndex
+      [] OTHER -> Max(mi, replied)
+
+\* Figure 2, Rules for Leaders: nextIndex after a refusal, never to matchIndex or below.
+NextOnRefusal(ni, mi) ==
+    IF Variant = "next_below_match" THEN Max(ni - 1, 1) ELSE Max(ni - 1, mi + 1)
+
+\* Section 5.1: a message of a higher term makes the receiver adopt the term
+\* (if not, it steps down in its own term and drops the message).
+AdoptsHigher(m) ==
+    IF Variant = "higher_term_not_adopted"
+    THEN m.mtype \in {RequestVote, AppendEntries} ELSE TRUE
+
+\* Section 5.2: the votes a candidate holds when its election starts.
+CampaignVotes(votes, i) ==
+    IF Variant = "votes_kept_across_terms" THEN votes \cup {i} ELSE {i}
+
 -----------------------------------------------------------------------------
 (* Messages and the network (raftmodel/messages.py, raftmodel/network.py) *)
 
@@ -228,8 +255,9 @@ AdvanceCommit(s) ==
 \* Section 5.2: the election timer fires: new term, vote for self, ask the others.
 OnTimeout(s) ==
     LET c == [s EXCEPT !.currentTerm = @ + 1, !.votedFor = s.id, !.role = Candidate,
-                       !.votesGranted = {s.id}, !.nextIndex = Ones, !.matchIndex = Zeros]
-    IN  IF 1 >= Quorum THEN Out(BecomeLeader(c), {})
+                       !.votesGranted = CampaignVotes(s.votesGranted, s.id),
+                       !.nextIndex = Ones, !.matchIndex = Zeros]
+    IN  IF Cardinality(c.votesGranted) >= Quorum THEN Out(BecomeLeader(c), {})
         ELSE Out(c, {RV(s.id, j, c.currentTerm, Len(s.log), LastTerm(s.log)) :
                         j \in Server \ {s.id}})
 
@@ -270,13 +298,13 @@ HandleAppendEntries(s, m) ==
                THEN BecomeFollower(s, m.term) ELSE s
       IN
       IF ~Consistent(f.log, m.prevLogIndex, m.prevLogTerm)
-      THEN Out(f, {AER(f.id, m.source, f.currentTerm, FALSE, 0)})
+      THEN Out([f EXCEPT !.commitIndex =
+                   FollowerCommit(@, m.leaderCommit, m.prevLogIndex + Len(m.entries), FALSE)],
+               {AER(f.id, m.source, f.currentTerm, FALSE, 0)})
       ELSE
         LET lg == MergeLog(f.log, m.prevLogIndex, m.entries)
             lastNew == Min(m.prevLogIndex + Len(m.entries), Len(lg))
-            ci == IF m.leaderCommit > f.commitIndex
-                  THEN Max(f.commitIndex, Min(m.leaderCommit, lastNew))
-                  ELSE f.commitIndex
+            ci == FollowerCommit(f.commitIndex, m.leaderCommit, lastNew, TRUE)
         IN  Out([f EXCEPT !.log = lg, !.commitIndex = ci],
                 {AER(f.id, m.source, f.currentTerm, TRUE, lastNew)})
 
@@ -286,9 +314,10 @@ HandleAppendEntriesResponse(s, m) ==
     LET j == m.source
     IN  IF s.role # Leader THEN Out(s, {})
         ELSE IF m.success
-        THEN Out(AdvanceCommit([s EXCEPT !.matchIndex[j] = Max(@, m.matchIndex),
-                                         !.nextIndex[j] = Max(@, m.matchIndex + 1)]), {})
-        ELSE Out([s EXCEPT !.nextIndex[j] = Max(@ - 1, 1)], {})
+        THEN Out(AdvanceCommit([s EXCEPT
+                    !.matchIndex[j] = MatchUpdate(@, m.matchIndex, Len(s.log)),
+                    !.nextIndex[j] = Max(@, m.matchIndex + 1)]), {})
+        ELSE Out([s EXCEPT !.nextIndex[j] = NextOnRefusal(@, s.matchIndex[j])], {})
 
 \* Section 5.1: a stale request is refused with our term; a stale response ignored.
 Fence(s, m) ==
@@ -304,7 +333,9 @@ Handle(s, m) ==
 
 \* Figure 2, All Servers: adopt a higher term first; fence a lower one.
 OnMessage(s, m) ==
-    IF m.term > s.currentTerm THEN Handle(BecomeFollower(s, m.term), m)
+    IF m.term > s.currentTerm
+    THEN IF AdoptsHigher(m) THEN Handle(BecomeFollower(s, m.term), m)
+         ELSE Out(BecomeFollower(s, s.currentTerm), {})
     ELSE IF m.term < s.currentTerm /\ ~AcceptsStale(m) THEN Fence(s, m)
     ELSE Handle(s, m)
 
@@ -320,7 +351,7 @@ Update(i, r, net) ==
     LET b == Node(i)
         a == r.node
         net2 == Send(net, r.out)
-        new == {k \in b.commitIndex + 1 .. a.commitIndex :
+        new == {k \in b.commitIndex + 1 .. Min(a.commitIndex, Len(a.log)) :
                   ~\E c \in committed : /\ c.index = k
                                         /\ c.term = a.log[k].term
                                         /\ c.value = a.log[k].value}
@@ -465,6 +496,31 @@ StateMachineSafety ==
           LET k == Min(commitIndex[i], commitIndex[j])
           IN  Prefix(log[i], k) = Prefix(log[j], k)
 
+\* Figure 2, AppendEntries receiver step 5: commitIndex is within the log.
+CommitWithinLog == \A i \in Server : commitIndex[i] <= Len(log[i])
+
+\* Section 5.4.3: every entry ever committed is held by a majority of logs
+\* (the real majority, whatever Quorum a variant uses).
+CommittedOnQuorum ==
+    \A c \in committed :
+        Cardinality({i \in Server : /\ c.index <= Len(log[i])
+                                    /\ log[i][c.index].term = c.term
+                                    /\ log[i][c.index].value = c.value})
+            >= Cardinality(Server) \div 2 + 1
+
+\* Figure 2, Rules for Leaders: nextIndex stays above matchIndex.
+NextIndexAboveMatch ==
+    \A i \in Server : role[i] = Leader =>
+        \A j \in Server \ {i} : nextIndex[i][j] > matchIndex[i][j]
+
+\* Section 5.3: a follower in its leader's term holds the leader's log up to
+\* the leader's matchIndex for it.
+MatchIndexAgrees ==
+    \A i \in Server : role[i] = Leader =>
+        \A j \in Server \ {i} : currentTerm[j] = currentTerm[i] =>
+            /\ matchIndex[i][j] <= Len(log[j])
+            /\ Prefix(log[j], matchIndex[i][j]) = Prefix(log[i], matchIndex[i][j])
+
 -----------------------------------------------------------------------------
 (* Transition properties, as action properties ([][A]_vars)                 *)
 
@@ -507,5 +563,31 @@ LeaderAppendOnly ==
     [][\A i \in Server :
           (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
           => Prefix(log'[i], Len(log[i])) = log[i]]_vars
+
+\* Figure 2: commitIndex never decreases, except at a restart (it is volatile).
+CommitIndexMonotonic ==
+    [][\A i \in Server : commitIndex'[i] < commitIndex[i] => Restart(i)]_vars
+
+\* Figure 2, Rules for Leaders: a leader's matchIndex never decreases in its term.
+MatchIndexMonotonic ==
+    [][\A i \in Server :
+          (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+          => \A j \in Server : matchIndex'[i][j] >= matchIndex[i][j]]_vars
+
+\* Section 5.1: a server receiving a message of a higher term ends in that term.
+HigherTermAdopted ==
+    [][\A m \in InFlight :
+          (m.term > currentTerm[m.dest] /\ currentTerm'[m.dest] # m.term)
+          => ~ReceiveMessage(m)]_vars
+
+\* Section 5.2: a vote enters votesGranted only as the candidate's own at its
+\* Timeout, or by receiving, in that step, a grant of the current term from the
+\* voter (at the moment it is counted: sound under SET and BAG alike).
+VotesFromCurrentTerm ==
+    [][\A i \in Server :
+          \A v \in votesGranted'[i] \
+                 (IF currentTerm'[i] = currentTerm[i] THEN votesGranted[i] ELSE {}) :
+              \/ v = i /\ Timeout(i)
+              \/ ReceiveMessage(RVR(v, i, currentTerm'[i], TRUE))]_vars
 
 =============================================================================
