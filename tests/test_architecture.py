@@ -46,6 +46,14 @@ ALLOWED: dict[str, set[str]] = {
         "checker.errors",
         "checker.files",
     },
+    "checker.conform": {
+        "raftmodel",
+        "checker.traces",
+        "checker.raft",
+        "checker.engine",
+        "checker.errors",
+        "checker.files",
+    },
 }
 #: The command layer may import everything; only the entry point imports it.
 TOP = {"checker.commands", "checker.cli", "checker"}

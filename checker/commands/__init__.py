@@ -12,11 +12,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from checker.commands import catalog, check, common, prove, replay, simulate, tla
+from checker.commands import catalog, check, common, conform, prove, replay, simulate, tla
 from checker.commands.common import Exit, Parser
 
 #: The verb modules, in the order ``raftcheck --help`` lists them.
-VERBS = (replay, simulate, check, tla, prove, catalog)
+VERBS = (replay, simulate, check, tla, prove, conform, catalog)
 
 
 def _version() -> str:

@@ -1,0 +1,95 @@
+"""The line and branch coverage of raftmodel/node.py that replaying scenarios on
+raftmodel reaches (coverage.py's API, measured in this process).
+
+raftmodel.node was imported (its module-level lines run) long before a measurement
+starts, so the replay uses a fresh copy of the module loaded from the same file under
+coverage: coverage counts by file and line, and the copy runs the same code.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import coverage
+
+from checker.conform.outcomes import acting_node, event_of
+from raftmodel import node as node_module
+from raftmodel.actions import Action, ClientRequest, Restart, SendAppendEntries, Timeout
+from raftmodel.cluster import Config
+
+
+class NodeCoverage(NamedTuple):
+    lines: int
+    lines_covered: int
+    branches: int
+    branches_covered: int
+    #: Lines never run, with their source text.
+    missing_lines: tuple[tuple[int, str], ...]
+    #: Branches never taken: (from line, to line (negative: the function's exit), source).
+    missing_branches: tuple[tuple[int, int, str], ...]
+
+
+def _fresh(path: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("raftcheck_nodecov_node", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _replay(node: Any, config: Config, actions: Sequence[Action]) -> list[Any]:
+    n, rules = config.n, config.rules
+    nodes = [node.init_node(i, n) for i in config.servers]
+    for a in actions:
+        i = acting_node(a)
+        if i is None:
+            continue
+        # The harness's guards, asked of the node as cluster.apply asks them.
+        if isinstance(a, Timeout) and not node.can_time_out(nodes[i - 1]):
+            raise ValueError(f"{a!r}: a leader does not time out")
+        if isinstance(a, SendAppendEntries | ClientRequest) and not node.is_leader(nodes[i - 1]):
+            raise ValueError(f"{a!r}: only a leader sends AppendEntries or takes requests")
+        if isinstance(a, Restart):
+            nodes[i - 1] = node.restart(nodes[i - 1], n, rules)
+        else:
+            nodes[i - 1], _ = node.step(nodes[i - 1], event_of(a), n, rules)
+    return nodes
+
+
+def measure(runs: Sequence[tuple[Config, Sequence[Action]]]) -> NodeCoverage:
+    """Replay each action sequence from Init node by node (the node events the harness
+    feeds), under coverage restricted to raftmodel/node.py."""
+    path = str(Path(node_module.__file__).resolve())
+    cov = coverage.Coverage(data_file=None, branch=True, include=[path])
+    cov.start()
+    try:
+        node = _fresh(path)
+        for config, actions in runs:
+            _replay(node, config, actions)
+    finally:
+        cov.stop()
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "cov.json"
+        cov.json_report(outfile=str(out), include=[path])
+        data = json.loads(out.read_text(encoding="utf-8"))
+    f = next(iter(data["files"].values()))
+    summary = f["summary"]
+    src = Path(path).read_text(encoding="utf-8").splitlines()
+
+    def text(line: int) -> str:
+        return src[line - 1].strip() if 0 < line <= len(src) else "(exit)"
+
+    return NodeCoverage(
+        summary["num_statements"],
+        summary["covered_lines"],
+        summary["num_branches"],
+        summary["covered_branches"],
+        tuple((ln, text(ln)) for ln in f["missing_lines"]),
+        tuple((a, b, text(a)) for a, b in f.get("missing_branches", [])),
+    )
