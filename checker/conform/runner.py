@@ -306,15 +306,12 @@ class Divergence(NamedTuple):
     def summary(self) -> str:
         where = "at init" if self.step == 0 else f"at step {self.step} ({self.action})"
         node = "" if self.node is None else f" S{self.node}"
-        if self.fields:
-            what = ", ".join(f"{f} expected {_j(e)} got {_j(o)}" for f, e, o in self.fields)
-        elif self.missing or self.unexpected:
-            what = "; ".join(
-                [*(f"missing {_msg(m)}" for m in self.missing)]
-                + [f"unexpected {_msg(m)}" for m in self.unexpected]
-            )
-        else:
-            what = self.detail
+        parts = [f"{f} expected {_j(e)} got {_j(o)}" for f, e, o in self.fields]
+        if parts:
+            parts = [", ".join(parts)]
+        parts += [f"missing {_msg(m)}" for m in self.missing]
+        parts += [f"unexpected {_msg(m)}" for m in self.unexpected]
+        what = "; ".join(parts) or self.detail
         return f"{self.kind} {where}{node}: {what}"
 
 
