@@ -306,3 +306,14 @@ def test_cli_conform_against_a_variant_fails_with_exit_1(tmp_path: Path) -> None
     )
     assert (tmp_path / "regress-term_not_persisted.divergence.itf.json").exists()
     assert "FAIL: 0 of 1 scenarios pass" in r.stdout
+
+
+def test_cli_mutation_score_with_an_adapter_subprocess_per_variant(tmp_path: Path) -> None:
+    out = tmp_path / "score.json"
+    r = run_cli("conform", "--mutation-score", "--quiet", "--json", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = len(mutants.NAMES)
+    assert f"PASS: mutation score {n}/{n} (100%), correct Raft passes" in r.stdout
+    data = json.loads(out.read_text())
+    assert data["killed"] == data["total"] == n and data["raft_failed"] == 0
+    assert all(v >= 1 for v in data["variants"].values())

@@ -4,6 +4,7 @@ script that misbehaves on client requests only (so some scenarios pass, some fai
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
 import time
@@ -138,3 +139,28 @@ def test_a_bad_suite_is_bad_input(tmp_path: Path) -> None:
     r = run_cli("conform", "--suite", str(tmp_path), "--adapter", sys.executable)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "x.itf.json" in r.stderr or "$" in r.stderr
+
+
+def _doc_example() -> str:
+    text = (ROOT / "docs" / "conformance.md").read_text(encoding="utf-8")
+    start = text.index("```javascript\n") + len("```javascript\n")
+    return text[start : text.index("```\n", start)]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node (JavaScript) is not installed")
+def test_the_worked_example_in_javascript_passes_and_a_bug_in_it_is_caught(tmp_path: Path) -> None:
+    js = _doc_example()
+    good = tmp_path / "raft-adapter.js"
+    good.write_text(js)
+    r = run_cli("conform", "--quiet", "--out", str(tmp_path / "o"), "--adapter", "node", str(good))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"PASS: {len(SUITE)} of {len(SUITE)} scenarios pass" in r.stdout
+    assert "implementation raft.js; capabilities silent_vote_refusal" in r.stdout
+    cut = "          this.entries.length = i - 1;\n"
+    assert js.count(cut) == 1
+    bad = tmp_path / "bug.js"
+    bad.write_text(js.replace(cut, ""))
+    r = run_cli("conform", "--out", str(tmp_path / "o"), "--adapter", "node", str(bad))
+    assert r.returncode == 1
+    assert "FAIL figure8-01: wrong state at step 11 (Receive(AppendEntries 2->1" in r.stdout
+    assert "S1: log expected [[2,1]] got [[1,1]]" in r.stdout

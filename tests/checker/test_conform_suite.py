@@ -16,7 +16,7 @@ from raftmodel import mutants
 from raftmodel.actions import Receive
 from raftmodel.cluster import Bounds, Config
 from raftmodel.script import Script
-from tests.support import ROOT
+from tests.support import ROOT, run_cli
 
 COMMITTED = ROOT / "traces" / "conformance"
 #: Variants whose shortest counterexample ``check`` finds within a second (the other two,
@@ -33,6 +33,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[suite.Built, Path]:
 
 
 def test_a_build_writes_the_committed_files_byte_for_byte(built: tuple[suite.Built, Path]) -> None:
+    # The committed files were written by another process: the same bytes here show that
+    # a build depends on nothing but the code (fingerprints are hash() of ints and tuples,
+    # the same in every process; tests/checker/test_search.py checks PYTHONHASHSEED).
     b, out = built
     names = [suite.file_name(sc.name) for sc in b.scenarios]
     assert len(names) == len(set(names)) > 40
@@ -46,20 +49,16 @@ def test_a_build_writes_the_committed_files_byte_for_byte(built: tuple[suite.Bui
 
 
 @pytest.mark.slow
-def test_the_full_build_is_the_committed_suite(tmp_path: Path) -> None:
-    suite.write(suite.build(), tmp_path)
+def test_the_full_build_is_the_committed_suite_and_prints_its_coverage(tmp_path: Path) -> None:
+    r = run_cli("suite", "build", "--quiet", "--out", str(tmp_path), timeout=1200)
+    assert r.returncode == 0, r.stderr
     for p in sorted(COMMITTED.iterdir()):
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
-
-
-def test_building_twice_gives_the_same_bytes(tmp_path: Path) -> None:
-    # Another build in this process (fingerprints are hash(): the same in every process,
-    # tests/checker/test_search.py checks that across PYTHONHASHSEED values).
-    b = suite.build(["double_vote"])
-    suite.write(b, tmp_path)
-    for sc in b.scenarios:
-        name = suite.file_name(sc.name)
-        assert (tmp_path / name).read_bytes() == (COMMITTED / name).read_bytes(), name
+    assert "outcome classes: 36 of 37 covered" in r.stdout
+    assert "left out: append/rejected-by-leader" in r.stdout
+    assert "regressions: 12 of 12 variants" in r.stdout
+    assert "raftmodel/node.py replayed under the suite: lines " in r.stdout
+    assert r.stdout.count("branch not taken: ") == 6
 
 
 def test_each_step_expects_what_raftmodel_does() -> None:
