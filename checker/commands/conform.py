@@ -14,6 +14,7 @@ from typing import Any
 from checker.commands import common
 from checker.commands.common import Exit
 from checker.errors import BadOption
+from checker.files import check_writable
 from raftmodel import mutants
 
 
@@ -30,6 +31,8 @@ def cmd_suite_build(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise BadOption(f"--out {str(out)!r} is not a directory")
+    common.check_outputs(args, "json")
+    check_writable(out / suite.MANIFEST, "--out")
     names = None
     if args.mutants is not None:
         names = [x for x in args.mutants.split(",") if x]

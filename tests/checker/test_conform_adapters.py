@@ -164,3 +164,30 @@ def test_the_worked_example_in_javascript_passes_and_a_bug_in_it_is_caught(tmp_p
     assert r.returncode == 1
     assert "FAIL figure8-01: wrong state at step 11 (Receive(AppendEntries 2->1" in r.stdout
     assert "S1: log expected [[2,1]] got [[1,1]]" in r.stdout
+
+
+def test_a_time_limit_stops_the_run_inconclusive(tmp_path: Path) -> None:
+    r = run_cli(
+        "conform",
+        "--time-limit",
+        "0.001",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+        "--adapter",
+        sys.executable,
+        "-m",
+        "checker.cli",
+        "adapter",
+    )
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.startswith("INCONCLUSIVE: 1 of 1 scenarios pass")
+    assert "stopped: time limit of 0.001s reached" in r.stdout
+
+
+def test_suite_build_refuses_an_output_that_is_a_file(tmp_path: Path) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    r = run_cli("suite", "build", "--out", str(f))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"raftcheck suite: error: --out {str(f)!r} is not a directory"
