@@ -29,7 +29,7 @@ VERSION = 1
 
 #: The operations a runner sends, with their parameters.
 OPS: dict[str, tuple[str, ...]] = {
-    "init": ("protocol", "nodes"),
+    "init": ("protocol", "nodes", "size"),
     "timeout": ("node",),
     "send_append": ("node", "to"),
     "deliver": ("message",),

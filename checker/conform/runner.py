@@ -460,9 +460,14 @@ class _Session:
                 "op": "init",
                 "protocol": proto.VERSION,
                 "nodes": list(range(1, sc.n + 1)),
+                "size": sc.n,
             }
         )
         try:
+            if isinstance(obj, dict) and obj.get("in_reply_to") != self.ops:
+                raise ProtocolError(
+                    f"init reply.in_reply_to: expected {self.ops}, got {_j(obj.get('in_reply_to'))}"
+                )
             return proto.parse_hello(obj)
         except ProtocolError as e:
             raise AdapterFailure(str(e)) from None
@@ -558,8 +563,12 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
                 ), hello
     except AdapterFailure as e:
         step = min(k, len(sc.steps))
-        action = "init" if k == 0 else exp.describe if exp is not None else "the end"
-        node = exp.node if exp is not None and k > 0 else None
+        if k == 0:
+            action, node = "init", None
+        elif k > len(sc.steps) or exp is None:
+            action, node = "observed at the end", None
+        else:
+            action, node = exp.describe, exp.node
         return _fail(sc, step, "adapter failure", action, node, (), (), (), str(e)), hello
     return Result(sc.name, len(sc.steps), len(sc.steps), skipped, None), hello
 
