@@ -211,7 +211,11 @@ class Subprocess:
         return f" (stderr: {tail[-1][:160]})" if tail else ""
 
     def _dead(self, proc: subprocess.Popen[bytes]) -> AdapterFailure:
-        code = proc.wait()
+        try:
+            code = proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            # Alive but deaf or mute: it closed its end of a pipe (reset() ends it).
+            return AdapterFailure(f"the adapter closed its stdin or stdout{self._stderr_tail()}")
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
         return AdapterFailure(f"the adapter exited ({how}){self._stderr_tail()}")
 

@@ -41,6 +41,7 @@ MISBEHAVIOURS = {
     ),
     "exit-early": ("sys.exit(0)", "the adapter exited (exit code 0)"),
     "hang": ("time.sleep(120)", "did not answer within 1s"),
+    "close-stdout": ("os.close(1); time.sleep(120)", "the adapter closed its stdin or stdout"),
     "garbage": ("rep = None; print('}}{{not json', flush=True); continue", "not JSON"),
     "log-on-stdout": (
         "print('handling a client request', flush=True)",
