@@ -76,9 +76,9 @@ def cmd_suite_build(args: argparse.Namespace) -> int:
         f"raftmodel/node.py replayed under the suite: lines {cov.lines_covered}/{cov.lines} "
         f"({lines:.1f}%), branches {cov.branches_covered}/{cov.branches} ({branches:.1f}%)"
     )
-    for a, z, text in cov.missing_branches:
+    for a, z, text, why in cov.missing_branches:
         to = "exit" if z < 0 else f"line {z}"
-        print(f"  branch not taken: line {a} -> {to}: {text}")
+        print(f"  branch not taken: line {a} -> {to}: {text}  ({why})")
     print(
         f"SUITE: {len(b.scenarios)} scenarios, {steps} steps, built in {elapsed:.1f}s "
         f"-> {out}/ (run: raftcheck conform --adapter CMD...)"

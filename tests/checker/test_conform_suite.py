@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.conform import outcomes, runner, suite
+from checker.conform import nodecov, outcomes, runner, suite
 from checker.conform import protocol as proto
 from checker.traces.replay import replay
 from raftmodel import mutants
@@ -170,3 +170,16 @@ def test_classification_by_observation() -> None:
     assert isinstance(s.actions[1], Receive)
     edge = outcomes.abstract_edge(s.states[9], s.actions[9], s.states[10])
     assert edge == "Leader/term-behind/log-ahead --Receive--> Follower/term-highest/log-ahead"
+
+
+def test_node_coverage_of_the_suite_and_why_the_rest_is_not_taken() -> None:
+    scenarios = runner.load(COMMITTED)
+    runs = [(s.trace.config, [x.action for x in s.trace.steps[1:] if x.action]) for s in scenarios]
+    cov = nodecov.measure(runs)
+    assert cov.branches_covered == cov.branches - 6 and cov.branches >= 40
+    # Every branch left is a guard of the harness or a variant's, each with its reason.
+    whys = [b[3] for b in cov.missing_branches]
+    assert all("no reason known" not in w for w in whys), cov.missing_branches
+    assert sum("cluster.apply" in w or "harness" in w for w in whys) == 4
+    # Fewer scenarios, less coverage: the measure is not a constant.
+    assert nodecov.measure(runs[:3]).branches_covered < cov.branches_covered
