@@ -40,16 +40,16 @@ def cmd_suite_build(args: argparse.Namespace) -> int:
             mutants.get(x)
     started = time.monotonic()
     b = suite.build(names, progress=None if args.quiet else _say)
-    cov = nodecov.measure(
-        [
-            (sc.trace.config, [s.action for s in sc.trace.steps[1:] if s.action is not None])
-            for sc in b.scenarios
-        ]
-    )
+    cov = nodecov.measure([suite.node_run(sc.trace) for sc in b.scenarios])
     elapsed = time.monotonic() - started
     reached = {g.removeprefix("outcome ") for g in b.goals if g.startswith("outcome ")}
     edges = sorted(g.removeprefix("edge ") for g in b.goals if g.startswith("edge "))
     regress = [sc for sc in b.scenarios if sc.name.startswith("regress-")]
+    probes = sum(
+        len(st.get("probes", ()))
+        for sc in b.scenarios
+        for st in sc.trace.meta["conformance"]["steps"]
+    )
     steps = sum(len(sc.trace.steps) - 1 for sc in b.scenarios)
     sizes = ", ".join(f"{k} {v:,}" for k, v in b.states.items())
     print(f"sources explored (states): {sizes}")
@@ -61,6 +61,11 @@ def cmd_suite_build(args: argparse.Namespace) -> int:
         if o.name not in reached:
             why = o.unreachable or "not reached by the sources' bounds"
             print(f"  left out: {o.name} ({o.about}): {why}")
+    print(
+        f"probes: {probes} operations the harness never takes (a leader's election timer, "
+        "a non-leader asked to send AppendEntries or to take a request), each must change "
+        "nothing"
+    )
     print(f"regressions: {len(regress)} of {len(b.regressions)} variants")
     for r in b.regressions:
         if r.property is None:

@@ -12,7 +12,7 @@ import ast
 import importlib.util
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -87,10 +87,12 @@ def _fresh(path: str) -> ModuleType:
     return mod
 
 
-def _replay(node: Any, config: Config, actions: Sequence[Action]) -> list[Any]:
+def _replay(
+    node: Any, config: Config, actions: Sequence[Action], probes: Mapping[int, Sequence[Action]]
+) -> None:
     n, rules = config.n, config.rules
     nodes = [node.init_node(i, n) for i in config.servers]
-    for a in actions:
+    for k, a in enumerate(actions, start=1):
         i = acting_node(a)
         if i is None:
             continue
@@ -103,19 +105,27 @@ def _replay(node: Any, config: Config, actions: Sequence[Action]) -> list[Any]:
             nodes[i - 1] = node.restart(nodes[i - 1], n, rules)
         else:
             nodes[i - 1], _ = node.step(nodes[i - 1], event_of(a), n, rules)
-    return nodes
+        for p in probes.get(k, ()):
+            j = acting_node(p)
+            assert j is not None
+            after, sent = node.step(nodes[j - 1], event_of(p), n, rules)
+            if after != nodes[j - 1] or sent:
+                raise ValueError(f"probe {p!r} changed the node")
 
 
-def measure(runs: Sequence[tuple[Config, Sequence[Action]]]) -> NodeCoverage:
+Run = tuple[Config, Sequence[Action], Mapping[int, Sequence[Action]]]
+
+
+def measure(runs: Sequence[Run]) -> NodeCoverage:
     """Replay each action sequence from Init node by node (the node events the harness
-    feeds), under coverage restricted to raftmodel/node.py."""
+    feeds, and the probes after step k), under coverage restricted to raftmodel/node.py."""
     path = str(Path(node_module.__file__).resolve())
     cov = coverage.Coverage(data_file=None, branch=True, include=[path])
     cov.start()
     try:
         node = _fresh(path)
-        for config, actions in runs:
-            _replay(node, config, actions)
+        for config, actions, probes in runs:
+            _replay(node, config, actions, probes)
     finally:
         cov.stop()
     with tempfile.TemporaryDirectory() as d:

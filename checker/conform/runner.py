@@ -47,12 +47,32 @@ class AdapterFailure(Exception):
 # --- scenarios -------------------------------------------------------------------------------
 
 
+class Probe(NamedTuple):
+    """An operation the harness never takes (a guard): it must change nothing. The
+    adapter may refuse it (a follower redirecting a client's request); the node is then
+    observed, and must be unchanged all the same."""
+
+    op: dict[str, Any]
+    node: int
+    state: View
+
+
 class Expect(NamedTuple):
     op: dict[str, Any]
     node: int
     state: View
     sent: tuple[dict[str, Any], ...]
     describe: str
+    probes: tuple[Probe, ...] = ()
+
+
+#: The operations a probe may be.
+PROBE_OPS = ("timeout", "send_append", "client_request")
+
+
+def describe_probe(p: Probe) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in p.op.items() if k != "op")
+    return f"probe {p.op['op']}({args}), which must change nothing"
 
 
 class Scenario(NamedTuple):
@@ -91,6 +111,20 @@ def _load_one(p: Path) -> Scenario:
                 proto.check_envelope(op["message"], n, f"{w}.op.message")
             a = trace.steps[k + 1].action
             assert a is not None
+            probes = []
+            for j, pr in enumerate(st.get("probes", [])):
+                pw = f"{w}.probes[{j}]"
+                if not isinstance(pr, dict) or pr["op"].get("op") not in PROBE_OPS:
+                    raise ProtocolError(f"{pw}.op: a probe is one of {', '.join(PROBE_OPS)}")
+                if pr["sent"] != []:
+                    raise ProtocolError(f"{pw}.sent: a probe sends nothing")
+                probes.append(
+                    Probe(
+                        pr["op"],
+                        int(pr["node"]),
+                        proto.check_view(pr["state"], n, f"{pw}.state"),
+                    )
+                )
             steps.append(
                 Expect(
                     op,
@@ -101,6 +135,7 @@ def _load_one(p: Path) -> Scenario:
                         for j, m in enumerate(st["sent"])
                     ),
                     describe(a),
+                    tuple(probes),
                 )
             )
     except ProtocolError as e:
@@ -544,6 +579,18 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
             for e, o in pairs:
                 own[proto.canonical(e)] = o
             omitted.update(proto.canonical(e) for e in omit)
+            for pr in exp.probes:
+                what = describe_probe(pr)
+                r = session.call(pr.op, sc.n)
+                if r.error is not None or r.state is None:
+                    r = session.call({"op": "observe", "node": pr.node}, sc.n)
+                    if r.error is not None or r.state is None:
+                        detail = f"observe refused: {r.error}"
+                        return _fail(sc, k, "refused", what, pr.node, (), (), (), detail), hello
+                diff = compare_state(pr.state, r.state, tol, floor[pr.node])
+                if diff or r.sent:
+                    kind = "wrong state" if diff else "unexpected message"
+                    return _fail(sc, k, kind, what, pr.node, diff, (), r.sent), hello
         k = len(sc.steps) + 1
         for i in range(1, sc.n + 1):
             r = session.call({"op": "observe", "node": i}, sc.n)

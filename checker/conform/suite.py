@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,7 +33,9 @@ from raftmodel import mutants
 from raftmodel.actions import Action, ClientRequest, Receive, Restart, SendAppendEntries, Timeout
 from raftmodel.cluster import Bounds, ClusterState, Config, apply, init_state, successors
 from raftmodel.network import Semantics
+from raftmodel.node import step
 from raftmodel.rules import RAFT
+from raftmodel.script import Script
 
 #: Where ``raftcheck suite build`` writes and ``raftcheck conform`` reads by default.
 DEFAULT_DIR = Path("traces/conformance")
@@ -131,6 +133,18 @@ def operation(a: Action) -> dict[str, Any]:
     if isinstance(a, Restart):
         return {"op": "restart", "node": a.i}
     raise BadOption(f"{a!r} is the network's own action; the conformance suite has none")
+
+
+def probe_action(op: dict[str, Any]) -> Action:
+    """The node event of a probe operation, as the harness action that would feed it (a
+    probe is an operation the harness never takes: its guard is off)."""
+    if op["op"] == "timeout":
+        return Timeout(op["node"])
+    if op["op"] == "send_append":
+        return SendAppendEntries(op["node"], op["to"])
+    if op["op"] == "client_request":
+        return ClientRequest(op["node"], op["value"])
+    raise ValueError(f"not a probe operation: {op['op']!r}")
 
 
 # --- exploration and cover --------------------------------------------------------------------
@@ -233,31 +247,48 @@ def play(config: Config, actions: Sequence[Action]) -> tuple[list[ClusterState],
     return states, len(states) - 1
 
 
+def _probe(a: Action, t: ClusterState, config: Config) -> dict[str, Any]:
+    i = outcomes.acting_node(a)
+    assert i is not None
+    node = t.nodes[i - 1]
+    after, sent = step(node, outcomes.event_of(a), config.n, config.rules)
+    if after != node or sent:
+        raise ValueError(f"probe {a!r} changes the node: it is not a probe")
+    return {
+        "op": operation(a),
+        "node": i,
+        "state": proto.view_json(proto.view_of(node)),
+        "sent": [],
+    }
+
+
 def make_scenario(
     name: str,
     config: Config,
     actions: Sequence[Action],
     preset: str,
     extra: dict[str, Any],
+    probes: Mapping[int, Sequence[Action]] | None = None,
 ) -> Scenario:
     """The scenario of ``actions`` from Init on ``config`` (correct Raft), every action
-    enabled."""
+    enabled; ``probes[k]``: operations after step k that must change nothing."""
     config = config._replace(prefix=(), rules=RAFT)
     states, k = play(config, actions)
     if k != len(actions):
         raise ValueError(f"{name}: action {k + 1} is not enabled on correct Raft")
     steps = []
-    for s, a, t in zip(states, actions, states[1:], strict=False):
+    for k, (s, a, t) in enumerate(zip(states, actions, states[1:], strict=False), start=1):
         i = outcomes.acting_node(a)
         assert i is not None
-        steps.append(
-            {
-                "op": operation(a),
-                "node": i,
-                "state": proto.view_json(proto.view_of(t.nodes[i - 1])),
-                "sent": [proto.envelope(m) for m in outcomes.sent_by(s, a, config)],
-            }
-        )
+        st: dict[str, Any] = {
+            "op": operation(a),
+            "node": i,
+            "state": proto.view_json(proto.view_of(t.nodes[i - 1])),
+            "sent": [proto.envelope(m) for m in outcomes.sent_by(s, a, config)],
+        }
+        if probes and probes.get(k):
+            st["probes"] = [_probe(p, t, config) for p in probes[k]]
+        steps.append(st)
     conformance = {
         "protocol": proto.VERSION,
         "scenario": name,
@@ -274,6 +305,36 @@ def make_scenario(
     }
     trace = itf.make_trace(config, states, list(actions), meta={"conformance": conformance})
     return Scenario(name, trace)
+
+
+def probe_scenario() -> Scenario:
+    """Operations the harness never takes but an implementation must shrug off (its
+    guards): a leader's election timer, a follower or a candidate asked to send
+    AppendEntries or to take a client's request. Three servers: S1 is elected with S2's
+    vote, then S3 times out (a candidate)."""
+    config = PRESETS["default"].config()
+    sc = Script(config)
+    sc.timeout(1).deliver("RequestVote", 1, 2).deliver("RequestVoteResponse", 2, 1).timeout(3)
+    probes = {
+        3: (Timeout(1), SendAppendEntries(2, 1), ClientRequest(2, 1)),
+        4: (SendAppendEntries(3, 1), ClientRequest(3, 1)),
+    }
+    extra = {"probe": "operations the harness never takes; each must change nothing"}
+    return make_scenario("probe-guards", config, sc.actions, "default", extra, probes)
+
+
+def node_run(
+    trace: itf.Trace,
+) -> tuple[Config, list[Action], dict[int, list[Action]]]:
+    """A scenario's actions and its probes (after step k), for replaying node by node."""
+    actions = [s.action for s in trace.steps[1:] if s.action is not None]
+    steps = trace.meta["conformance"]["steps"]
+    probes = {
+        k: [probe_action(p["op"]) for p in st["probes"]]
+        for k, st in enumerate(steps, start=1)
+        if st.get("probes")
+    }
+    return trace.config, actions, probes
 
 
 class Regression(NamedTuple):
@@ -355,6 +416,7 @@ def build(
         scenarios.append(make_scenario(name, p.source.config, p.actions, p.source.preset, extra))
         for g in p.goals:
             goals.setdefault(g, []).append(name)
+    scenarios.append(probe_scenario())
     regs = []
     names = mutants.NAMES if mutant_names is None else tuple(mutant_names)
     for name in names:

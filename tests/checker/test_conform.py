@@ -317,3 +317,44 @@ def test_cli_mutation_score_with_an_adapter_subprocess_per_variant(tmp_path: Pat
     data = json.loads(out.read_text())
     assert data["killed"] == data["total"] == n and data["raft_failed"] == 0
     assert all(v >= 1 for v in data["variants"].values())
+
+
+def test_probes_catch_a_leader_that_starts_an_election_on_its_timer() -> None:
+    class EagerLeader(_Wrapped):
+        def timeout(self, node: int) -> Reply:
+            n = self.nodes[node]
+            if n.role.label == "Leader":  # forgets that leaders do not time out
+                self.nodes[node] = n._replace(role=type(n.role)(0))
+            return super().timeout(node)
+
+    probe = [s for s in SUITE if s.name == "probe-guards"]
+    (res,) = _run(EagerLeader(), probe).results
+    d = res.divergence
+    assert d is not None
+    assert (d.kind, d.step, d.node) == ("wrong state", 3, 1)
+    assert d.action == "probe timeout(node=1), which must change nothing"
+    assert ("currentTerm", 1, 2) in d.fields
+
+
+def test_a_probe_may_be_refused_if_it_changes_nothing() -> None:
+    class Redirects(_Wrapped):
+        def client_request(self, node: int, value: int) -> Reply:
+            if self.nodes[node].role.label != "Leader":
+                raise ProtocolError("not the leader; try S1")
+            return super().client_request(node, value)
+
+    probe = [s for s in SUITE if s.name == "probe-guards"]
+    assert _run(Redirects(), probe).results[0].ok
+
+    class RefusesButSteps(_Wrapped):
+        def timeout(self, node: int) -> Reply:
+            n = self.nodes[node]
+            if n.role.label == "Leader":  # refuses, yet bumps its term
+                self.nodes[node] = n._replace(currentTerm=n.currentTerm + 1)
+                raise ProtocolError("leaders have no election timer")
+            return super().timeout(node)
+
+    (res,) = _run(RefusesButSteps(), probe).results
+    d = res.divergence
+    assert d is not None and (d.kind, d.step, d.node) == ("wrong state", 3, 1)
+    assert d.fields == (("currentTerm", 1, 2),)

@@ -58,7 +58,8 @@ def test_the_full_build_is_the_committed_suite_and_prints_its_coverage(tmp_path:
     assert "left out: append/rejected-by-leader" in r.stdout
     assert "regressions: 12 of 12 variants" in r.stdout
     assert "raftmodel/node.py replayed under the suite: lines " in r.stdout
-    assert r.stdout.count("branch not taken: ") == 6
+    assert "probes: 5 operations the harness never takes" in r.stdout
+    assert r.stdout.count("branch not taken: ") == 3
 
 
 def test_each_step_expects_what_raftmodel_does() -> None:
@@ -174,12 +175,16 @@ def test_classification_by_observation() -> None:
 
 def test_node_coverage_of_the_suite_and_why_the_rest_is_not_taken() -> None:
     scenarios = runner.load(COMMITTED)
-    runs = [(s.trace.config, [x.action for x in s.trace.steps[1:] if x.action]) for s in scenarios]
+    runs = [suite.node_run(s.trace) for s in scenarios]
     cov = nodecov.measure(runs)
-    assert cov.branches_covered == cov.branches - 6 and cov.branches >= 40
-    # Every branch left is a guard of the harness or a variant's, each with its reason.
+    assert cov.branches_covered == cov.branches - 3 and cov.branches >= 40
+    # Every branch left: a message for another server (the protocol routes by dest) or a
+    # variant's, each with its reason.
     whys = [b[3] for b in cov.missing_branches]
     assert all("no reason known" not in w for w in whys), cov.missing_branches
-    assert sum("cluster.apply" in w or "harness" in w for w in whys) == 4
+    assert sum("harness" in w for w in whys) == 1
+    # Without the probes, the harness's guards are not exercised.
+    no_probes = nodecov.measure([(c, a, {}) for c, a, _ in runs])
+    assert no_probes.branches_covered == cov.branches_covered - 3
     # Fewer scenarios, less coverage: the measure is not a constant.
     assert nodecov.measure(runs[:3]).branches_covered < cov.branches_covered
