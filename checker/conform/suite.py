@@ -150,7 +150,7 @@ def probe_action(op: dict[str, Any]) -> Action:
 # --- exploration and cover --------------------------------------------------------------------
 
 
-class Path_(NamedTuple):
+class Candidate(NamedTuple):
     source: Source
     #: From Init (the source's prefix included).
     actions: tuple[Action, ...]
@@ -166,7 +166,7 @@ def _goals(s: ClusterState, a: Action, t: ClusterState, config: Config) -> froze
     return frozenset(found)
 
 
-def explore(src: Source) -> tuple[dict[str, Path_], int]:
+def explore(src: Source) -> tuple[dict[str, Candidate], int]:
     """For every goal the source shows, a shortest path from Init that ends with it; and
     the number of states explored."""
     config = src.config
@@ -177,7 +177,7 @@ def explore(src: Source) -> tuple[dict[str, Path_], int]:
     via: list[Action | None] = [None]
     cum: list[frozenset[str]] = [frozenset()]
     index = {fp(root): 0}
-    best: dict[str, Path_] = {}
+    best: dict[str, Candidate] = {}
     q = deque([0])
 
     def path(k: int) -> tuple[Action, ...]:
@@ -196,7 +196,7 @@ def explore(src: Source) -> tuple[dict[str, Path_], int]:
             g = _goals(s, a, t, config)
             new_goals = [x for x in g if x not in best]
             if new_goals:
-                p = Path_(src, (*path(k), a), cum[k] | g)
+                p = Candidate(src, (*path(k), a), cum[k] | g)
                 for x in new_goals:
                     best[x] = p
             f = fp(t)
@@ -210,11 +210,11 @@ def explore(src: Source) -> tuple[dict[str, Path_], int]:
     return best, len(states)
 
 
-def cover(candidates: Sequence[Path_]) -> list[Path_]:
+def cover(candidates: Sequence[Candidate]) -> list[Candidate]:
     """Greedy set cover: repeatedly the path that covers most goals not yet covered
     (ties: the shorter, then the earlier)."""
     uncovered = set().union(*(p.goals for p in candidates)) if candidates else set()
-    chosen: list[Path_] = []
+    chosen: list[Candidate] = []
     pool = list(candidates)
     while uncovered:
         k = max(
@@ -394,7 +394,7 @@ def build(
     """Every scenario: the coverage ones and the regressions of ``mutant_names`` (all of
     the catalog by default)."""
     say = progress or (lambda _m: None)
-    candidates: list[Path_] = []
+    candidates: list[Candidate] = []
     sizes: dict[str, int] = {}
     for src in SOURCES:
         say(f"exploring {src.name}")
