@@ -26,7 +26,7 @@ from checker.raft.model import RaftModel
 from raftmodel.cluster import Bounds, Config
 name, sym, view, workers, limit, states = sys.argv[1:7]
 if name == "memory":
-    config = Config(3, Bounds(2, 0, 0, 0))
+    config = Config(3, Bounds(max_term=2, max_log=0, max_restarts=0, max_requests=0))
 else:
     config = PRESETS[name].config()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

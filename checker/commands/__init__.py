@@ -16,6 +16,7 @@ from checker.commands import (
     catalog,
     check,
     common,
+    conform,
     linearizable,
     prove,
     replay,
@@ -25,7 +26,7 @@ from checker.commands import (
 from checker.commands.common import Exit, Parser
 
 #: The verb modules, in the order ``raftcheck --help`` lists them.
-VERBS = (replay, simulate, check, tla, prove, linearizable, catalog)
+VERBS = (replay, simulate, check, tla, prove, conform, linearizable, catalog)
 
 
 def _version() -> str:

@@ -202,7 +202,9 @@ def crosscheck(
 
 
 #: raftmodel's own guards only: no bound cuts an action off during a cross-check.
-UNBOUNDED_BOUNDS = Bounds(None, None, None, None, (1,), 1)
+UNBOUNDED_BOUNDS = Bounds(
+    max_term=None, max_log=None, max_restarts=None, max_requests=None, values=(1,), max_copies=1
+)
 
 
 def reachable(config: Config, limit: int) -> list[ClusterState]:

@@ -46,7 +46,9 @@ def figure8_start() -> tuple[Action, ...]:
     """The paper's Figure 8 (a) with 3 servers, from Init: S1 leads term 1 and appends an
     entry no one else gets; S2 leads term 2 with S3's vote and appends another; S1 hears
     of term 2. No entry is committed; S1 and S2 hold different entries at index 1."""
-    s = Script(Config(3, Bounds(2, 1, 0, 2, (1,))))
+    s = Script(
+        Config(3, Bounds(max_term=2, max_log=1, max_restarts=0, max_requests=2, values=(1,)))
+    )
     s.timeout(1).vote(1, 2).client(1, 1)
     s.timeout(2).vote(2, 3).client(2, 1)
     s.deliver("RequestVote", 2, 1, term=2)
@@ -59,21 +61,23 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "elections",
             3,
-            Bounds(1, 0, 0, 0, (1,)),
+            Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0, values=(1,)),
             Semantics.SET,
             "elections only: term 1, empty logs (34 states)",
         ),
         Preset(
             "default",
             3,
-            Bounds(1, 1, 1, 1, (1,)),
+            Bounds(max_term=1, max_log=1, max_restarts=1, max_requests=1, values=(1,)),
             Semantics.SET,
             "a contested election, a committed entry and a restart, in term 1 (7,971 states)",
         ),
         Preset(
             "bag",
             3,
-            Bounds(1, 0, 0, 0, (1,), max_copies=1),
+            Bounds(
+                max_term=1, max_log=0, max_restarts=0, max_requests=0, values=(1,), max_copies=1
+            ),
             Semantics.BAG,
             "elections in term 1 over a lossy multiset network (Drop; Ongaro's raft.tla "
             "network): 5,578 states without reductions",
@@ -81,7 +85,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "pair",
             2,
-            Bounds(2, 1, 1, 1, (1,)),
+            Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1, values=(1,)),
             Semantics.SET,
             "two servers (a quorum is both), two terms, logs of 1, a request, a restart: "
             "13,774 states without reductions",
@@ -89,21 +93,21 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "replication",
             3,
-            Bounds(1, 2, 0, 2, (1, 2)),
+            Bounds(max_term=1, max_log=2, max_restarts=0, max_requests=2, values=(1, 2)),
             Semantics.SET,
             "term 1, two client requests with distinct values, logs of 2: replication, commit",
         ),
         Preset(
             "terms",
             3,
-            Bounds(2, 0, 0, 0, (1,)),
+            Bounds(max_term=2, max_log=0, max_restarts=0, max_requests=0, values=(1,)),
             Semantics.SET,
             "two terms with empty logs: elections across terms, fencing (5,054 states)",
         ),
         Preset(
             "five",
             5,
-            Bounds(2, 0, 0, 0, (1,)),
+            Bounds(max_term=2, max_log=0, max_restarts=0, max_requests=0, values=(1,)),
             Semantics.SET,
             "five servers, elections over two terms, empty logs: bugs that need a candidate "
             "holding a vote it has not won with (a quorum of 3), e.g. votes_kept_across_terms",
@@ -111,7 +115,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "two-terms",
             3,
-            Bounds(2, 1, 0, 1, (1,)),
+            Bounds(max_term=2, max_log=1, max_restarts=0, max_requests=1, values=(1,)),
             Semantics.SET,
             "two terms, logs of 1, one request, no restart: the largest preset that "
             "finishes within 10 minutes here (238,757 states)",
@@ -119,7 +123,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "three-terms",
             3,
-            Bounds(3, 1, 0, 2, (1,)),
+            Bounds(max_term=3, max_log=1, max_restarts=0, max_requests=2, values=(1,)),
             Semantics.SET,
             "three terms, logs of 1, two requests: the log up-to-date check across terms; "
             "for bug hunting (correct Raft does not finish in 10 minutes here)",
@@ -127,7 +131,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "figure8",
             3,
-            Bounds(4, 1, 0, 2, (1,)),
+            Bounds(max_term=4, max_log=1, max_restarts=0, max_requests=2, values=(1,)),
             Semantics.SET,
             "the paper's Figure 8 with 3 servers: starts at its (a), where S1 holds an "
             "uncommitted entry of term 1 and S2 leads term 2 with one of term 2 (9 raftmodel "
@@ -138,7 +142,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "divergent-logs",
             3,
-            Bounds(3, 2, 0, 3, (1,)),
+            Bounds(max_term=3, max_log=2, max_restarts=0, max_requests=3, values=(1,)),
             Semantics.SET,
             "Figure 8 (a)'s start, three terms, logs of 2, one more request: a new leader's "
             "AppendEntries reaches a follower whose log differs below prevLogIndex. For bug "
@@ -148,7 +152,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "deep",
             3,
-            Bounds(2, 1, 1, 1, (1,)),
+            Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1, values=(1,)),
             Semantics.SET,
             "two terms, logs of 1, a request and a restart: 995,704 states, depth 31, "
             "680 s here with the other core busy (the aim, 3 terms and logs of 2, is out "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from checker.raft.bounds import BOUND_FIELDS
 from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
 from checker.raft.presets import PRESETS
 from checker.tla.jar import SPEC_DIR
@@ -60,10 +61,11 @@ def cfg_text(
         "CONSTANTS",
         f"    Server = {servers}",
         f"    Nil = {nil}",
-        f"    MaxTerm = {_bound(b.max_term)}",
-        f"    MaxLogLen = {_bound(b.max_log)}",
-        f"    MaxRestarts = {_bound(b.max_restarts)}",
-        f"    MaxClientRequests = {_bound(b.max_requests)}",
+        *(
+            f"    {f.tla} = {_bound(getattr(b, f.field))}"
+            for f in BOUND_FIELDS
+            if f.field != "max_copies"
+        ),
         "    Values = {" + ", ".join(str(v) for v in sorted(b.values)) + "}",
         f"    MaxCopies = {b.max_copies}",
         f'    Network = "{config.semantics.value}"',

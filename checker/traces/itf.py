@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 
 from checker.errors import TraceFormatError
 from checker.files import write_text_atomic
+from checker.raft.bounds import BOUND_FIELDS
 from raftmodel import mutants
 from raftmodel.actions import (
     ACTION_TYPES,
@@ -197,18 +198,18 @@ def encode_config(config: Config) -> dict[str, Any]:
     def opt(v: int | None) -> Any:
         return "unbounded" if v is None else _int(v)
 
+    # The keys of checker.raft.bounds' table, values before maxCopies (as ever written).
+    bounds: dict[str, Any] = {}
+    for f in BOUND_FIELDS:
+        if f.field == "max_copies":
+            bounds["values"] = _set(_int(v) for v in b.values)
+        v = getattr(b, f.field)
+        bounds[f.itf] = opt(v) if f.optional else _int(v)
     return {
         "servers": _int(config.n),
         "semantics": config.semantics.value,
         "mutant": config.rules.name,
-        "bounds": {
-            "maxTerm": opt(b.max_term),
-            "maxLogLen": opt(b.max_log),
-            "maxRestarts": opt(b.max_restarts),
-            "maxClientRequests": opt(b.max_requests),
-            "values": _set(_int(v) for v in b.values),
-            "maxCopies": _int(b.max_copies),
-        },
+        "bounds": bounds,
     }
 
 
@@ -592,14 +593,11 @@ def decode_config(v: Any, path: str) -> Config:
     ]
     _D.unique(listed, f"{bp}.values.#set", "set element")
     values = tuple(sorted(listed))
-    bounds = Bounds(
-        opt("maxTerm"),
-        opt("maxLogLen"),
-        opt("maxRestarts"),
-        opt("maxClientRequests"),
-        values,
-        _D.int_(_D.field(b, "maxCopies", bp), f"{bp}.maxCopies", 1),
-    )
+    given: dict[str, Any] = {
+        f.field: opt(f.itf) if f.optional else _D.int_(_D.field(b, f.itf, bp), f"{bp}.{f.itf}", 1)
+        for f in BOUND_FIELDS
+    }
+    bounds = Bounds(values=values, **given)
     config = Config(n, bounds, sem, rules)
     try:
         validate(config)

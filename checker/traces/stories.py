@@ -31,7 +31,14 @@ class Story(NamedTuple):
     build: Callable[[], Script]
 
 
-UNBOUNDED = Bounds(None, None, None, None, (1, 2, 3), 1)
+UNBOUNDED = Bounds(
+    max_term=None,
+    max_log=None,
+    max_restarts=None,
+    max_requests=None,
+    values=(1, 2, 3),
+    max_copies=1,
+)
 
 
 def _term28_cluster() -> tuple[Config, ClusterState]:
@@ -77,7 +84,9 @@ def stale_leader_fenced() -> Script:
 def out_of_date_candidate_refused() -> Script:
     # §5.4.1: S1 (term 1) commits an entry with S2; S3 never saw it, times out, and is
     # refused by both, because their logs are more up-to-date than its own.
-    config = Config(3, Bounds(3, 2, 0, 2, (1,), 1))
+    config = Config(
+        3, Bounds(max_term=3, max_log=2, max_restarts=0, max_requests=2, values=(1,), max_copies=1)
+    )
     s = Script(config)
     s.timeout(1).vote(1, 2).client(1, 1).replicate(1, 2)
     s.timeout(3)
@@ -91,7 +100,11 @@ def _figure8(mutant: str) -> Script:
     # term 2 and appends a different one; S1 leads term 3 and, with the bug, commits its
     # term-1 entry by counting replicas on S1 and S3; S2 then wins term 4 with S3's vote
     # and lacks the committed entry.
-    config = Config(3, Bounds(4, 1, 0, 2, (1, 2), 1), rules=mutants.rules_for("figure8_commit"))
+    config = Config(
+        3,
+        Bounds(max_term=4, max_log=1, max_restarts=0, max_requests=2, values=(1, 2), max_copies=1),
+        rules=mutants.rules_for("figure8_commit"),
+    )
     s = Script(config)
     s.timeout(1).vote(1, 2).client(1, 1)
     s.timeout(2).vote(2, 3).client(2, 2)

@@ -32,10 +32,12 @@ from raftmodel.types import Role
 ROOT = Path(__file__).resolve().parents[2]
 
 SPACES = {
-    "elections": Config(3, Bounds(1, 0, 0, 0)),
-    "elections-bag": Config(3, Bounds(1, 0, 0, 0), Semantics.BAG),
-    "2servers-t2": Config(2, Bounds(2, 1, 1, 1)),
-    "4servers-views": Config(4, Bounds(1, 0, 0, 0)),
+    "elections": Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0)),
+    "elections-bag": Config(
+        3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0), Semantics.BAG
+    ),
+    "2servers-t2": Config(2, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1)),
+    "4servers-views": Config(4, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0)),
 }
 
 
@@ -109,7 +111,7 @@ def _walk(config: Config, rng: random.Random, steps: int) -> Iterator[ClusterSta
 
 @pytest.mark.parametrize("n", [6, 10])
 def test_large_clusters_fingerprint_every_relabelling_alike(n: int) -> None:
-    config = Config(n, Bounds(2, 1, 1, 1))
+    config = Config(n, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1))
     rng = random.Random(n)
     fp = SymmetricFingerprint(False)
     servers = list(range(1, n + 1))
@@ -151,7 +153,7 @@ def test_ten_identical_followers_cost_no_factorial(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(canon, "permutations", counted_perms)
     monkeypatch.setattr(canon, "_nodes", counted_nodes)
-    config = Config(10, Bounds(1, 0, 0, 0))
+    config = Config(10, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0))
     s = init_state(config)
     fp = canon.symmetric_fingerprint(10, False)
     a = fp(s)
@@ -168,7 +170,7 @@ def test_ten_identical_followers_cost_no_factorial(monkeypatch: pytest.MonkeyPat
 def test_cut_walk_is_still_a_relabelling() -> None:
     # Three candidates refusing each other in a cycle: refinement cannot split them and no
     # swap of two fixes the state (only the rotations do), so the tree branches.
-    config = Config(3, Bounds(1, 0, 0, 0))
+    config = Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0))
     s = init_state(config)
     nodes = tuple(
         x._replace(
@@ -209,7 +211,8 @@ def test_refined_fingerprints_are_stable_across_processes() -> None:
         "import random;"
         "from checker.raft.canon import symmetric_fingerprint;"
         "from raftmodel.cluster import Bounds, Config, init_state, successors;"
-        "c = Config(7, Bounds(2, 1, 1, 1)); s = init_state(c); rng = random.Random(7)\n"
+        "c = Config(7, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1)); "
+        "s = init_state(c); rng = random.Random(7)\n"
         "for _ in range(40): s = rng.choice(list(successors(s, c)))[1]\n"
         "print(symmetric_fingerprint(7, False)(s))"
     )

@@ -19,7 +19,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "traces" / "examples"
 
 
 def _bag_trace() -> itf.Trace:
-    cfg = Config(3, Bounds(2, 1, 1, 1, (1,), 2), Semantics.BAG)
+    cfg = Config(
+        3,
+        Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1, values=(1,), max_copies=2),
+        Semantics.BAG,
+    )
     s = Script(cfg).timeout(1).vote(1, 2).client(1, 1).send_append(1, 3)
     s.do(Duplicate(s.find("AppendEntries", 1, 3)))
     s.drop("AppendEntries", 1, 3).restart(2)
@@ -280,7 +284,11 @@ def test_stdin_is_read_for_dash(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_trace_records_the_variant_of_its_rules(tmp_path: Path) -> None:
-    cfg = Config(3, Bounds(2, 1, 1, 1), rules=mutants.rules_for("double_vote"))
+    cfg = Config(
+        3,
+        Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1),
+        rules=mutants.rules_for("double_vote"),
+    )
     s = Script(cfg).timeout(1)
     p = tmp_path / "t.json"
     itf.write_trace(p, itf.make_trace(cfg, s.states, s.actions))

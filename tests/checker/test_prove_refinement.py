@@ -74,7 +74,10 @@ def test_a_budget_makes_the_search_incomplete() -> None:
 
 def test_truncation_maps_to_rollback_and_get_entries() -> None:
     # S1 leads term 1 and appends; S2 leads term 2, appends, and overwrites S1's entry.
-    cfg = Config(3, Bounds(2, 1, 0, 2, (1, 2), 1))
+    cfg = Config(
+        3,
+        Bounds(max_term=2, max_log=1, max_restarts=0, max_requests=2, values=(1, 2), max_copies=1),
+    )
     s = Script(cfg)
     s.timeout(1).vote(1, 2).client(1, 1)
     s.timeout(2).vote(2, 3).client(2, 2)
@@ -90,9 +93,17 @@ def test_truncation_maps_to_rollback_and_get_entries() -> None:
 @pytest.mark.parametrize(
     ("bounds", "walks"),
     [
-        (Bounds(3, 1, 1, 2, (1, 2)), 40),
-        pytest.param(Bounds(3, 2, 1, 3, (1, 2)), 300, marks=pytest.mark.slow),
-        pytest.param(Bounds(4, 2, 1, 4, (1, 2)), 300, marks=pytest.mark.slow),
+        (Bounds(max_term=3, max_log=1, max_restarts=1, max_requests=2, values=(1, 2)), 40),
+        pytest.param(
+            Bounds(max_term=3, max_log=2, max_restarts=1, max_requests=3, values=(1, 2)),
+            300,
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            Bounds(max_term=4, max_log=2, max_restarts=1, max_requests=4, values=(1, 2)),
+            300,
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_random_walks_on_larger_bounds_refine(bounds: Bounds, walks: int) -> None:
@@ -102,7 +113,7 @@ def test_random_walks_on_larger_bounds_refine(bounds: Bounds, walks: int) -> Non
 
 
 def test_walks_are_deterministic() -> None:
-    cfg = Config(3, Bounds(3, 1, 1, 2, (1, 2)))
+    cfg = Config(3, Bounds(max_term=3, max_log=1, max_restarts=1, max_requests=2, values=(1, 2)))
     assert check_walks(cfg, 5, 40, seed=7) == check_walks(cfg, 5, 40, seed=7)
 
 

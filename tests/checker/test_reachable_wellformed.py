@@ -33,23 +33,45 @@ def _problems_reached(config: Config, max_states: int | None) -> list[str]:
 # slow tier: the whole two-server space (up to 2 minutes for double_vote) and further.
 @pytest.mark.parametrize("rules", VARIANTS, ids=lambda r: r.name)
 def test_the_first_states_are_well_formed(rules: Rules) -> None:
-    assert _problems_reached(Config(2, Bounds(2, 1, 1, 1), rules=rules), 4_000) == []
-    assert _problems_reached(Config(3, Bounds(2, 1, 1, 1), rules=rules), 1_500) == []
+    assert (
+        _problems_reached(
+            Config(2, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1), rules=rules),
+            4_000,
+        )
+        == []
+    )
+    assert (
+        _problems_reached(
+            Config(3, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1), rules=rules),
+            1_500,
+        )
+        == []
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rules", VARIANTS, ids=lambda r: r.name)
 def test_every_state_of_two_servers_is_well_formed(rules: Rules) -> None:
-    assert _problems_reached(Config(2, Bounds(2, 1, 1, 1), rules=rules), None) == []
+    assert (
+        _problems_reached(
+            Config(2, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1), rules=rules),
+            None,
+        )
+        == []
+    )
 
 
 SLOW_CONFIGS = (
-    Config(3, Bounds(2, 1, 1, 1)),
+    Config(3, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1)),
     # Longer logs and more requests: leaders that back off and variants that truncate.
-    Config(3, Bounds(3, 2, 1, 2, (1, 2))),
-    Config(2, Bounds(3, 3, 1, 3)),
+    Config(3, Bounds(max_term=3, max_log=2, max_restarts=1, max_requests=2, values=(1, 2))),
+    Config(2, Bounds(max_term=3, max_log=3, max_restarts=1, max_requests=3)),
     # Consumed, dropped and duplicated messages (a stale response delivered twice).
-    Config(2, Bounds(2, 2, 1, 2, (1,), 2), Semantics.BAG),
+    Config(
+        2,
+        Bounds(max_term=2, max_log=2, max_restarts=1, max_requests=2, values=(1,), max_copies=2),
+        Semantics.BAG,
+    ),
 )
 
 

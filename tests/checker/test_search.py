@@ -34,9 +34,9 @@ def _orbits(config: Config, states: set[ClusterState]) -> int:
 
 
 SMALL = [
-    Config(3, Bounds(1, 0, 0, 0)),
-    Config(3, Bounds(1, 0, 0, 0), Semantics.BAG),
-    Config(2, Bounds(2, 1, 1, 1)),
+    Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0)),
+    Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0), Semantics.BAG),
+    Config(2, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1)),
 ]
 
 
@@ -227,9 +227,15 @@ def test_graph_export_matches_the_search(tmp_path: Path) -> None:
 
 
 WORKER_CONFIGS = [
-    (Config(3, Bounds(1, 0, 0, 0)), Options(symmetry=False)),
-    (Config(3, Bounds(1, 0, 0, 0), Semantics.BAG), Options()),
-    (Config(2, Bounds(2, 1, 1, 1)), Options(view=True)),
+    (
+        Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0)),
+        Options(symmetry=False),
+    ),
+    (
+        Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0), Semantics.BAG),
+        Options(),
+    ),
+    (Config(2, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1)), Options(view=True)),
     (PRESETS["default"].config(), Options(view=True)),
 ]
 

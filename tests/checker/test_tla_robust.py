@@ -201,7 +201,7 @@ def test_a_signal_stops_tlc_and_leaves_no_file(sig: signal.Signals, tmp_path: Pa
 
 
 def test_one_server_has_no_symmetry_clause() -> None:
-    config = Config(3, Bounds(1, 0, 0, 0, (1,)))
+    config = Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0, values=(1,)))
     cfg = cfg_text(config._replace(n=1))
     assert "SYMMETRY" not in cfg and "Server = {s1}" in cfg
     assert "SYMMETRY Perms" in cfg_text(config._replace(n=2))

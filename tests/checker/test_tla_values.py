@@ -60,8 +60,14 @@ def test_a_listing_splits_into_states() -> None:
 @pytest.mark.parametrize("semantics", [Semantics.SET, Semantics.BAG])
 @pytest.mark.parametrize("symmetric", [False, True])
 def test_every_state_maps_to_tla_and_back(semantics: Semantics, symmetric: bool) -> None:
-    config = Config(3, Bounds(1, 1, 1, 1, (1,)), semantics)
-    space = explore(config._replace(bounds=Bounds(1, 0, 0, 0, (1,))))
+    config = Config(
+        3, Bounds(max_term=1, max_log=1, max_restarts=1, max_requests=1, values=(1,)), semantics
+    )
+    space = explore(
+        config._replace(
+            bounds=Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0, values=(1,))
+        )
+    )
     for s in space.states[:: max(1, len(space.states) // 200)]:
         vals = to_values(s, semantics, symmetric)
         back = {k: parse_value(tla(v)) for k, v in vals.items()}

@@ -422,13 +422,27 @@ class TestConfig:
 
     @pytest.mark.parametrize(
         "config",
-        [Config(n=1), Config(bounds=UNBOUNDED), Config(bounds=Bounds(0, 0, 0, 0, (5,), 1))],
+        [
+            Config(n=1),
+            Config(bounds=UNBOUNDED),
+            Config(
+                bounds=Bounds(
+                    max_term=0, max_log=0, max_restarts=0, max_requests=0, values=(5,), max_copies=1
+                )
+            ),
+        ],
     )
     def test_edge_configs_accepted(self, config: Config) -> None:
         assert len(init_state(config).nodes) == config.n
 
     def test_defaults(self) -> None:
-        assert Config() == Config(3, Bounds(2, 1, 1, 1, (1,), 1), Semantics.SET)
+        assert Config() == Config(
+            3,
+            Bounds(
+                max_term=2, max_log=1, max_restarts=1, max_requests=1, values=(1,), max_copies=1
+            ),
+            Semantics.SET,
+        )
 
 
 # --- regression: messages (and actions) of different types must not compare equal ----------

@@ -115,9 +115,13 @@ def _reduced_space(
 
 
 EXACT = [
-    Config(3, Bounds(1, 0, 0, 0)),
-    Config(2, Bounds(2, 1, 1, 1)),
-    Config(3, Bounds(1, 1, 0, 1), rules=mutants.rules_for("figure8_commit")),
+    Config(3, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0)),
+    Config(2, Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1)),
+    Config(
+        3,
+        Bounds(max_term=1, max_log=1, max_restarts=0, max_requests=1),
+        rules=mutants.rules_for("figure8_commit"),
+    ),
 ]
 
 
@@ -149,7 +153,7 @@ def test_exactness_check_catches_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -
 
 # --- the guard: the view's rules checked on what the node does, not on Rules' identity ---
 
-TERM2 = Config(3, Bounds(2, 0, 1, 0))
+TERM2 = Config(3, Bounds(max_term=2, max_log=0, max_restarts=1, max_requests=0))
 
 
 def _guarded_search(config: Config) -> str | None:

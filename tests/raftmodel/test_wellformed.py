@@ -15,7 +15,9 @@ from raftmodel.script import Script
 from raftmodel.types import Entry, Role
 from raftmodel.wellformed import first_problem, problems
 
-CONFIG = Config(3, Bounds(3, 3, 1, 3, (1, 2), 1))
+CONFIG = Config(
+    3, Bounds(max_term=3, max_log=3, max_restarts=1, max_requests=3, values=(1, 2), max_copies=1)
+)
 
 
 def _led() -> ClusterState:
@@ -134,7 +136,11 @@ def test_a_variant_reaches_a_log_whose_terms_decrease() -> None:
     # Why "terms never decrease" (§5.3) is not claimed: with stale_append_accepted, S3
     # holds an entry of term 3, regresses to term 1 on a stale AppendEntries, leads term 2
     # and appends below it. A trace recorded there must not be refused.
-    c = Config(3, Bounds(3, 2, 0, 2), rules=mutants.rules_for("stale_append_accepted"))
+    c = Config(
+        3,
+        Bounds(max_term=3, max_log=2, max_restarts=0, max_requests=2),
+        rules=mutants.rules_for("stale_append_accepted"),
+    )
     s = Script(c).timeout(1).vote(1, 2).send_append(1, 3)
     s.timeout(2).timeout(2).vote(2, 3, term=3).client(2, 1).replicate(2, 3)
     s.deliver("AppendEntries", 1, 3, term=1)
@@ -147,7 +153,11 @@ def _shrunk_leader() -> Script:
     # append_over_uncommitted overwrites from commitIndex: S3, elected with two entries of
     # which it knows none committed (it restarted), shrinks its log to one entry while
     # its nextIndex stays 3.
-    c = Config(3, Bounds(3, 3, 1, 3), rules=mutants.rules_for("append_over_uncommitted"))
+    c = Config(
+        3,
+        Bounds(max_term=3, max_log=3, max_restarts=1, max_requests=3),
+        rules=mutants.rules_for("append_over_uncommitted"),
+    )
     s = Script(c).timeout(1).vote(1, 2).client(1, 1).replicate(1, 2)
     s.client(1, 1).replicate(1, 3)
     return s.restart(3).timeout(3).vote(3, 2, term=2).client(3, 1)

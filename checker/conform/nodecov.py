@@ -1,0 +1,160 @@
+"""The line and branch coverage of raftmodel/node.py that replaying scenarios on
+raftmodel reaches (coverage.py's API, measured in this process).
+
+raftmodel.node was imported (its module-level lines run) long before a measurement
+starts, so the replay uses a fresh copy of the module loaded from the same file under
+coverage: coverage counts by file and line, and the copy runs the same code.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import coverage
+
+from checker.conform.outcomes import acting_node, event_of
+from raftmodel import node as node_module
+from raftmodel.actions import Action, ClientRequest, Restart, SendAppendEntries, Timeout
+from raftmodel.cluster import Config
+
+#: Why a branch of node.py is never taken by a suite replayed through the harness, by the
+#: function it is in and a piece of its condition (a branch not listed: "no reason known").
+WHY_NOT: tuple[tuple[str, str, str], ...] = (
+    ("_on_timeout", "not can_time_out(s)", "cluster.apply never times out a leader (its guard)"),
+    (
+        "_on_send_append",
+        "s.role != Role.LEADER",
+        "cluster.apply lets only a leader send, to another server (its guard)",
+    ),
+    ("_on_propose", "s.role != Role.LEADER", "cluster.apply sends requests to leaders only"),
+    ("_on_message", "m.dest != s.id", "the harness delivers a message to its dest"),
+    (
+        "_on_append_entries",
+        "m.term < s.currentTerm",
+        "only a variant processes a lower term (rules.accepts_stale)",
+    ),
+    (
+        "_on_append_entries",
+        "s.role == Role.LEADER",
+        "two leaders in one term: ElectionSafety rules it out on correct Raft",
+    ),
+    (
+        "_on_message",
+        "not rules.adopts_higher(m)",
+        "only a variant keeps its term on a higher one (rules.adopts_higher)",
+    ),
+    (
+        "_on_append_entries",
+        "commit != s.commitIndex",
+        "only a variant commits on a refused AppendEntries (rules.follower_commit)",
+    ),
+)
+
+
+def _functions(source: str) -> list[tuple[int, int, str]]:
+    tree = ast.parse(source)
+    return [
+        (f.lineno, f.end_lineno or f.lineno, f.name)
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef)
+    ]
+
+
+def why_not(source: str, line: int) -> str:
+    """Why the branch at ``line`` of node.py's ``source`` is not taken, if known."""
+    text = source.splitlines()[line - 1] if 0 < line <= len(source.splitlines()) else ""
+    inside = [name for a, z, name in _functions(source) if a <= line <= z]
+    for func, cond, why in WHY_NOT:
+        if func in inside and cond in text:
+            return why
+    return "no reason known: a gap in the suite"
+
+
+class NodeCoverage(NamedTuple):
+    lines: int
+    lines_covered: int
+    branches: int
+    branches_covered: int
+    #: Lines never run, with their source text.
+    missing_lines: tuple[tuple[int, str], ...]
+    #: Branches never taken: (from line, to line (negative: the function's exit), source,
+    #: why it is not taken).
+    missing_branches: tuple[tuple[int, int, str, str], ...]
+
+
+def _fresh(path: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("raftcheck_nodecov_node", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _replay(
+    node: Any, config: Config, actions: Sequence[Action], probes: Mapping[int, Sequence[Action]]
+) -> None:
+    n, rules = config.n, config.rules
+    nodes = [node.init_node(i, n) for i in config.servers]
+    for k, a in enumerate(actions, start=1):
+        i = acting_node(a)
+        if i is None:
+            continue
+        # The harness's guards, asked of the node as cluster.apply asks them.
+        if isinstance(a, Timeout) and not node.can_time_out(nodes[i - 1]):
+            raise ValueError(f"{a!r}: a leader does not time out")
+        if isinstance(a, SendAppendEntries | ClientRequest) and not node.is_leader(nodes[i - 1]):
+            raise ValueError(f"{a!r}: only a leader sends AppendEntries or takes requests")
+        if isinstance(a, Restart):
+            nodes[i - 1] = node.restart(nodes[i - 1], n, rules)
+        else:
+            nodes[i - 1], _ = node.step(nodes[i - 1], event_of(a), n, rules)
+        for p in probes.get(k, ()):
+            j = acting_node(p)
+            assert j is not None
+            after, sent = node.step(nodes[j - 1], event_of(p), n, rules)
+            if after != nodes[j - 1] or sent:
+                raise ValueError(f"probe {p!r} changed the node")
+
+
+Run = tuple[Config, Sequence[Action], Mapping[int, Sequence[Action]]]
+
+
+def measure(runs: Sequence[Run]) -> NodeCoverage:
+    """Replay each action sequence from Init node by node (the node events the harness
+    feeds, and the probes after step k), under coverage restricted to raftmodel/node.py."""
+    path = str(Path(node_module.__file__).resolve())
+    cov = coverage.Coverage(data_file=None, branch=True, include=[path])
+    cov.start()
+    try:
+        node = _fresh(path)
+        for config, actions, probes in runs:
+            _replay(node, config, actions, probes)
+    finally:
+        cov.stop()
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "cov.json"
+        cov.json_report(outfile=str(out), include=[path])
+        data = json.loads(out.read_text(encoding="utf-8"))
+    f = next(iter(data["files"].values()))
+    summary = f["summary"]
+    source = Path(path).read_text(encoding="utf-8")
+    src = source.splitlines()
+
+    def text(line: int) -> str:
+        return src[line - 1].strip() if 0 < line <= len(src) else "(exit)"
+
+    return NodeCoverage(
+        summary["num_statements"],
+        summary["covered_lines"],
+        summary["num_branches"],
+        summary["covered_branches"],
+        tuple((ln, text(ln)) for ln in f["missing_lines"]),
+        tuple((a, b, text(a), why_not(source, a)) for a, b in f.get("missing_branches", [])),
+    )
