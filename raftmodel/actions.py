@@ -122,8 +122,15 @@ def describe(a: Action) -> str:
 def describe_message(m: Message) -> str:
     name = type(m).__name__
     fields = ", ".join(
-        f"{k}={v}"
+        f"{k}={_show(v)}"
         for k, v in zip(m._fields, m, strict=True)
         if k not in ("source", "dest", "mtype")
     )
     return f"{name} {m.source}->{m.dest} [{fields}]"
+
+
+def _show(v: object) -> str:
+    # Entries as the paper writes them (term, value), not as Python reprs.
+    if isinstance(v, tuple):
+        return "[" + " ".join(f"t{e.term}={e.value}" for e in v) + "]"
+    return str(v)

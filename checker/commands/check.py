@@ -242,7 +242,7 @@ def register(sub: Any) -> None:
     )
     g.add_argument(
         "--workers",
-        type=common.positive,
+        type=common.workers,
         default=1,
         help="processes expanding each BFS level (same counts as 1; default 1)",
     )

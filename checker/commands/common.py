@@ -50,6 +50,9 @@ class Exit(IntEnum):
 #: in servers, but a cluster this big is already far beyond any exhaustive search.
 MAX_SERVERS = 64
 
+#: More processes than this only compete for the cores (and each holds its own caches).
+MAX_WORKERS = 64
+
 #: Marks an option the user did not give, so the preset's value applies.
 UNSET: Any = object()
 
@@ -94,6 +97,13 @@ def servers(text: str) -> int:
     v = positive(text)
     if v > MAX_SERVERS:
         raise argparse.ArgumentTypeError(f"at most {MAX_SERVERS} servers, got {v}")
+    return v
+
+
+def workers(text: str) -> int:
+    v = positive(text)
+    if v > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_WORKERS} workers, got {v}")
     return v
 
 

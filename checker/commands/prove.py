@@ -126,6 +126,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
 def cmd_bmc(args: argparse.Namespace) -> int:
     from checker.prove import bmc
 
+    common.check_outputs(args, "out")
     if args.mutant not in bmc.SUPPORTED:
         if args.mutant not in mutants.BY_NAME:
             raise BadOption(f"unknown mutant {args.mutant!r}; known: {', '.join(mutants.NAMES)}")

@@ -62,6 +62,9 @@ def cmd_tlc(args: argparse.Namespace) -> int:
     from checker.traces import itf
 
     config, mutant = _config(args)
+    common.check_outputs(args, "out", "json")
+    if args.keep and Path(args.keep).exists() and not Path(args.keep).is_dir():
+        raise BadOption(f"--keep {args.keep!r} is a file, not a directory")
     symmetry = not args.no_symmetry
     desc = common.describe_config(config)
     java()  # no Java, no jar: one line, before anything else is printed
@@ -145,6 +148,8 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     from checker.tla.crosscheck import compare, explore, tlc_path_to, tlc_space
     from checker.tla.jar import java
     from checker.tla.trace import TraceMismatch, cluster_states, label
+
+    common.check_outputs(args, "out", "json")
     from checker.traces import itf
     from raftmodel import mutants
     from raftmodel.actions import describe
@@ -236,6 +241,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from checker.raft.report import render_step
     from checker.tla.jar import java
     from checker.tla.validate import validate
+
+    common.check_outputs(args, "json")
     from checker.traces import itf
     from raftmodel import mutants
 
@@ -305,7 +312,7 @@ def register(sub: Any) -> None:
     )
     common.add_preset_option(t)
     g = t.add_argument_group("TLC")
-    g.add_argument("--workers", type=common.positive, default=1, help="TLC workers (default 1)")
+    g.add_argument("--workers", type=common.workers, default=1, help="TLC workers (default 1)")
     g.add_argument("--no-symmetry", action="store_true", help="no SYMMETRY (every labelling)")
     g.add_argument("--keep", metavar="DIR", help="run in DIR and keep its files (cfg, metadir)")
     g = t.add_argument_group("output")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checker.errors import RaftcheckError
 from checker.tla.values import Fcn, ModelValue, Record, tla
 from checker.traces.itf import VARS
 from raftmodel.cluster import ClusterState, Committed, Config, Election
@@ -29,7 +30,7 @@ from raftmodel.types import NIL, Entry, Role
 _ROLES = {r.label: r for r in Role}
 
 
-class StateMapError(ValueError):
+class StateMapError(RaftcheckError, ValueError):
     """A TLC state that has no raftmodel counterpart (a spec/model mismatch)."""
 
 

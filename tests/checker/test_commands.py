@@ -95,6 +95,11 @@ def test_sigterm_ends_check_like_ctrl_c(workers: str) -> None:
         (["check", "--strategy", "swarm", "--stats"], "--stats does nothing"),
         (["check", "--max-copies", "2"], "--max-copies bounds the bag network"),
         (["simulate", "--max-copies", "2"], "--max-copies bounds the bag network"),
+        (["check", "--workers", "1000"], "at most 64 workers"),
+        (["tlc", "--model", "elections", "--out", "/proc/x.json"], "--out '/proc/x.json'"),
+        (["tlc", "--model", "elections", "--keep", "/etc/hostname"], "not a directory"),
+        (["crosscheck", "--model", "elections", "--json", "{tmp}"], "is a directory"),
+        (["bmc", "--mutant", "figure8_commit", "--depth", "3", "--out", "{tmp}"], "directory"),
     ],
 )
 def test_refused_before_any_work(cli: Cli, tmp_path: Path, args: list[str], needle: str) -> None:

@@ -105,7 +105,7 @@ Edit = Callable[[ClusterState], ClusterState]
         (
             lambda s: s._replace(network=frozenset({AppendEntries(1, 2, 1, 1, 0, (), 0)})),
             "messages: AppendEntries 1->2 [term=1, prevLogIndex=1, prevLogTerm=0, "
-            "entries=(), leaderCommit=0]: prevLogTerm is 0 exactly when prevLogIndex is 0",
+            "entries=[], leaderCommit=0]: prevLogTerm is 0 exactly when prevLogIndex is 0",
         ),
         (lambda s: s._replace(restarts=-1), "restarts: -1 (must be >= 0)"),
     ],
