@@ -114,7 +114,15 @@ def check_state(model: Properties[S, A], s: S) -> Violation | None:
 
 def check_transition(model: Properties[S, A], s: S, a: A, t: S) -> Violation | None:
     """The first transition property that the step ``s --a--> t`` violates, or None."""
-    for prop in model.transition_properties:
+    return first_violation(model.transition_properties, s, a, t)
+
+
+def first_violation(
+    props: Sequence[TransitionProperty[S, A]], s: S, a: A, t: S
+) -> Violation | None:
+    """The first of ``props`` that the step ``s --a--> t`` violates, or None (the search
+    passes the model's properties with its reductions' assumptions)."""
+    for prop in props:
         detail = prop.check(s, a, t)
         if detail is not None:
             return Violation(prop.name, detail)
@@ -152,6 +160,7 @@ __all__ = [
     "check_state",
     "check_step",
     "check_transition",
+    "first_violation",
     "plain",
     "property_names",
 ]

@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Generic, NamedTuple, TypeVar
 
 from checker.engine import workers
-from checker.engine.model import Model, Violation, check_state
+from checker.engine.model import Model, Violation, check_state, first_violation
 from checker.engine.simulate import simulate
 from checker.engine.store import FingerprintSet, SpillQueue
 from checker.errors import BadOption
@@ -260,12 +260,7 @@ class _Search(Generic[S, A]):
                     # clusters), must not hold the time budget back.
                     return self.result(stop, None, self.depth_reached)
                 coverage[kind_of(a)] += 1
-                v = None
-                for prop in transition_props:
-                    detail = prop.check(s, a, t)
-                    if detail is not None:
-                        v = Violation(prop.name, detail)
-                        break
+                v = first_violation(transition_props, s, a, t)
                 k = key(t)
                 if v is None and k in index:
                     continue

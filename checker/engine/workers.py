@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
-from checker.engine.model import Model, TransitionProperty, Violation, check_state
+from checker.engine.model import Model, TransitionProperty, Violation, check_state, first_violation
 from checker.engine.store import FingerprintSet
 
 
@@ -137,12 +137,7 @@ def expand(chunk: list[tuple[Any, int]]) -> ChunkResult:
         for a, t in model.successors(s):
             generated += 1
             coverage[model.kind(a)] += 1
-            v = None
-            for prop in _props:
-                detail = prop.check(s, a, t)
-                if detail is not None:
-                    v = Violation(prop.name, detail)
-                    break
+            v = first_violation(_props, s, a, t)
             k = fp(t)
             if v is None and not sent.add(k):
                 continue
