@@ -232,6 +232,20 @@ def test_refined_fingerprints_are_stable_across_processes() -> None:
     assert len(outs) == 1
 
 
+def _count_refusals_as_votes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patch a bug into node.py itself (not into Rules): a candidate counts refusals."""
+    real = node._on_request_vote_response
+
+    def counts_refusals(
+        s: NodeState, m: Message, n: int, rules: Rules
+    ) -> tuple[NodeState, tuple[Message, ...]]:
+        if isinstance(m, RequestVoteResponse):
+            m = m._replace(voteGranted=True)
+        return real(s, m, n, rules)
+
+    monkeypatch.setitem(node._MESSAGE_HANDLERS, RequestVoteResponse, counts_refusals)
+
+
 def _first_guard_report(config: Config) -> str | None:
     check_view = canon.view_guard(config)
     for s, a, t in transitions(RaftModel(config)):
@@ -246,17 +260,8 @@ def test_view_guard_is_quiet_on_raft_and_reports_a_node_bug(
 ) -> None:
     config = SPACES["elections"]
     assert _first_guard_report(config) is None
-    real = node._on_request_vote_response
-
-    def counts_refusals(
-        s: NodeState, m: Message, n: int, rules: Rules
-    ) -> tuple[NodeState, tuple[Message, ...]]:
-        if isinstance(m, RequestVoteResponse):
-            m = m._replace(voteGranted=True)
-        return real(s, m, n, rules)
-
     # A bug in node.py, not in Rules: inert.applies still says the view is sound.
-    monkeypatch.setitem(node._MESSAGE_HANDLERS, RequestVoteResponse, counts_refusals)
+    _count_refusals_as_votes(monkeypatch)
     assert inert.applies(config)
     why = _first_guard_report(config)
     assert why is not None and "the view forgets the RequestVoteResponse" in why
@@ -277,16 +282,7 @@ def test_the_views_assumptions_hold_on_the_presets(preset: str) -> None:
 
 def test_check_view_reports_a_node_bug_as_a_violation(monkeypatch: pytest.MonkeyPatch) -> None:
     config = SPACES["elections"]
-    real = node._on_request_vote_response
-
-    def counts_refusals(
-        s: NodeState, m: Message, n: int, rules: Rules
-    ) -> tuple[NodeState, tuple[Message, ...]]:
-        if isinstance(m, RequestVoteResponse):
-            m = m._replace(voteGranted=True)
-        return real(s, m, n, rules)
-
-    monkeypatch.setitem(node._MESSAGE_HANDLERS, RequestVoteResponse, counts_refusals)
+    _count_refusals_as_votes(monkeypatch)
     r = check(RaftModel(config, check_view=True), Options(view=True))
     assert r.counterexample is not None
     assert r.counterexample.violation.property in ("InertViewSound", "ElectionSafety")
