@@ -89,7 +89,19 @@ VIEW_ONLY_FAST = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(FAST_MUTANTS))
+#: Searches too long for the default run's 10 minutes (figure8_commit: 80 s on a quiet
+#: 2-core machine); the slow tier runs them. The Figure 8 story trace, BMC and TLC still
+#: show figure8_commit in the default run.
+SLOW_SEARCH = {"figure8_commit"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_SEARCH else n
+        for n in sorted(FAST_MUTANTS)
+    ],
+)
 def test_mutant_found_with_shortest_trace_that_replays(name: str, tmp_path: Path) -> None:
     preset, prop, length = FAST_MUTANTS[name]
     config = PRESETS[preset].config()._replace(rules=mutants.rules_for(name))
