@@ -49,7 +49,8 @@ def test_json_dash_is_alone_on_stdout(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_sigterm_ends_check_like_ctrl_c(workers: str) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupt_ends_check_with_the_statistics_so_far(how: str, workers: str) -> None:
     p = subprocess.Popen(
         [
             sys.executable,
@@ -67,12 +68,18 @@ def test_sigterm_ends_check_like_ctrl_c(workers: str) -> None:
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         start_new_session=True,
+        # A job started with `&` inherits SIGINT ignored, and Python then installs no
+        # KeyboardInterrupt handler: give the child the default a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(4)
-    p.send_signal(signal.SIGTERM)  # to raftcheck alone, as a CI timeout does
+    if how == "ctrl-c":
+        os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    else:
+        p.send_signal(signal.SIGTERM)  # to raftcheck alone, as a CI timeout does
     out, err = p.communicate(timeout=120)
     assert p.returncode == 3, out + err
-    assert "INCONCLUSIVE: interrupted" in out and "stats: " in out
+    assert "INCONCLUSIVE: interrupted (Ctrl-C or SIGTERM)" in out and "stats: " in out
     assert "Traceback" not in err and "BrokenPipe" not in err, err
 
 

@@ -314,38 +314,3 @@ def test_cli_workers_swarm_and_bad_combinations(tmp_path: Path) -> None:
     assert out.read_bytes() == first
     again = _cli("replay", str(out), "--quiet")
     assert again.returncode == 1 and "VIOLATION: ElectionSafety" in again.stdout
-
-
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_ctrl_c_ends_with_the_statistics_so_far_and_exit_3(workers: str) -> None:
-    import signal
-    import time
-
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "checker.cli",
-            "check",
-            "--model",
-            "two-terms",
-            "--workers",
-            workers,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        # A job started with `&` inherits SIGINT ignored, and Python then installs no
-        # KeyboardInterrupt handler: give the child the default a terminal would.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    time.sleep(4)
-    os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
-    out, err = p.communicate(timeout=120)
-    assert p.returncode == 3, out + err
-    assert "INCONCLUSIVE: interrupted (Ctrl-C or SIGTERM)" in out and "stats: " in out
-    assert "Traceback" not in err
