@@ -73,38 +73,32 @@ def bound(text: str) -> int | None:
     return natural(text)
 
 
-def natural(text: str) -> int:
+def _integer(text: str, low: int, high: int | None, what: str, kind: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+        raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+    if v < low:
+        raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+    if high is not None and v > high:
+        raise argparse.ArgumentTypeError(f"at most {high} {what}, got {v}")
     return v
+
+
+def natural(text: str) -> int:
+    return _integer(text, 0, None, "", "a number")
 
 
 def positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
+    return _integer(text, 1, None, "", "a positive integer")
 
 
 def servers(text: str) -> int:
-    v = positive(text)
-    if v > MAX_SERVERS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_SERVERS} servers, got {v}")
-    return v
+    return _integer(text, 1, MAX_SERVERS, "servers", "a positive integer")
 
 
 def workers(text: str) -> int:
-    v = positive(text)
-    if v > MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_WORKERS} workers, got {v}")
-    return v
+    return _integer(text, 1, MAX_WORKERS, "workers", "a positive integer")
 
 
 def seconds(text: str) -> float:
