@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from checker import build
 from checker.commands import common
 from checker.commands.common import Exit
 from checker.engine.search import CheckResult, Options, Progress, Strategy, check
@@ -106,6 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     model = RaftModel(config, check_view=args.check_view)
     desc = common.describe_config(config)
     print(f"check: model {args.model}: {desc}", flush=True)
+    print(f"       build: {build.describe()}", flush=True)
     swarm = options.strategy is Strategy.SWARM
     if swarm:
         print(
