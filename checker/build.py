@@ -19,8 +19,9 @@ from importlib.machinery import EXTENSION_SUFFIXES
 
 #: The search's hot path: raftmodel (every successor is ``node.step``), the engine's
 #: search and fingerprint table, and the Raft model's fingerprint and properties.
+#: (raftmodel's ``__init__`` only re-exports: an editable install imports a package's
+#: ``__init__`` from its source, so it stays Python.)
 COMPILED: tuple[str, ...] = (
-    "raftmodel",
     "raftmodel.actions",
     "raftmodel.cluster",
     "raftmodel.inert",
@@ -43,8 +44,7 @@ COMPILED: tuple[str, ...] = (
 
 def source_path(module: str) -> str:
     """The source file of ``module``, relative to the repository root."""
-    path = module.replace(".", "/")
-    return f"{path}/__init__.py" if module == "raftmodel" else f"{path}.py"
+    return module.replace(".", "/") + ".py"
 
 
 def _file(module: str) -> str:
@@ -61,8 +61,7 @@ def stale() -> list[str]:
     out = []
     for m in compiled():
         ext = _file(m)
-        name = "__init__.py" if m == "raftmodel" else m.rsplit(".", 1)[-1] + ".py"
-        src = os.path.join(os.path.dirname(ext), name)
+        src = os.path.join(os.path.dirname(ext), m.rsplit(".", 1)[-1] + ".py")
         if os.path.exists(src) and os.path.getmtime(src) > os.path.getmtime(ext):
             out.append(m)
     return out
