@@ -30,6 +30,7 @@ from raftmodel.node import NodeState, init_node
 from raftmodel.rules import RAFT, Rules
 from raftmodel.script import Script
 from raftmodel.types import NIL, Role
+from tests.support import needs_pure_python
 
 
 def _node(
@@ -147,6 +148,7 @@ def test_exactness_check_catches_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -
         return right(m, dest)
 
     config = EXACT[1]
+    needs_pure_python(inert, "live_form")
     monkeypatch.setattr(inert, "live_form", wrong)
     assert _reduced_space(config, inert.view) != _views_of_full_space(config)
 
