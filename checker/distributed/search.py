@@ -120,9 +120,11 @@ def check(
     options: Options,
     progress: Callable[[Progress], None] | None = None,
     address: str | None = None,
+    traffic: Callable[[Traffic], None] | None = None,
 ) -> CheckResult[Any, Any]:
     """Explore ``model`` on a Dask cluster (BFS, fingerprints): the counts of
-    ``checker.engine.search.check`` with one process, and a shortest counterexample."""
+    ``checker.engine.search.check`` with one process, and a shortest counterexample.
+    ``traffic``, if given, is called at the end with what travelled (bench/)."""
     if options.strategy is not Strategy.BFS or options.exact:
         raise BadOption("the distributed engine runs BFS on fingerprints: not dfs, swarm, exact")
     if not available():
@@ -153,7 +155,11 @@ def check(
         if n > len(workers):
             raise BadOption(f"--workers {n}: the cluster at {address} has {len(workers)} workers")
         used = workers[:n]
-        return _Driver(client, used, run, model, options, progress).run()
+        driver = _Driver(client, used, run, model, options, progress)
+        result = driver.run()
+        if traffic is not None and driver.traffic is not None:
+            traffic(driver.traffic)
+        return result
     finally:
         if cluster is None:
             # An existing cluster lives on: leave no partition behind on its workers (a

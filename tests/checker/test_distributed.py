@@ -60,7 +60,7 @@ def _same(one: CheckResult[object, object], many: CheckResult[object, object]) -
         ("elections", True, True),
         ("bag", True, False),
         ("elections", False, True),
-        ("terms", True, True),
+        pytest.param("terms", True, True, marks=pytest.mark.slow),
         # 30,246 states: the view keeps one of several states per fingerprint, and the
         # generated count is one process's only if it is the one BFS meets first (ranks).
         pytest.param("terms", False, True, marks=pytest.mark.slow),
@@ -126,7 +126,7 @@ def test_sigterm_ends_it_with_the_statistics_so_far(address: str) -> None:
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
-    time.sleep(6)
+    time.sleep(4)
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 3, err
