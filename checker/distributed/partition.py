@@ -26,10 +26,13 @@ them.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import pickle
 import time
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from checker.engine.model import Model, Violation, check_state, first_violation
@@ -67,6 +70,20 @@ class Absorbed(NamedTuple):
     seconds: float
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    # As in checker.engine.search: states hold no cycles, and the collector would traverse
+    # the frontier again and again. Only for the step: the worker's own machinery runs
+    # with it on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def owner(fp: int, count: int) -> int:
     """The partition that owns a fingerprint (Python's modulo is never negative)."""
     return fp % count
@@ -100,6 +117,10 @@ class Partition:
         return self._take([(-1, items)])
 
     def expand(self, deadline: float | None) -> Expanded:
+        with _no_gc():
+            return self._expand(deadline)
+
+    def _expand(self, deadline: float | None) -> Expanded:
         start = time.monotonic()
         model, fp, props, sent, count, me = (
             self.model,
@@ -169,6 +190,10 @@ class Partition:
         return self._take(parts)
 
     def _take(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
+        with _no_gc():
+            return self._take_new(parts)
+
+    def _take_new(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
         start = time.monotonic()
         model, seen, fps = self.model, self.seen, self.fps
         pp, pi = self.parent_part, self.parent_index

@@ -561,7 +561,8 @@ def state_fingerprint(
                 views.clear()
             net = forget(s).network
             views[k] = net
-        return base(s._replace(network=net))
+        # tuple.__new__, as in _message: NamedTuple's _replace runs in Python, even compiled.
+        return base(_tuple_new(ClusterState, (s.nodes, net, *s[2:])))
 
     return fp, True
 
