@@ -26,6 +26,8 @@ import contextlib
 import importlib
 import importlib.util
 import logging
+import signal
+import threading
 import time
 import uuid
 from collections import Counter
@@ -133,14 +135,23 @@ def check(
     dask: Any = importlib.import_module("distributed")
     cluster = None
     if address is None:
-        cluster = dask.LocalCluster(
-            n_workers=options.workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit=0,
-            silence_logs=logging.ERROR,
-        )
+        # Ctrl-C reaches the whole process group: the driver alone acts on it (statistics,
+        # exit 3) and stops the cluster. Workers started with SIGINT ignored keep it
+        # ignored (Python and asyncio install no handler then), so they print no traceback.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            cluster = dask.LocalCluster(
+                n_workers=options.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=0,
+                silence_logs=logging.ERROR,
+            )
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         client = dask.Client(cluster)
     else:
         try:
@@ -235,6 +246,9 @@ class _Driver:
         try:
             return self._levels()
         except KeyboardInterrupt:
+            # The client's gathers that the interrupt abandoned are reported by asyncio
+            # as never retrieved, as the process ends: nothing a user needs to read.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             return self.result("interrupted (Ctrl-C or SIGTERM)", None, self.depth)
 
     def _levels(self) -> CheckResult[Any, Any]:
