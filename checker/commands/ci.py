@@ -107,12 +107,21 @@ def _verdict(job: Job, code: int) -> int:
     return code
 
 
+#: Placeholders a job's arguments may use.
+PYTHON = "{python}"
+
+
+def _expand(arg: str) -> str:
+    # An adapter written in Python runs under the interpreter that runs ci (the venv's).
+    return sys.executable if arg == PYTHON else arg
+
+
 def _run_job(job: Job, record_file: Path) -> tuple[int, float, bool]:
     """Run one job; (exit code, seconds, whether its timeout stopped it)."""
     env = dict(os.environ)
     env[common.RECORD_ENV] = str(record_file)
     env.pop("GITHUB_STEP_SUMMARY", None)  # ci writes the one summary
-    argv = [sys.executable, "-m", "checker.cli", *job.argv]
+    argv = [sys.executable, "-m", "checker.cli", *(_expand(a) for a in job.argv)]
     start = time.monotonic()
     proc = subprocess.Popen(argv, env=env)
     timed_out = False
@@ -136,6 +145,10 @@ def _run_job(job: Job, record_file: Path) -> tuple[int, float, bool]:
             proc.kill()
             proc.wait()
         raise
+    if code not in tuple(Exit):
+        # Killed by a signal (negative) or an exit code raftcheck never uses: stopped at
+        # its timeout before it could say so, that is inconclusive; otherwise a crash.
+        code = Exit.INCONCLUSIVE if timed_out else Exit.INTERNAL
     return code, time.monotonic() - start, timed_out
 
 
@@ -229,7 +242,7 @@ def cmd_ci(args: argparse.Namespace) -> int:
                 break
     print()
     _table(rows)
-    worst = next((w for w in _WORST if w in verdicts), Exit.OK)
+    worst = _worst(verdicts)
     if interrupted:
         worst = Exit.INCONCLUSIVE if worst in (Exit.OK, Exit.INCONCLUSIVE) else worst
     counts = {w: verdicts.count(w) for w in _WORD}
@@ -241,6 +254,10 @@ def cmd_ci(args: argparse.Namespace) -> int:
         + ("; interrupted" if interrupted else "")
     )
     return worst
+
+
+def _worst(verdicts: list[int]) -> Exit:
+    return next((w for w in _WORST if w in verdicts), Exit.OK)
 
 
 def args_expect(j: Job) -> str:

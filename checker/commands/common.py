@@ -559,10 +559,14 @@ def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Nam
             v = getattr(args, opt, None)
             if v:
                 check_writable(v, f"--{opt}")
-        code = _run(verb, func, args)
     except BadOption as e:
+        # Before any work: the report cannot be written, so none is attempted.
+        sys.stdout, sys.stderr = saved
+        _RECORDS.pop()
         print(f"raftcheck {verb}: error: {e}", file=sys.stderr)
-        code = Exit.BAD_INPUT
+        return Exit.BAD_INPUT
+    try:
+        code = _run(verb, func, args)
     finally:
         sys.stdout, sys.stderr = saved
         _RECORDS.pop()

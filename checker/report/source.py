@@ -49,8 +49,9 @@ def _location(code: CodeType) -> Location:
     return Location(rel, start, start + len(lines) - 1, code.co_name)
 
 
-def _calls(before: ClusterState, action: Action, config: Config) -> list[CodeType]:
-    """The raftmodel functions entered while ``action`` is applied to ``before``, in order."""
+def _calls(before: ClusterState, action: Action, config: Config) -> list[CodeType] | None:
+    """The raftmodel functions entered while ``action`` is applied to ``before``, in
+    order; None when the action is not enabled there."""
     seen: list[CodeType] = []
 
     def profile(frame: FrameType, event: str, _arg: Any) -> None:
@@ -60,10 +61,10 @@ def _calls(before: ClusterState, action: Action, config: Config) -> list[CodeTyp
     old = sys.getprofile()
     sys.setprofile(profile)
     try:
-        cluster.apply(before, action, config)
+        after = cluster.apply(before, action, config)
     finally:
         sys.setprofile(old)
-    return seen
+    return None if after is None else seen
 
 
 def _pick(calls: list[CodeType]) -> CodeType | None:
@@ -84,7 +85,8 @@ def _pick(calls: list[CodeType]) -> CodeType | None:
 def handler_location(before: ClusterState, action: Action, config: Config) -> Location:
     """Where the code that handled ``action`` in ``before`` is (``cluster.apply`` itself
     when the step is not enabled there: a trace that leaves the model)."""
-    code = _pick(_calls(before, action, config))
+    calls = _calls(before, action, config)
+    code = None if calls is None else _pick(calls)
     return _location(code if code is not None else cluster.apply.__code__)
 
 
