@@ -80,9 +80,7 @@ run = ["check", "--modle", "default"]
 
 
 @pytest.mark.slow
-def test_ci_timeouts_are_inconclusive(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_ci_timeouts_are_inconclusive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = _config(
         tmp_path,
         """

@@ -179,7 +179,9 @@ def test_bad_report_path_is_one_line_and_exit_2(
 
 def test_replay_divergence_and_violation_in_sarif(tmp_path: Path, sarif_schema: Any) -> None:
     s = tmp_path / "s.sarif"
-    assert main(["replay", str(EXAMPLES / "figure8-raft.itf.json"), "--quiet", "--sarif", str(s)]) == 1
+    assert (
+        main(["replay", str(EXAMPLES / "figure8-raft.itf.json"), "--quiet", "--sarif", str(s)]) == 1
+    )
     log = json.loads(s.read_text(encoding="utf-8"))
     jsonschema.validate(log, sarif_schema)
     (result,) = log["runs"][0]["results"]
@@ -220,7 +222,9 @@ def test_handler_of_a_stale_request_vote_is_the_fencing_code() -> None:
 def test_record_round_trips_through_json(double_vote: Path) -> None:
     trace = itf.read_trace(double_vote / "dv.itf.json")
     rec = Record("check", "raftcheck check", exit=1, properties=ALL_NAMES)
-    rec.findings.append(Finding("ElectionSafety", "two leaders", trace, double_vote / "dv.itf.json"))
+    rec.findings.append(
+        Finding("ElectionSafety", "two leaders", trace, double_vote / "dv.itf.json")
+    )
     back = from_json(json.loads(json.dumps(to_json(rec))))
     assert back.findings[0].trace == trace
     assert [c.verdict for c in back.testcases()][:1] == [Verdict.FAIL]
