@@ -36,6 +36,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         f"page written to {out}: {trace.config.n} servers, {drawn}, "
         f"{len(data['arrows'])} messages, {len(page):,} bytes"
         + (f"; {v['property']} violated at step {v['step']}" if v else "")
+        + (f"; leaves the model at step {dv['step']}" if (dv := data["divergence"]) else "")
     )
     return Exit.OK
 

@@ -23,6 +23,7 @@ from typing import Any
 from checker.raft.bounds import BOUND_FIELDS, show
 from checker.raft.invariants import check_state, check_step
 from checker.traces.itf import Trace
+from checker.traces.replay import replay
 from raftmodel import network as net
 from raftmodel.actions import Action, Drop, Duplicate, Receive, Restart, describe, describe_message
 from raftmodel.cluster import ClusterState, event_of
@@ -196,9 +197,23 @@ def trace_data(trace: Trace, max_steps: int = MAX_STEPS) -> dict[str, Any]:
             }
         )
         prev = st
+    # Where the trace leaves the model (its recorded variant): replay says, the same check
+    # as ``raftcheck replay``; a conformance prefix records its own divergence.
+    divergence: dict[str, Any] | None = None
+    d = replay(trace).divergence
+    if d is not None and d.step < len(shown):
+        divergence = {"step": d.step, "detail": d.reason}
+    conf = trace.meta.get("conformance")
+    if divergence is None and isinstance(conf, dict) and isinstance(conf.get("divergence"), dict):
+        dv = conf["divergence"]
+        at = dv.get("step")
+        if isinstance(at, int) and 0 <= at < len(shown):
+            what = f"the implementation diverges here ({dv.get('kind', 'divergence')})"
+            divergence = {"step": at, "detail": what}
     return {
         "servers": trace.config.n,
         "steps": steps,
+        "divergence": divergence,
         "arrows": arrows,
         "violation": violation,
         "total": len(trace.steps) - 1,
@@ -291,11 +306,18 @@ def _svg(data: dict[str, Any]) -> str:
         if len(label) > 60:
             label = label[:57] + "..."
         ty = y + 24
+        dv = data["divergence"]
         if v is not None and v["step"] == k:
             ty = y + 33
             out.append(
                 f'<text class="violation-label" x="{ax}" y="{y + 14}">&#x2716; '
                 f"{html.escape(v['property'])} violated</text>"
+            )
+        elif dv is not None and dv["step"] == k:
+            ty = y + 33
+            out.append(
+                f'<text class="divergence-label" x="{ax}" y="{y + 14}">&#x21AF; '
+                "leaves the model here</text>"
             )
         out.append(f'<text class="action" x="{ax}" y="{ty}">{html.escape(label)}</text>')
         out.append("</g>")
@@ -324,6 +346,15 @@ def _svg(data: dict[str, Any]) -> str:
             f'marker-end="url(#head-{kind})"/>'
             f'<text x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 3:.0f}">'
             f"{html.escape(a['label'])}</text></g>"
+        )
+    dv = data["divergence"]
+    if dv is not None:
+        y = _TOP + dv["step"] * _ROW_H
+        out.append(
+            f'<g id="divergence" class="divergence-marker" data-step="{dv["step"]}">'
+            f"<title>{html.escape(dv['detail'])}</title>"
+            f'<rect x="3" y="{y + 3}" width="{width - 6}" height="{_ROW_H - 6}" rx="4"/>'
+            "</g>"
         )
     if v is not None:
         y = _TOP + v["step"] * _ROW_H
@@ -360,7 +391,14 @@ def render(trace: Trace, *, source: str = "", max_steps: int = MAX_STEPS) -> str
             f"</b> is violated at step {v['step']}: {html.escape(v['detail'])} "
             "(press <kbd>v</kbd> to go there)</p>"
         )
-    elif data["drawn"] == data["total"]:
+    dv = data["divergence"]
+    if dv is not None:
+        notes += (
+            f'<p class="note" id="divergence-banner">&#x21AF; At step {dv["step"]} the trace '
+            f"leaves the model (variant {html.escape(trace.config.rules.name)}): "
+            f"{html.escape(dv['detail'])}</p>"
+        )
+    if v is None and data["drawn"] == data["total"]:
         notes += (
             '<p class="help">No property of checker.raft.invariants is violated in this trace.</p>'
         )

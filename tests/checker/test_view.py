@@ -58,6 +58,16 @@ def test_page_is_self_contained_and_deterministic() -> None:
         assert label in page
 
 
+def test_where_a_trace_leaves_the_model_is_marked() -> None:
+    # manifest.json: figure8-raft diverges at step 18 (replay's answer, the same check).
+    trace = itf.read_trace(EXAMPLES / "figure8-raft.itf.json")
+    data = view.trace_data(trace)
+    assert data["divergence"]["step"] == 18
+    page = view.render(trace)
+    assert 'id="divergence"' in page and 'id="divergence-banner"' in page
+    assert view.trace_data(itf.read_trace(EXAMPLES / "figure8-bug.itf.json"))["divergence"] is None
+
+
 def test_no_violation_no_marker() -> None:
     page = _page("term-29-election.itf.json")
     assert 'id="violation"' not in page

@@ -17,6 +17,10 @@
       h += '<div class="vio" id="panel-violation">&#x2716; ' + esc(data.violation.property) +
            ' violated: ' + esc(data.violation.detail) + '</div>';
     }
+    if (data.divergence && data.divergence.step === cur) {
+      h += '<div class="vio" id="panel-divergence">&#x21AF; the trace leaves the model here: ' +
+           esc(data.divergence.detail) + '</div>';
+    }
     h += '<table><tr><th></th><th>role</th><th>term</th><th>vote</th><th>commit</th>' +
          '<th>log (term:value)</th></tr>';
     s.nodes.forEach(function(n, j){
@@ -51,7 +55,8 @@
     else if (k === 'ArrowUp' || k === 'ArrowLeft' || k === 'k' || k === 'p') show(cur-1);
     else if (k === 'Home') show(0);
     else if (k === 'End') show(last);
-    else if (k === 'v' && data.violation) show(data.violation.step);
+    else if (k === 'v' && (data.violation || data.divergence))
+      show((data.violation || data.divergence).step);
     else return;
     e.preventDefault();
   });
