@@ -116,14 +116,14 @@ def _expand(arg: str) -> str:
     return sys.executable if arg == PYTHON else arg
 
 
-def _run_job(job: Job, record_file: Path) -> tuple[int, float, bool]:
+def _run_job(job: Job, record_file: Path, cwd: Path) -> tuple[int, float, bool]:
     """Run one job; (exit code, seconds, whether its timeout stopped it)."""
     env = dict(os.environ)
     env[common.RECORD_ENV] = str(record_file)
     env.pop("GITHUB_STEP_SUMMARY", None)  # ci writes the one summary
     argv = [sys.executable, "-m", "checker.cli", *(_expand(a) for a in job.argv)]
     start = time.monotonic()
-    proc = subprocess.Popen(argv, env=env)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd)
     timed_out = False
     try:
         try:
@@ -202,14 +202,16 @@ def cmd_ci(args: argparse.Namespace) -> int:
             )
             record_file = Path(tmp) / f"job{k}.json"
             try:
-                code, seconds, timed_out = _run_job(job, record_file)
+                code, seconds, timed_out = _run_job(job, record_file, path.parent)
             except KeyboardInterrupt:
                 code, seconds, timed_out = Exit.INCONCLUSIVE, 0.0, False
                 interrupted = True
             verdict = _verdict(job, code)
             rec = None
             if record_file.is_file():
-                rec = from_json(json.loads(record_file.read_text(encoding="utf-8")))
+                rec = from_json(
+                    json.loads(record_file.read_text(encoding="utf-8")), base=path.parent
+                )
             if rec is None:
                 rec = Record(job.argv[0], job.name, exit=code, seconds=seconds)
             summary = rec.message()
@@ -218,6 +220,7 @@ def cmd_ci(args: argparse.Namespace) -> int:
             if job.expect is Exit.VIOLATION and code in (Exit.OK, Exit.VIOLATION):
                 summary = ("caught: " if verdict == Exit.OK else "NOT caught: ") + summary
             rec.name = job.name
+            rec.summary = summary
             rec.exit = verdict
             rec.seconds = seconds
             if job.expect is Exit.VIOLATION:

@@ -78,6 +78,8 @@ class Record:
     tail: list[str] = field(default_factory=list)
     #: Records of sub-runs (``ci``'s jobs).
     children: list[Record] = field(default_factory=list)
+    #: The verdict line when the runner knows better than the tail (``ci``: "caught: ...").
+    summary: str = ""
 
     @property
     def verdict(self) -> Verdict:
@@ -85,6 +87,8 @@ class Record:
 
     def message(self) -> str:
         """The run's verdict line: the last line that names one, else the last line."""
+        if self.summary:
+            return self.summary
         for line in reversed(self.tail):
             if line.split(":", 1)[0].strip().isupper() and ":" in line:
                 return line.strip()
@@ -144,12 +148,17 @@ def to_json(r: Record) -> dict[str, object]:
     }
 
 
-def from_json(obj: dict[str, Any]) -> Record:
+def from_json(obj: dict[str, Any], base: Path | None = None) -> Record:
+    """The record ``to_json`` wrote; relative paths are relative to ``base`` (the
+    directory the run ran in)."""
     from checker.traces.itf import read_trace
+
+    def where(p: str) -> Path:
+        return base / p if base is not None and not Path(p).is_absolute() else Path(p)
 
     findings = []
     for f in obj["findings"]:
-        path = None if f["path"] is None else Path(f["path"])
+        path = None if f["path"] is None else where(f["path"])
         trace = read_trace(path) if path is not None and path.is_file() else None
         findings.append(Finding(f["rule"], f["detail"], trace, path, f["step"]))
     return Record(
@@ -160,7 +169,7 @@ def from_json(obj: dict[str, Any]) -> Record:
         properties=tuple(obj["properties"]),
         cases=[Case(n, Verdict(v), m) for n, v, m in obj["cases"]],
         findings=findings,
-        traces=[Path(p) for p in obj["traces"]],
+        traces=[where(p) for p in obj["traces"]],
         tail=list(obj["tail"]),
     )
 

@@ -34,8 +34,10 @@ F8 = str(EXAMPLES / "figure8-bug.itf.json")
 
 
 def test_ci_runs_jobs_prints_a_table_and_exits_with_the_worst(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     cfg = _config(
         tmp_path,
         f"""
@@ -77,6 +79,10 @@ run = ["check", "--modle", "default"]
     run = json.loads(s.read_text(encoding="utf-8"))["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["replay"]
     assert len(run["invocations"]) == 3
+    # Under GitHub Actions: one summary, written by ci (not by its jobs), a row per job.
+    rows = [r for r in summary.read_text(encoding="utf-8").splitlines() if r.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == ["figure 8 caught", "term-29 is no bug", "typo"]
+    assert "caught: VIOLATION: LeaderCompleteness" in rows[0]
 
 
 @pytest.mark.slow
