@@ -108,3 +108,37 @@ def test_bad_trace_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad.write_text("{}", encoding="utf-8")
     assert main(["view", str(bad)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_conformance_divergence_prefix(tmp_path: Path) -> None:
+    # The trace conform writes for a failing scenario (here figure8_commit behind the
+    # reference adapter, in process): drawn, with where the implementation diverged.
+    from checker.conform import runner
+    from checker.conform.adapter import ReferenceAdapter
+    from raftmodel import mutants
+    from tests.support import ROOT
+
+    suite = runner.load(ROOT / "traces" / "conformance" / "regress-figure8_commit.itf.json")
+    driver = runner.InProcess(ReferenceAdapter(mutants.rules_for("figure8_commit")))
+    (result,) = runner.run(driver, suite, tmp_path).results
+    assert result.reproducer is not None
+    trace = itf.read_trace(result.reproducer)
+    data = view.trace_data(trace)
+    assert data["divergence"] is not None
+    assert data["divergence"]["step"] == result.divergence.step
+    page = view.render(trace, source=str(result.reproducer))
+    assert 'id="divergence"' in page and "divergence" in page
+
+
+@pytest.mark.slow
+def test_a_tlc_counterexample(tmp_path: Path) -> None:
+    # TLC's counterexample, converted to raftmodel's ITF by `raftcheck tlc`, drawn with
+    # --html's page (TLC takes ~10 s: the slow tier).
+    out = tmp_path / "tlc.itf.json"
+    code = main(
+        ["tlc", "--model", "elections", "--mutant", "double_vote", "--quiet", "--out", str(out)]
+    )
+    assert code == 1
+    data = view.trace_data(itf.read_trace(out))
+    assert data["violation"]["property"] == "ElectionSafety"
+    assert data["violation"]["step"] == data["total"]
