@@ -349,10 +349,9 @@ def walk_progress(total: int) -> Callable[[int, int], None]:
 #: record there (JSON), and ci builds one JUnit, SARIF and summary from all of them.
 RECORD_ENV = "RAFTCHECK_RECORD"
 
-#: The records of the runs in progress (a ``ci`` job's run is nested in ``ci``'s).
+#: The records of the runs in progress, innermost last (a verb run from a test or from
+#: another verb in the same process is nested: only the outermost writes the summary).
 _RECORDS: list[Record] = []
-#: The record of the last run that ended (``ci`` reads its jobs' records here).
-LAST_RECORD: Record | None = None
 
 
 def current_record() -> Record | None:
@@ -546,7 +545,6 @@ class _Tail:
 def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run one verb (``_run``) and write the reports it was asked for: ``--junit``,
     ``--sarif``, ``--html``, and under GitHub Actions the step summary."""
-    global LAST_RECORD
     name = getattr(args, "run_name", None) or " ".join(["raftcheck", verb])
     rec = Record(verb, name)
     nested = bool(_RECORDS)
@@ -572,7 +570,6 @@ def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Nam
         _RECORDS.pop()
     rec.exit = int(code)
     rec.seconds = time.monotonic() - start
-    LAST_RECORD = rec
     try:
         _write_reports(args, rec, nested)
     except OSError as e:
