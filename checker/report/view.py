@@ -331,21 +331,26 @@ def _svg(data: dict[str, Any]) -> str:
         cls = f"arrow {a['kind']}"
         title = f"<title>{html.escape(a['title'])}</title>"
         if a["to"] is None:
-            # Never delivered in the trace: a short dashed stub towards its destination.
-            x2 = x1 + sign * 46
-            y2 = y1 + 12
+            # Never delivered in the trace: a short dashed stub towards its destination,
+            # unlabelled (its tooltip says what it is) so it does not crowd the delivered ones.
+            x2 = x1 + sign * 34
+            y2 = y1 + 14
             cls += " pending"
         else:
             x2 -= sign * _CELL_W / 2
             y2 = _y(a["to"]) - 4
         to = "" if a["to"] is None else a["to"]
+        label = (
+            ""
+            if a["to"] is None
+            else f'<text x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 3:.0f}">'
+            f"{html.escape(a['label'])}</text>"
+        )
         out.append(
             f'<g class="{cls}" data-from="{a["from"]}" data-to="{to}"'
             f' data-src="{a["src"]}" data-dst="{a["dst"]}">{title}'
             f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
-            f'marker-end="url(#head-{kind})"/>'
-            f'<text x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 3:.0f}">'
-            f"{html.escape(a['label'])}</text></g>"
+            f'marker-end="url(#head-{kind})"/>{label}</g>'
         )
     dv = data["divergence"]
     if dv is not None:
