@@ -147,6 +147,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"       distributed: {count} of {where}, one partition each", flush=True)
     if args.graph:
         _write_graph(model, options, args.graph)
+    common.judged(ALL_NAMES)
     if distributed:
         res = dsearch.check(model, options, _progress, address=args.address)
     else:
@@ -337,4 +338,5 @@ def register(sub: Any) -> None:
         help="also export the state graph (.graphml or .dot; small models only)",
     )
     g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
+    common.add_html_option(c)
     c.set_defaults(func=cmd_check)
