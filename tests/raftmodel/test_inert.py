@@ -210,6 +210,7 @@ def test_guard_catches_a_node_that_accepts_stale_appends(monkeypatch: pytest.Mon
             return node._on_append_entries(s, m, len(s.nextIndex), RAFT)
         return fence(s, m)
 
+    needs_pure_python(node, "_fence")
     s, deliver = _stale_append()
     fence = node._fence
     monkeypatch.setattr(node, "_fence", accept_append)
@@ -233,6 +234,7 @@ def test_guard_catches_a_fence_reply_that_reads_the_request(
             return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, m.term),)
         return fence(s, m)
 
+    needs_pure_python(node, "_fence")
     s, deliver = _stale_append()
     fence = node._fence
     monkeypatch.setattr(node, "_fence", chatty)
@@ -248,6 +250,7 @@ def test_guard_catches_a_restart_that_forgets_the_vote(monkeypatch: pytest.Monke
     def forgetful(s: NodeState, n: int, rules: Rules = RAFT) -> NodeState:
         return real(s, n, rules)._replace(votedFor=NIL)
 
+    needs_pure_python(cluster, "restart")
     s = Script(TERM2).timeout(1).vote(1, 2).state
     monkeypatch.setattr(cluster, "restart", forgetful)
     t = apply(s, Restart(2), TERM2)
