@@ -1,6 +1,6 @@
 """The partitioned search on Dask with 1 and 2 workers against one process, in one run.
 
-Usage: python bench/distributed_speed.py [PRESET ...] [--workers 1,2] [--max-states N]
+Usage: python bench/distributed_speed.py [PRESET ...] [--workers 1,2] [--max-depth D]
                                          [--address ADDR]
 
 For each preset: the single-process search (``raftcheck check``'s default engine, view
@@ -10,7 +10,8 @@ cluster's start apart: it is paid once per run), the speed-up over one process, 
 states per second, each worker's own rate (states it owns per second of its expand and
 absorb work), and the network volume: bytes and states sent between workers, per
 distinct state. The counts must be equal, or the script says so and exits 1.
-``--max-states`` stops every run at the same budget (a rate over the first N states).
+``--max-depth`` stops every run at the same depth, with the same counts (a rate over the
+first levels; a state budget would stop the levels at different points).
 Default presets: two-terms, deep. Say the machine's load (uptime) with the figures.
 """
 
@@ -33,7 +34,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("presets", nargs="*", default=["two-terms", "deep"])
     p.add_argument("--workers", default="1,2", help="worker counts (default 1,2)")
-    p.add_argument("--max-states", type=int, default=None, help="stop every run at N states")
+    p.add_argument("--max-depth", type=int, default=None, help="stop every run at depth D")
     p.add_argument("--address", default=None, help="an existing Dask scheduler")
     a = p.parse_args()
     if not dsearch.available():
@@ -46,7 +47,7 @@ def main() -> int:
     ok = True
     for preset in a.presets:
         model = RaftModel(PRESETS[preset].config())
-        base = Options(view=True, max_states=a.max_states)
+        base = Options(view=True, max_depth=a.max_depth)
         start = time.monotonic()
         one = check(model, base)
         one_s = time.monotonic() - start
