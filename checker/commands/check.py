@@ -143,7 +143,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     if distributed:
         where = f"the Dask cluster at {args.address}" if args.address else "a local Dask cluster"
-        count = f"{options.workers} workers" if options.workers else "every worker"
+        n = options.workers
+        count = f"{n} worker{'s' if n > 1 else ''}" if n else "every worker"
         print(f"       distributed: {count} of {where}, one partition each", flush=True)
     if args.graph:
         _write_graph(model, options, args.graph)
