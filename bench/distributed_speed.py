@@ -7,11 +7,12 @@ For each preset: the single-process search (``raftcheck check``'s default engine
 and symmetry on) in this process, then ``--engine distributed`` with each worker count on
 a local Dask cluster (or the cluster at ``--address``). Prints wall seconds (the
 cluster's start apart: it is paid once per run), the speed-up over one process, distinct
-states per second, each worker's own rate (states it owns per second of its expand and
-absorb work), and the network volume: bytes and states sent between workers, per
-distinct state. The counts must be equal, or the script says so and exits 1.
-``--max-depth`` stops every run at the same depth, with the same counts (a rate over the
-first levels; a state budget would stop the levels at different points).
+states per second, each worker's own rate (states it owns per CPU second of its expand
+and absorb work; one process: distinct states per CPU second), and the network volume:
+bytes and states sent between workers, per distinct state. The counts must be equal, or
+the script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
+the same counts (a rate over the first levels; a state budget would stop the levels at
+different points).
 Default presets: two-terms, deep. Say the machine's load (uptime) with the figures.
 """
 
@@ -48,11 +49,12 @@ def main() -> int:
     for preset in a.presets:
         model = RaftModel(PRESETS[preset].config())
         base = Options(view=True, max_depth=a.max_depth)
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         one = check(model, base)
-        one_s = time.monotonic() - start
+        one_s, one_cpu = time.monotonic() - start, time.process_time() - cpu
         print(
             f"{preset:<10} one process      {one_s:7.1f}s  {one.distinct / one_s:8,.0f} states/s  "
+            f"({one.distinct / one_cpu:,.0f} per CPU s)  "
             f"{one.distinct:,} distinct, {one.generated:,} generated, depth {one.depth}"
             + (f" ({one.stopped})" if one.stopped else ""),
             flush=True,
@@ -90,7 +92,7 @@ def main() -> int:
             print(
                 f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask)  {secs:7.1f}s  "
                 f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
-                f"(cluster start {up:.1f}s)  per worker {rates} states/s  network "
+                f"(cluster start {up:.1f}s)  per worker {rates} states per CPU s  network "
                 f"{t.bytes / 1e6:.1f} MB, {t.states:,} states sent, {per_state:.0f} B each, "
                 f"{t.bytes / max(1, r.distinct):.0f} B per distinct state"
                 + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}"),

@@ -63,7 +63,7 @@ class Traffic(NamedTuple):
 
     bytes: int
     states: int
-    #: Per partition: seconds expanding and absorbing, and states it owns at the end.
+    #: Per partition: CPU seconds expanding and absorbing, and states it owns at the end.
     expand_seconds: tuple[float, ...]
     absorb_seconds: tuple[float, ...]
     owned: tuple[int, ...]
