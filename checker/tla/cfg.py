@@ -64,7 +64,7 @@ def cfg_text(
         *(
             f"    {f.tla} = {_bound(getattr(b, f.field))}"
             for f in BOUND_FIELDS
-            if f.field != "max_copies"
+            if not f.bag_only
         ),
         "    Values = {" + ", ".join(str(v) for v in sorted(b.values)) + "}",
         f"    MaxCopies = {b.max_copies}",
