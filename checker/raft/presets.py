@@ -153,9 +153,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "batched",
             3,
-            Bounds(
-                max_term=1, max_log=2, max_restarts=0, max_requests=2, values=(1,), max_batch=2
-            ),
+            Bounds(max_term=1, max_log=2, max_restarts=0, max_requests=2, values=(1,), max_batch=2),
             Semantics.SET,
             "term 1, logs of 2, two requests, and AppendEntries of any 1 or 2 entries from "
             "nextIndex (max_batch 2), as real leaders batch: a follower's last new entry can "

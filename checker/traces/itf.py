@@ -601,14 +601,13 @@ def decode_config(v: Any, path: str) -> Config:
     ]
     _D.unique(listed, f"{bp}.values.#set", "set element")
     values = tuple(sorted(listed))
+
     def exact(f: BoundField) -> int:
         if f.elided is not None and f.itf not in b:
             return f.elided
         return _D.int_(_D.field(b, f.itf, bp), f"{bp}.{f.itf}", f.minimum)
 
-    given: dict[str, Any] = {
-        f.field: opt(f.itf) if f.optional else exact(f) for f in BOUND_FIELDS
-    }
+    given: dict[str, Any] = {f.field: opt(f.itf) if f.optional else exact(f) for f in BOUND_FIELDS}
     bounds = Bounds(values=values, **given)
     config = Config(n, bounds, sem, rules)
     try:
