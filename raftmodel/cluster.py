@@ -44,7 +44,6 @@ from raftmodel.node import (
     can_time_out,
     init_node,
     is_leader,
-    pending,
     restart,
     step,
 )
@@ -241,7 +240,9 @@ def _batches(leader: NodeState, j: NodeId, max_batch: int) -> range:
     """The batch sizes leader may send j (SendAppendEntries' ``batch``; module docstring)."""
     if max_batch == 0:
         return _WHOLE
-    k = max(0, min(max_batch, pending(leader, j)))
+    # The entries the leader has for j from its nextIndex on (§5.3).
+    pending = len(leader.log) - leader.nextIndex[j - 1] + 1
+    k = max(0, min(max_batch, pending))
     return range(1, k + 1) if k else _WHOLE
 
 

@@ -166,11 +166,6 @@ def _on_send_append(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeS
     return s, (msg,)
 
 
-def pending(s: NodeState, to: NodeId) -> int:
-    """How many entries a leader has for server ``to`` from its nextIndex on (§5.3)."""
-    return len(s.log) - s.nextIndex[to - 1] + 1
-
-
 def _on_propose(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
     assert isinstance(e, Propose)
     if s.role != Role.LEADER:
