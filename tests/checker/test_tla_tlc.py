@@ -295,6 +295,15 @@ CROSSCHECKS = {
             "truncate_on_stale_append",
         )
     },
+    # Batches of one entry on two servers, two terms, logs of 2 (17,987 states for
+    # correct Raft; the variants' spaces differ, truncate_after_batch's is 25,283).
+    **{
+        f"pair-batched-{m}": [
+            *("--model", "pair", "--max-log", "2", "--max-restarts", "0"),
+            *("--max-requests", "2", "--max-batch", "1", "--mutant", m),
+        ]
+        for m in ("raft", "commit_past_last_new", "truncate_after_batch")
+    },
 }
 
 
