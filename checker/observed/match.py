@@ -1,0 +1,606 @@
+"""The matcher: the set of raftmodel cluster states consistent with an observed trace.
+
+Each candidate is a whole cluster state (the fields the log never shows are whatever the
+model's behaviours make them: they are not guessed, every consistent state is kept) with
+the path of model steps that reached it. An event advances every candidate by the step
+it names, through ``raftmodel.cluster.apply`` (and ``node.step`` where the messages a
+step sends are compared with the log): no Raft rule is restated here. A successor
+survives when the logged message, value and state fields agree with it; every
+invariant and transition property (``checker.raft.invariants``) is checked on it.
+Candidates equal after the inert-message view (``raftmodel.inert``: messages no server
+can act on again are forgotten, stale requests of one kind and pair become one token, as
+the checker's fingerprint does) are merged, which keeps the network, and with it the
+cost of an event, bounded by what is still live.
+
+When no candidate explains an event, steps the log does not show are tried first
+(``max_hidden`` of them at most, shortest first). ``max_candidates`` bounds memory: over
+it the run is inconclusive, never a pass.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
+
+from checker.errors import TraceFormatError
+from checker.observed.events import (
+    ITF_STEP,
+    OBSERVATION_KINDS,
+    Event,
+    Fields,
+    MsgPattern,
+    Observed,
+)
+from checker.raft.invariants import Violation, check_step
+from checker.traces import itf
+from raftmodel import inert
+from raftmodel import network as net
+from raftmodel.actions import (
+    Action,
+    ClientRequest,
+    Receive,
+    Restart,
+    SendAppendEntries,
+    Timeout,
+    describe,
+)
+from raftmodel.cluster import (
+    Bounds,
+    ClusterState,
+    Committed,
+    Config,
+    apply,
+    event_of,
+    init_state,
+    successors,
+)
+from raftmodel.messages import AppendEntries, Message, RequestVote
+from raftmodel.network import Semantics
+from raftmodel.node import NodeState, init_node, step
+from raftmodel.rules import RAFT, Rules
+from raftmodel.types import NIL, Entry, Role
+from raftmodel.wellformed import first_problem
+
+Outbox = tuple[tuple[Message, ...], ...]
+
+
+class Link(NamedTuple):
+    """One step of a candidate's path (a linked list back to the start)."""
+
+    parent: Link | None
+    action: Action
+    event: int  # the index of the event it explains (hidden steps: of the event they precede)
+    hidden: bool
+
+
+class Candidate(NamedTuple):
+    state: ClusterState
+    #: Per server, the messages its latest step sent (only when the log has send events
+    #: that are no step of their own: RequestVote, responses).
+    outbox: Outbox
+    path: Link | None
+
+
+class Options(NamedTuple):
+    max_hidden: int = 2
+    max_candidates: int = 10_000
+    rules: Rules = RAFT
+
+
+class Mismatch(NamedTuple):
+    """Why one candidate does not explain the event: the field, expected (the model) and
+    observed (the log); ``expected``/``observed`` empty when the step is not enabled."""
+
+    field: str
+    expected: str
+    observed: str
+    closest: Candidate  # the candidate, advanced by the attempted step when it is enabled
+    attempted: Action | None
+
+
+class Result(NamedTuple):
+    verdict: str  # "ok", "rejected", "violation", "inconclusive"
+    events: int
+    matched: int  # events explained
+    hidden_events: int  # events that needed hidden steps
+    hidden_steps: int
+    invariant_checks: int
+    max_set: int  # the largest candidate set
+    seconds: float
+    failed_event: Event | None = None
+    mismatches: tuple[Mismatch, ...] = ()
+    violation: Violation | None = None
+    closest: Candidate | None = None
+    why: str = ""
+
+
+def config_for(obs: Observed, rules: Rules = RAFT) -> Config:
+    """The unbounded model the trace is matched against (any term, log length, number of
+    requests and restarts), with the trace's values; an ITF trace keeps its semantics and
+    variant."""
+    bounds = Bounds(None, None, None, None, obs.values, 1)
+    if obs.config is not None:
+        return obs.config._replace(
+            bounds=bounds._replace(max_copies=obs.config.bounds.max_copies), prefix=()
+        )
+    return Config(obs.n, bounds, Semantics.SET, rules)
+
+
+def start_state(obs: Observed, config: Config) -> ClusterState:
+    """Raftmodel's Init, the ITF trace's start state, or Init with the header's ``start``
+    (persistent state, commitIndex; entries up to a commitIndex recorded as committed)."""
+    if obs.start is not None:
+        return obs.start
+    s = init_state(config)
+    if not obs.start_fields:
+        return s
+    nodes = list(s.nodes)
+    committed: set[Committed] = set()
+    for i, fields in obs.start_fields:
+        f = dict(fields)
+        log = tuple(Entry(t, v if v is not None else 0) for t, v in f.get("log", ()))
+        node = init_node(i, config.n)._replace(
+            currentTerm=f.get("currentTerm", 0),
+            votedFor=f.get("votedFor", NIL),
+            log=log,
+            commitIndex=f.get("commitIndex", 0),
+        )
+        nodes[i - 1] = node
+        for k in range(1, min(node.commitIndex, len(log)) + 1):
+            committed.add(Committed(k, log[k - 1].term, log[k - 1].value, node.currentTerm))
+    s = s._replace(nodes=tuple(nodes), committed=frozenset(committed))
+    problem = first_problem(s, config)
+    if problem is not None:
+        raise TraceFormatError(
+            f"{obs.sources[0]}:header", f"start: server {problem.node}: {problem.var}: {problem.detail}"
+        )
+    return s
+
+
+# --- comparing what the model did with what was logged --------------------------------------
+
+_LOG_NAMES = {"source": "from", "dest": "to"}
+
+
+def _entries_show(es: Iterable[tuple[int, Any]]) -> str:
+    return "[" + " ".join(f"t{t}" + ("" if v is None else f"={v}") for t, v in es) + "]"
+
+
+def _value_show(key: str, v: Any) -> str:
+    if key == "votedFor":
+        return "null" if v == NIL else str(v)
+    if key == "role":
+        return str(Role(v).label)
+    if key in ("log", "entries"):
+        return _entries_show(v)
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _entries_agree(have: tuple[Entry, ...], want: tuple[tuple[int, int | None], ...]) -> bool:
+    if len(have) != len(want):
+        return False
+    return all(e.term == t and (v is None or e.value == v) for e, (t, v) in zip(have, want, strict=True))
+
+
+def node_disagrees(node: NodeState, fields: Fields) -> tuple[str, str, str] | None:
+    """The first logged field the node's state disagrees with: (field, expected, observed)."""
+    for key, want in fields:
+        if key == "appended":
+            for index, term, value in want:
+                have = node.log[index - 1] if index <= len(node.log) else None
+                if have is None or have.term != term or (value is not None and have.value != value):
+                    exp = "none" if have is None else f"t{have.term}={have.value}"
+                    obs = f"t{term}" + ("" if value is None else f"={value}")
+                    return f"log[{index}]", exp, obs
+            continue
+        have_v: Any
+        if key == "lastLogIndex":
+            have_v = len(node.log)
+        elif key == "lastLogTerm":
+            have_v = node.log[-1].term if node.log else 0
+        elif key == "log":
+            if not _entries_agree(node.log, want):
+                return key, _entries_show((e.term, e.value) for e in node.log), _entries_show(want)
+            continue
+        else:
+            have_v = getattr(node, key)
+        if have_v != want:
+            return key, _value_show(key, have_v), _value_show(key, want)
+    return None
+
+
+def state_disagrees(s: ClusterState, state: tuple[tuple[int, Fields], ...]) -> tuple[str, str, str] | None:
+    for i, fields in state:
+        d = node_disagrees(s.nodes[i - 1], fields)
+        if d is not None:
+            return f"node {i} {d[0]}", d[1], d[2]
+    return None
+
+
+def msg_disagrees(m: Message, pat: MsgPattern) -> tuple[str, str, str] | None:
+    if type(m) is not pat.type:
+        return "msg.type", type(m).__name__, pat.type.__name__
+    for key, want in pat.fields:
+        have = getattr(m, key)
+        if key == "entries":
+            if not _entries_agree(have, want):
+                return "msg.entries", _entries_show((e.term, e.value) for e in have), _entries_show(want)
+        elif have != want:
+            name = _LOG_NAMES.get(key, key)
+            return f"msg.{name}", _value_show(key, have), _value_show(key, want)
+    return None
+
+
+def _is_token(m: Message) -> bool:
+    return m.term == 0  # real messages carry a term >= 1 (raftmodel.inert.stale_token)
+
+
+def _token_matches(m: Message, pat: MsgPattern, dest: NodeState) -> bool:
+    """A stale-request token stands for every request of its kind and pair that the
+    destination can only fence: it matches a logged message of that kind and pair whose
+    logged term (if any) makes it stale there. Its other fields were forgotten."""
+    if type(m) is not pat.type:
+        return False
+    f = dict(pat.fields)
+    if f.get("source", m.source) != m.source:
+        return False
+    term = f.get("term")
+    if term is None:
+        return True
+    if term < dest.currentTerm:
+        return True
+    return type(m) is RequestVote and term == dest.currentTerm and dest.votedFor != NIL
+
+
+def _compact(s: ClusterState) -> ClusterState:
+    """Forget elections of terms every server has left. ElectionSafety compares elections
+    of one term, and a new one of term T needs a server whose currentTerm is T: under the
+    rules the inert view needs (terms never fall, restarts keep them: ``inert.applies``,
+    and TermsMonotonic checks it on every step) none of these can ever be contradicted.
+    Without this the history grows with the number of terms, and with it the cost of
+    every invariant check: the validator would not be linear in the trace."""
+    low = min(x.currentTerm for x in s.nodes)
+    if not s.elections or min(e.term for e in s.elections) >= low:
+        return s
+    return s._replace(elections=frozenset(e for e in s.elections if e.term >= low))
+
+
+# --- the matcher -----------------------------------------------------------------------------
+
+
+class Matcher:
+    def __init__(self, obs: Observed, options: Options = Options()) -> None:
+        self.obs = obs
+        self.options = options
+        self.config = config_for(obs, options.rules)
+        self.view = inert.applies(self.config)
+        #: Only a log with send events that are no step of their own needs the outboxes.
+        self.track_outbox = any(
+            e.kind == "send" and e.msg is not None and e.msg.type is not AppendEntries
+            for e in obs.events
+        )
+        self.checks = 0
+        self.violation: tuple[Violation, Candidate] | None = None
+
+    # One model step, with the invariants and the view.
+    def advance(self, c: Candidate, a: Action, k: int, hidden: bool) -> Candidate | None:
+        s = c.state
+        t = apply(s, a, self.config)
+        if t is None:
+            return None
+        outbox = c.outbox
+        if self.track_outbox:
+            driven = event_of(a)
+            if driven is not None:
+                who, ev = driven
+                _, sent = step(s.nodes[who - 1], ev, self.config.n, self.config.rules)
+                outbox = (*outbox[: who - 1], sent, *outbox[who:])
+        self.checks += 1
+        v = check_step(s, a, t)
+        nxt = Candidate(t, outbox, Link(c.path, a, k, hidden))
+        if v is not None:
+            if self.violation is None:
+                self.violation = (v, nxt)
+            return None
+        if self.view:
+            nxt = nxt._replace(state=_compact(inert.view(t)))
+        return nxt
+
+    def _sent(self, c: Candidate, a: Action) -> tuple[Message, ...]:
+        driven = event_of(a)
+        assert driven is not None
+        who, ev = driven
+        return step(c.state.nodes[who - 1], ev, self.config.n, self.config.rules)[1]
+
+    def attempts(self, c: Candidate, e: Event) -> Iterator[Action | None]:
+        """The model steps that may stand for the event (None: no step, the state as is)."""
+        i = e.node
+        kind = e.kind
+        if kind in ("timeout", "become_candidate"):
+            yield Timeout(i)
+        elif kind == "restart":
+            yield Restart(i)
+        elif kind == "client_request":
+            for v in (e.value,) if e.value is not None else self.config.bounds.values:
+                yield ClientRequest(i, v)
+        elif kind == "send":
+            assert e.msg is not None
+            if e.msg.type is AppendEntries:
+                to = dict(e.msg.fields).get("dest")
+                for j in (to,) if to is not None else self.config.servers:
+                    if j != i:
+                        yield SendAppendEntries(i, j)
+            else:
+                yield None
+        elif kind == "receive":
+            assert e.msg is not None
+            dest = c.state.nodes[i - 1]
+            for m in net.messages(c.state.network, self.config.semantics):
+                if m.dest != i:
+                    continue
+                if _is_token(m):
+                    if _token_matches(m, e.msg, dest):
+                        yield Receive(m)
+                elif msg_disagrees(m, e.msg) is None:
+                    yield Receive(m)
+        elif kind in OBSERVATION_KINDS:
+            yield None
+        elif kind == ITF_STEP:
+            if e.action is None:
+                yield from (a for a, _ in successors(c.state, self.config))
+            else:
+                yield self._itf_action(c, e.action)
+        else:  # the initial state's observation ("state" with no node) is handled above
+            raise AssertionError(kind)
+
+    def _itf_action(self, c: Candidate, a: Action) -> Action:
+        # A stale request the view turned into its token is delivered as the token.
+        if isinstance(a, Receive) and self.view and a.m not in c.state.network:
+            live = inert.live_form(a.m, c.state.nodes[a.m.dest - 1])
+            if live is not None:
+                return Receive(live)
+        return a
+
+    def explains(self, c: Candidate, e: Event, a: Action | None, t: Candidate) -> tuple[str, str, str] | None:
+        """Why the successor ``t`` (of ``c`` by ``a``) does not explain the event, or None."""
+        if e.kind == "send" and e.msg is not None:
+            if a is not None:  # AppendEntries: the message the step sent
+                sent = self._sent(c, a)
+                if not sent:
+                    return "msg", "nothing sent", "AppendEntries"
+                d = msg_disagrees(sent[0], e.msg)
+                if d is not None:
+                    return d
+            else:
+                box = t.outbox[e.node - 1] if self.track_outbox else ()
+                if not any(msg_disagrees(m, e.msg) is None for m in box):
+                    best = min(
+                        (msg_disagrees(m, e.msg) for m in box),
+                        key=lambda d: (d is None, d),
+                        default=None,
+                    )
+                    if best is not None:
+                        return best
+                    return "msg", f"no message sent by node {e.node}'s latest step", e.msg.type.__name__
+        return state_disagrees(t.state, e.state)
+
+    def step_event(self, cands: Iterable[Candidate], e: Event, k: int, hidden: bool = False) -> dict[Any, Candidate]:
+        out: dict[Any, Candidate] = {}
+        for c in cands:
+            for a in self.attempts(c, e):
+                if a is None:
+                    t: Candidate | None = c
+                else:
+                    t = self.advance(c, a, k, hidden)
+                if t is None or self.explains(c, e, a, t) is not None:
+                    continue
+                if hidden:  # the event's own step after hidden ones: mark the event's step
+                    assert t.path is not None
+                    t = t._replace(path=t.path._replace(hidden=False))
+                key = (t.state, t.outbox)
+                if key not in out:
+                    out[key] = t
+        return out
+
+    def hidden_frontier(self, cands: Iterable[Candidate], k: int) -> dict[Any, Candidate]:
+        out: dict[Any, Candidate] = {}
+        for c in cands:
+            for a, _ in successors(c.state, self.config):
+                t = self.advance(c, a, k, True)
+                if t is None:
+                    continue
+                key = (t.state, t.outbox)
+                if key not in out:
+                    out[key] = t
+                    if len(out) > self.options.max_candidates:
+                        return out
+        return out
+
+    def diagnose(self, cands: list[Candidate], e: Event, k: int, limit: int = 3) -> tuple[Mismatch, ...]:
+        """For up to ``limit`` candidates, the field that disagrees (the attempt that
+        disagrees least: its first field)."""
+        out: list[Mismatch] = []
+        for c in cands[:limit]:
+            best: Mismatch | None = None
+            tried = False
+            for a in self.attempts(c, e):
+                tried = True
+                if a is None:
+                    t: Candidate | None = c
+                else:
+                    t = self.advance(c, a, k, False)
+                if t is None:
+                    if best is None and a is not None:
+                        best = Mismatch("step", "", f"{describe(a)} is not enabled", c, None)
+                    continue
+                d = self.explains(c, e, a, t)
+                if d is not None and (best is None or best.field == "step"):
+                    best = Mismatch(d[0], d[1], d[2], t, a)
+            if not tried:
+                best = self._not_offered(c, e)
+            if best is not None:
+                out.append(best)
+        return tuple(out)
+
+    def _not_offered(self, c: Candidate, e: Event) -> Mismatch:
+        if e.kind == "receive" and e.msg is not None:
+            # The nearest message of that kind to that node, field by field.
+            near = [
+                m
+                for m in net.messages(c.state.network, self.config.semantics)
+                if type(m) is e.msg.type and m.dest == e.node and not _is_token(m)
+            ]
+            diffs = [d for d in (msg_disagrees(m, e.msg) for m in near) if d is not None]
+            if diffs:
+                f, exp, obs = min(diffs, key=lambda d: (d[0] != "msg.from", d))
+                return Mismatch(f, exp + " (the nearest message sent)", obs, c, None)
+            pat = ", ".join(f"{_LOG_NAMES.get(x, x)}={_value_show(x, v)}" for x, v in e.msg.fields)
+            return Mismatch(
+                "msg", "", f"no {e.msg.type.__name__} with {pat} was sent to node {e.node}", c, None
+            )
+        return Mismatch("step", "", f"no step of the model stands for {e.kind}", c, None)
+
+    def run(self, progress: Callable[[int, int, int], None] | None = None) -> Result:
+        t0 = time.monotonic()
+        obs = self.obs
+        n = self.config.n
+        s0 = start_state(obs, self.config)
+        self.checks += 1
+        from checker.raft.invariants import check_state
+
+        v0 = check_state(s0)
+        empty: Outbox = ((),) * n if self.track_outbox else ()
+        first = Candidate(_compact(inert.view(s0)) if self.view else s0, empty, None)
+        cands: dict[Any, Candidate] = {(first.state, first.outbox): first}
+        hidden_events = hidden_steps = 0
+        max_set = 1
+        events = obs.events
+        total = len(events)
+
+        def finish(verdict: str, matched: int, **kw: Any) -> Result:
+            return Result(
+                verdict,
+                total,
+                matched,
+                hidden_events,
+                hidden_steps,
+                self.checks,
+                max_set,
+                time.monotonic() - t0,
+                **kw,
+            )
+
+        if v0 is not None:
+            return finish("violation", 0, violation=v0, closest=first, why="the start state")
+        for k, e in enumerate(events):
+            if progress is not None and k % 1000 == 0:
+                progress(k, total, len(cands))
+            if e.unknown is not None:
+                field, why = e.unknown
+                mm = Mismatch(field, "", why, next(iter(cands.values())), None)
+                return finish("rejected", k, failed_event=e, mismatches=(mm,), closest=mm.closest)
+            if e.kind == "state" and e.node == 0:  # ITF: the initial state's observation
+                new = {key: c for key, c in cands.items() if state_disagrees(c.state, e.state) is None}
+            else:
+                self.violation = None
+                new = self.step_event(cands.values(), e, k)
+            frontier = list(cands.values())
+            used = 0
+            initial = e.kind == "state" and e.node == 0
+            while not new and not initial and used < self.options.max_hidden:
+                used += 1
+                nxt = self.hidden_frontier(frontier, k)
+                if len(nxt) > self.options.max_candidates:
+                    return finish(
+                        "inconclusive",
+                        k,
+                        failed_event=e,
+                        why=f"more than {self.options.max_candidates:,} candidate states "
+                        f"while trying {used} hidden step{'s' if used > 1 else ''} before {e.where}",
+                    )
+                frontier = list(nxt.values())
+                new = self.step_event(frontier, e, k, hidden=True)
+            if not new:
+                if self.violation is not None:
+                    v, bad = self.violation
+                    return finish("violation", k, failed_event=e, violation=v, closest=bad)
+                mms = self.diagnose(list(cands.values()), e, k)
+                closest = mms[0].closest if mms else next(iter(cands.values()))
+                return finish("rejected", k, failed_event=e, mismatches=mms, closest=closest)
+            if used:
+                hidden_events += 1
+                hidden_steps += used
+            if len(new) > self.options.max_candidates:
+                return finish(
+                    "inconclusive",
+                    k + 1,
+                    failed_event=e,
+                    why=f"more than {self.options.max_candidates:,} candidate states after {e.where}",
+                )
+            cands = new
+            max_set = max(max_set, len(cands))
+        if progress is not None:
+            progress(total, total, len(cands))
+        return finish("ok", total, closest=next(iter(cands.values())))
+
+
+def validate(obs: Observed, options: Options = Options(), progress: Callable[[int, int, int], None] | None = None) -> Result:
+    return Matcher(obs, options).run(progress)
+
+
+# --- the closest path as a replayable trace --------------------------------------------------
+
+
+def path_actions(c: Candidate) -> list[Action]:
+    out: list[Action] = []
+    link = c.path
+    while link is not None:
+        out.append(link.action)
+        link = link.parent
+    out.reverse()
+    return out
+
+
+def closest_trace(obs: Observed, c: Candidate, options: Options, description: str) -> itf.Trace:
+    """The candidate's path re-executed on raftmodel from the start state without the view
+    (every message kept), so that ``raftcheck replay`` agrees state for state: a delivery
+    of a stale-request token becomes the delivery of a real request it stands for."""
+    config = config_for(obs, options.rules)
+    s = start_state(obs, config)
+    states = [s]
+    actions: list[Action] = []
+    for a in path_actions(c):
+        if isinstance(a, Receive) and _is_token(a.m):
+            dest = s.nodes[a.m.dest - 1]
+            real = next(
+                m
+                for m in net.messages(s.network, config.semantics)
+                if type(m) is type(a.m)
+                and m.source == a.m.source
+                and m.dest == a.m.dest
+                and inert.live_form(m, dest) == a.m
+            )
+            a = Receive(real)
+        t = apply(s, a, config)
+        assert t is not None, f"the path's step {describe(a)} is enabled"
+        actions.append(a)
+        states.append(t)
+        s = t
+    return itf.make_trace(
+        config, states, actions, from_init=obs.start is None and not obs.start_fields,
+        meta={"description": description},
+    )
+
+
+__all__ = [
+    "Candidate",
+    "Matcher",
+    "Mismatch",
+    "Options",
+    "Result",
+    "closest_trace",
+    "config_for",
+    "path_actions",
+    "validate",
+]
