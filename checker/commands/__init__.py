@@ -22,11 +22,12 @@ from checker.commands import (
     replay,
     simulate,
     tla,
+    validate,
 )
 from checker.commands.common import Exit, Parser
 
 #: The verb modules, in the order ``raftcheck --help`` lists them.
-VERBS = (replay, simulate, check, tla, prove, conform, linearizable, catalog)
+VERBS = (replay, simulate, check, tla, validate, prove, conform, linearizable, catalog)
 
 
 def _version() -> str:

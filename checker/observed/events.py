@@ -12,6 +12,7 @@ that event by the matcher.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -321,9 +322,7 @@ class _Raw(NamedTuple):
     line: int
 
 
-def _event(
-    obj: Any, where: str, ids: _Ids, header: _Header, file: int, line: int, n: int
-) -> _Raw:
+def _event(obj: Any, where: str, ids: _Ids, header: _Header, file: int, line: int, n: int) -> _Raw:
     o = _obj(obj, where, "an event")
     kind = o.get("event")
     if kind not in KINDS:
@@ -387,22 +386,18 @@ def _read_text(path: str) -> str:
         raise TraceFormatError(path, f"cannot read: {e}") from None
 
 
-def _is_itf(text: str) -> bool:
-    head = text.lstrip()[:200]
-    return head.startswith("{") and '"#meta"' in head.split("\n", 1)[0] + text[:2000]
-
-
 def read(paths: Sequence[str]) -> Observed:
     """Read and merge the trace files (one ITF trace, or NDJSON files)."""
     if not paths:
         raise TraceFormatError("validate", "no trace file given")
     texts = [(p, _read_text(p)) for p in paths]
-    first_line = texts[0][1].lstrip().split("\n", 1)[0]
-    if first_line.startswith("{") and '"raftcheck-observed"' not in first_line:
-        if _is_itf(texts[0][1]):
-            if len(texts) > 1:
-                raise TraceFormatError(paths[1], "an ITF trace is validated alone")
-            return read_itf(texts[0][1], paths[0])
+    text = texts[0][1]
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    # ITF is one JSON object over many lines; NDJSON starts with its one-line header.
+    if f'"{FORMAT}"' not in first and text.lstrip().startswith("{") and '"states"' in text:
+        if len(texts) > 1:
+            raise TraceFormatError(paths[1], "an ITF trace is validated alone")
+        return read_itf(text, paths[0])
     return read_ndjson(texts)
 
 
@@ -439,7 +434,7 @@ def read_ndjson(texts: Sequence[tuple[str, str]]) -> Observed:
         if header is None:
             raise TraceFormatError(f"{name}:1", "empty file: the first line must be the header")
         if header.clock == "time":
-            for a, b in zip(mine, mine[1:], strict=False):
+            for a, b in itertools.pairwise(mine):
                 if b.time < a.time:
                     raise TraceFormatError(
                         b.event.where, f"time: {b.time:g} is before the previous event's {a.time:g}"
@@ -448,7 +443,9 @@ def read_ndjson(texts: Sequence[tuple[str, str]]) -> Observed:
     assert ids is not None
     clock = headers[0].clock
     if clock == "order" and len(raws) > 1:
-        raise TraceFormatError(texts[1][0], 'clock "order" is for a single file: use time or vector')
+        raise TraceFormatError(
+            texts[1][0], 'clock "order" is for a single file: use time or vector'
+        )
     if clock == "time":
         merged = sorted((r for rs in raws for r in rs), key=lambda r: (r.time, r.file, r.line))
     elif clock == "vector":
@@ -467,7 +464,9 @@ def read_ndjson(texts: Sequence[tuple[str, str]]) -> Observed:
             fields, bad = _state(st, where, ids, f"start.{key}")
             if bad is not None:
                 raise TraceFormatError(where, f"{bad}: names a server not in the cluster")
-            extra = [k for k, _ in fields if k not in ("currentTerm", "votedFor", "log", "commitIndex")]
+            extra = [
+                k for k, _ in fields if k not in ("currentTerm", "votedFor", "log", "commitIndex")
+            ]
             if extra:
                 raise TraceFormatError(where, f"start.{key}.{extra[0]}: not a start field")
             for _, entries in (x for x in fields if x[0] == "log"):
@@ -549,7 +548,7 @@ def _itf_per_server(v: Any, where: str, var: str, n: int) -> dict[int, Any]:
     o = _obj(v, where, var)
     pairs = o.get("#map")
     if not isinstance(pairs, list):
-        raise TraceFormatError(where, f"{var}: expected a per-server map {{\"#map\": [...]}}")
+        raise TraceFormatError(where, f'{var}: expected a per-server map {{"#map": [...]}}')
     out: dict[int, Any] = {}
     for k, pair in enumerate(pairs):
         if not isinstance(pair, list) or len(pair) != 2:
@@ -609,7 +608,9 @@ def read_itf(text: str, name: str) -> Observed:
                         if isinstance(pair, list) and pair:
                             n = max(n, _int(pair[0], f"{name}: $.states[{k}]", var, 1))
         if n == 0:
-            raise TraceFormatError(name, "no #meta.config and no per-server variable: how many servers?")
+            raise TraceFormatError(
+                name, "no #meta.config and no per-server variable: how many servers?"
+            )
     events: list[Event] = []
     start: ClusterState | None = None
     values: set[int] = set(config.bounds.values) if config is not None else set()
@@ -631,7 +632,9 @@ def read_itf(text: str, name: str) -> Observed:
                     raise TraceFormatError(where, "a start state needs the trace's #meta.config")
                 start = itf.decode_state(so, f"{name}: $.states[0]", config)
             elif action not in (None, "init"):
-                raise TraceFormatError(f"{where}.#meta.action", 'the first state is "init" or "start"')
+                raise TraceFormatError(
+                    f"{where}.#meta.action", 'the first state is "init" or "start"'
+                )
             else:
                 events.append(Event(where, 0, "state", None, None, fields))
             continue
@@ -655,12 +658,12 @@ def read_itf(text: str, name: str) -> Observed:
 
 
 __all__ = [
-    "Event",
     "FORMAT",
     "KINDS",
+    "VERSION",
+    "Event",
     "MsgPattern",
     "Observed",
-    "VERSION",
     "read",
     "read_itf",
     "read_ndjson",

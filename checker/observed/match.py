@@ -55,7 +55,13 @@ from raftmodel.cluster import (
     init_state,
     successors,
 )
-from raftmodel.messages import AppendEntries, Message, RequestVote
+from raftmodel.messages import (
+    AppendEntries,
+    AppendEntriesResponse,
+    Message,
+    RequestVote,
+    RequestVoteResponse,
+)
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState, init_node, step
 from raftmodel.rules import RAFT, Rules
@@ -119,7 +125,14 @@ def config_for(obs: Observed, rules: Rules = RAFT) -> Config:
     """The unbounded model the trace is matched against (any term, log length, number of
     requests and restarts), with the trace's values; an ITF trace keeps its semantics and
     variant."""
-    bounds = Bounds(None, None, None, None, obs.values, 1)
+    bounds = Bounds(
+        max_term=None,
+        max_log=None,
+        max_restarts=None,
+        max_requests=None,
+        values=obs.values,
+        max_copies=1,
+    )
     if obs.config is not None:
         return obs.config._replace(
             bounds=bounds._replace(max_copies=obs.config.bounds.max_copies), prefix=()
@@ -153,7 +166,8 @@ def start_state(obs: Observed, config: Config) -> ClusterState:
     problem = first_problem(s, config)
     if problem is not None:
         raise TraceFormatError(
-            f"{obs.sources[0]}:header", f"start: server {problem.node}: {problem.var}: {problem.detail}"
+            f"{obs.sources[0]}:header",
+            f"start: server {problem.node}: {problem.var}: {problem.detail}",
         )
     return s
 
@@ -180,7 +194,9 @@ def _value_show(key: str, v: Any) -> str:
 def _entries_agree(have: tuple[Entry, ...], want: tuple[tuple[int, int | None], ...]) -> bool:
     if len(have) != len(want):
         return False
-    return all(e.term == t and (v is None or e.value == v) for e, (t, v) in zip(have, want, strict=True))
+    return all(
+        e.term == t and (v is None or e.value == v) for e, (t, v) in zip(have, want, strict=True)
+    )
 
 
 def node_disagrees(node: NodeState, fields: Fields) -> tuple[str, str, str] | None:
@@ -210,7 +226,9 @@ def node_disagrees(node: NodeState, fields: Fields) -> tuple[str, str, str] | No
     return None
 
 
-def state_disagrees(s: ClusterState, state: tuple[tuple[int, Fields], ...]) -> tuple[str, str, str] | None:
+def state_disagrees(
+    s: ClusterState, state: tuple[tuple[int, Fields], ...]
+) -> tuple[str, str, str] | None:
     for i, fields in state:
         d = node_disagrees(s.nodes[i - 1], fields)
         if d is not None:
@@ -225,7 +243,11 @@ def msg_disagrees(m: Message, pat: MsgPattern) -> tuple[str, str, str] | None:
         have = getattr(m, key)
         if key == "entries":
             if not _entries_agree(have, want):
-                return "msg.entries", _entries_show((e.term, e.value) for e in have), _entries_show(want)
+                return (
+                    "msg.entries",
+                    _entries_show((e.term, e.value) for e in have),
+                    _entries_show(want),
+                )
         elif have != want:
             name = _LOG_NAMES.get(key, key)
             return f"msg.{name}", _value_show(key, have), _value_show(key, want)
@@ -266,13 +288,44 @@ def _compact(s: ClusterState) -> ClusterState:
     return s._replace(elections=frozenset(e for e in s.elections if e.term >= low))
 
 
+def _may_be_forgotten(pat: MsgPattern, dest: NodeState) -> bool:
+    """Could the logged message be one the inert view forgot at ``dest`` (a response that
+    can never change it again, ``raftmodel.inert.live_form``)? Its delivery then changes
+    nothing: the event is explained with no step. The unknown fields are tried with the
+    values that make it forgettable (``live_form`` decides, on a concrete message)."""
+    if pat.type not in (RequestVoteResponse, AppendEntriesResponse):
+        return False
+    f = dict(pat.fields)
+    source = f.get("source")
+    if source is None or source == dest.id or f.get("dest", dest.id) != dest.id:
+        return False
+    terms = (
+        [f["term"]]
+        if "term" in f
+        else [t for t in (dest.currentTerm, dest.currentTerm - 1) if t >= 1]
+    )
+    for term in terms:
+        if pat.type is RequestVoteResponse:
+            grants = [f["voteGranted"]] if "voteGranted" in f else [False, True]
+            ms: list[Message] = [RequestVoteResponse(source, dest.id, term, g) for g in grants]
+        else:
+            ms = [
+                AppendEntriesResponse(
+                    source, dest.id, term, f.get("success", False), f.get("matchIndex", 0)
+                )
+            ]
+        if any(inert.live_form(m, dest) is None for m in ms):
+            return True
+    return False
+
+
 # --- the matcher -----------------------------------------------------------------------------
 
 
 class Matcher:
-    def __init__(self, obs: Observed, options: Options = Options()) -> None:
+    def __init__(self, obs: Observed, options: Options | None = None) -> None:
         self.obs = obs
-        self.options = options
+        self.options = options = options if options is not None else Options()
         self.config = config_for(obs, options.rules)
         self.view = inert.applies(self.config)
         #: Only a log with send events that are no step of their own needs the outboxes.
@@ -344,6 +397,8 @@ class Matcher:
                         yield Receive(m)
                 elif msg_disagrees(m, e.msg) is None:
                     yield Receive(m)
+            if self.view and _may_be_forgotten(e.msg, dest):
+                yield None
         elif kind in OBSERVATION_KINDS:
             yield None
         elif kind == ITF_STEP:
@@ -354,15 +409,17 @@ class Matcher:
         else:  # the initial state's observation ("state" with no node) is handled above
             raise AssertionError(kind)
 
-    def _itf_action(self, c: Candidate, a: Action) -> Action:
-        # A stale request the view turned into its token is delivered as the token.
+    def _itf_action(self, c: Candidate, a: Action) -> Action | None:
+        # A stale request the view turned into its token is delivered as the token; a
+        # message it forgot changes nothing when delivered (raftmodel.inert): no step.
         if isinstance(a, Receive) and self.view and a.m not in c.state.network:
             live = inert.live_form(a.m, c.state.nodes[a.m.dest - 1])
-            if live is not None:
-                return Receive(live)
+            return None if live is None else Receive(live)
         return a
 
-    def explains(self, c: Candidate, e: Event, a: Action | None, t: Candidate) -> tuple[str, str, str] | None:
+    def explains(
+        self, c: Candidate, e: Event, a: Action | None, t: Candidate
+    ) -> tuple[str, str, str] | None:
         """Why the successor ``t`` (of ``c`` by ``a``) does not explain the event, or None."""
         if e.kind == "send" and e.msg is not None:
             if a is not None:  # AppendEntries: the message the step sent
@@ -382,10 +439,16 @@ class Matcher:
                     )
                     if best is not None:
                         return best
-                    return "msg", f"no message sent by node {e.node}'s latest step", e.msg.type.__name__
+                    return (
+                        "msg",
+                        f"no message sent by node {e.node}'s latest step",
+                        e.msg.type.__name__,
+                    )
         return state_disagrees(t.state, e.state)
 
-    def step_event(self, cands: Iterable[Candidate], e: Event, k: int, hidden: bool = False) -> dict[Any, Candidate]:
+    def step_event(
+        self, cands: Iterable[Candidate], e: Event, k: int, hidden: bool = False
+    ) -> dict[Any, Candidate]:
         out: dict[Any, Candidate] = {}
         for c in cands:
             for a in self.attempts(c, e):
@@ -417,7 +480,9 @@ class Matcher:
                         return out
         return out
 
-    def diagnose(self, cands: list[Candidate], e: Event, k: int, limit: int = 3) -> tuple[Mismatch, ...]:
+    def diagnose(
+        self, cands: list[Candidate], e: Event, k: int, limit: int = 3
+    ) -> tuple[Mismatch, ...]:
         """For up to ``limit`` candidates, the field that disagrees (the attempt that
         disagrees least: its first field)."""
         out: list[Mismatch] = []
@@ -501,7 +566,9 @@ class Matcher:
                 mm = Mismatch(field, "", why, next(iter(cands.values())), None)
                 return finish("rejected", k, failed_event=e, mismatches=(mm,), closest=mm.closest)
             if e.kind == "state" and e.node == 0:  # ITF: the initial state's observation
-                new = {key: c for key, c in cands.items() if state_disagrees(c.state, e.state) is None}
+                new = {
+                    key: c for key, c in cands.items() if state_disagrees(c.state, e.state) is None
+                }
             else:
                 self.violation = None
                 new = self.step_event(cands.values(), e, k)
@@ -517,7 +584,8 @@ class Matcher:
                         k,
                         failed_event=e,
                         why=f"more than {self.options.max_candidates:,} candidate states "
-                        f"while trying {used} hidden step{'s' if used > 1 else ''} before {e.where}",
+                        f"while trying {used} hidden step{'s' if used > 1 else ''} "
+                        f"before {e.where}",
                     )
                 frontier = list(nxt.values())
                 new = self.step_event(frontier, e, k, hidden=True)
@@ -536,7 +604,8 @@ class Matcher:
                     "inconclusive",
                     k + 1,
                     failed_event=e,
-                    why=f"more than {self.options.max_candidates:,} candidate states after {e.where}",
+                    why=f"more than {self.options.max_candidates:,} candidate states "
+                    f"after {e.where}",
                 )
             cands = new
             max_set = max(max_set, len(cands))
@@ -545,7 +614,11 @@ class Matcher:
         return finish("ok", total, closest=next(iter(cands.values())))
 
 
-def validate(obs: Observed, options: Options = Options(), progress: Callable[[int, int, int], None] | None = None) -> Result:
+def validate(
+    obs: Observed,
+    options: Options | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> Result:
     return Matcher(obs, options).run(progress)
 
 
@@ -588,7 +661,10 @@ def closest_trace(obs: Observed, c: Candidate, options: Options, description: st
         states.append(t)
         s = t
     return itf.make_trace(
-        config, states, actions, from_init=obs.start is None and not obs.start_fields,
+        config,
+        states,
+        actions,
+        from_init=obs.start is None and not obs.start_fields,
         meta={"description": description},
     )
 

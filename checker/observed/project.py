@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 from checker.observed.events import FORMAT, VERSION
 from raftmodel import inert
-from raftmodel import network as net
 from raftmodel.actions import (
     Action,
     ClientRequest,
@@ -210,7 +209,16 @@ def random_run(
     step, which reads the logs, stays flat: the walk's length is what grows). The walk
     runs on the inert-message view and never delivers a stale-request token (no
     implementation sends a term-0 message), so every delivery is of a real message."""
-    config = Config(n, Bounds(None, max_log, None, None, values, 1))
+    config = Config(
+        n,
+        Bounds(
+            max_term=None,
+            max_log=max_log,
+            max_restarts=None,
+            max_requests=None,
+            values=values,
+        ),
+    )
     rng = random.Random(seed)
     s = init_state(config)
     states = [s]
