@@ -61,6 +61,7 @@ from raftmodel.messages import (
     Message,
     RequestVote,
     RequestVoteResponse,
+    message_key,
 )
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState, init_node, step
@@ -254,6 +255,10 @@ def msg_disagrees(m: Message, pat: MsgPattern) -> tuple[str, str, str] | None:
     return None
 
 
+def _distinct(network: frozenset[Any], sem: Semantics) -> Iterable[Message]:
+    return network if sem is Semantics.SET else (m for m, _ in network)
+
+
 def _is_token(m: Message) -> bool:
     return m.term == 0  # real messages carry a term >= 1 (raftmodel.inert.stale_token)
 
@@ -389,14 +394,21 @@ class Matcher:
         elif kind == "receive":
             assert e.msg is not None
             dest = c.state.nodes[i - 1]
-            for m in net.messages(c.state.network, self.config.semantics):
-                if m.dest != i:
-                    continue
-                if _is_token(m):
-                    if _token_matches(m, e.msg, dest):
-                        yield Receive(m)
-                elif msg_disagrees(m, e.msg) is None:
-                    yield Receive(m)
+            pat = e.msg
+            found = [
+                m
+                for m in _distinct(c.state.network, self.config.semantics)
+                if m.dest == i
+                and type(m) is pat.type
+                and (
+                    _token_matches(m, pat, dest)
+                    if _is_token(m)
+                    else msg_disagrees(m, pat) is None
+                )
+            ]
+            # Sorted only when there is a choice (the network is large, the matches few).
+            for m in sorted(found, key=message_key) if len(found) > 1 else found:
+                yield Receive(m)
             if self.view and _may_be_forgotten(e.msg, dest):
                 yield None
         elif kind in OBSERVATION_KINDS:

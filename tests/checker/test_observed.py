@@ -400,3 +400,36 @@ def test_the_report_is_deterministic(
     summary = json.loads(js.read_text())
     assert summary["verdict"] == "ok" and summary["matched"] == len(evs)
     assert summary["max_hidden_steps"] == 2
+
+
+def _start_log(voter_log: list[dict[str, int]]) -> str:
+    """Servers that start mid-life (a bootstrap entry, as canonical/raft writes one): S1
+    times out with an empty log and asks S2, whose log is ``voter_log``, for its vote."""
+    header = json.loads(HEADER)
+    header["clock"] = "order"
+    header["start"] = {
+        "1": {"currentTerm": 1},
+        "2": {"currentTerm": 1, "log": voter_log},
+        "3": {"currentTerm": 1},
+    }
+    lines = [
+        header,
+        {"node": 1, "event": "timeout", "state": {"currentTerm": 2, "role": "Candidate"}},
+        {
+            "node": 2,
+            "event": "receive",
+            "msg": {"type": "RequestVote", "from": 1, "term": 2, "lastLogIndex": 0},
+            "state": {"currentTerm": 2, "votedFor": 1},
+        },
+    ]
+    return "\n".join(json.dumps(x) for x in lines) + "\n"
+
+
+def test_a_log_may_start_mid_life_and_the_start_state_is_judged_by_raft() -> None:
+    assert _validate(_start_log([])).verdict == "ok"
+    # §5.4.1: a voter whose log is more up-to-date than the candidate's refuses its vote.
+    res = _validate(_start_log([{"term": 1, "value": 0}]))
+    assert res.verdict == "rejected" and res.failed_event is not None
+    assert res.failed_event.where == "f0.ndjson:3"
+    mm = res.mismatches[0]
+    assert (mm.field, mm.expected, mm.observed) == ("node 2 votedFor", "null", "1")
