@@ -401,9 +401,7 @@ class Matcher:
                 if m.dest == i
                 and type(m) is pat.type
                 and (
-                    _token_matches(m, pat, dest)
-                    if _is_token(m)
-                    else msg_disagrees(m, pat) is None
+                    _token_matches(m, pat, dest) if _is_token(m) else msg_disagrees(m, pat) is None
                 )
             ]
             # Sorted only when there is a choice (the network is large, the matches few).
