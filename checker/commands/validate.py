@@ -74,11 +74,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         flush=True,
     )
     res = match.validate(obs, opts, _progress())
-    rate = res.events / res.seconds if res.seconds > 0 else 0.0
+    rate = res.matched / res.seconds if res.seconds > 0 else 0.0
     stats = (
         f"{res.matched:,} of {res.events:,} events matched, {res.hidden_events:,} needed "
         f"hidden steps ({res.hidden_steps:,} steps), {res.invariant_checks:,} states checked "
-        f"against every invariant, at most {res.max_set:,} candidate states, "
+        f"against every invariant, candidate set at most {res.max_set:,}, "
         f"{res.seconds:.2f}s ({rate:,.0f} events/s)"
     )
     summary: dict[str, Any] = {
