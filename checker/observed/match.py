@@ -293,6 +293,16 @@ def _compact(s: ClusterState) -> ClusterState:
     return s._replace(elections=frozenset(e for e in s.elections if e.term >= low))
 
 
+def _ambiguous_token(s: ClusterState, a: Action) -> bool:
+    """Is ``a`` the delivery of a RequestVote token from the candidate its receiver voted
+    for in its term? The token then stands for stale requests (fenced: a refusal) or for
+    the candidate's own request delivered again (which may be granted again): the view
+    does not say which, and neither changes the receiver, only the reply differs."""
+    if not (isinstance(a, Receive) and type(a.m) is RequestVote and _is_token(a.m)):
+        return False
+    return s.nodes[a.m.dest - 1].votedFor == a.m.source
+
+
 def _may_be_forgotten(pat: MsgPattern, dest: NodeState) -> bool:
     """Could the logged message be one the inert view forgot at ``dest`` (a response that
     can never change it again, ``raftmodel.inert.live_form``)? Its delivery then changes
@@ -353,6 +363,17 @@ class Matcher:
             if driven is not None:
                 who, ev = driven
                 _, sent = step(s.nodes[who - 1], ev, self.config.n, self.config.rules)
+                if _ambiguous_token(s, a):
+                    # The token may stand for the candidate's own request delivered again,
+                    # which the voter may grant again: either reply may be logged.
+                    sent = (
+                        *sent,
+                        *(
+                            r._replace(voteGranted=True)
+                            for r in sent
+                            if isinstance(r, RequestVoteResponse)
+                        ),
+                    )
                 outbox = (*outbox[: who - 1], sent, *outbox[who:])
         self.checks += 1
         v = check_step(s, a, t)
@@ -480,6 +501,9 @@ class Matcher:
         out: dict[Any, Candidate] = {}
         for c in cands:
             for a, _ in successors(c.state, self.config):
+                if _ambiguous_token(c.state, a):
+                    # It changes no server (only an unverifiable reply): never hidden.
+                    continue
                 t = self.advance(c, a, k, True)
                 if t is None:
                     continue

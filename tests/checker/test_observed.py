@@ -433,3 +433,34 @@ def test_a_log_may_start_mid_life_and_the_start_state_is_judged_by_raft() -> Non
     assert res.failed_event.where == "f0.ndjson:3"
     mm = res.mismatches[0]
     assert (mm.field, mm.expected, mm.observed) == ("node 2 votedFor", "null", "1")
+
+
+def test_per_server_files_on_the_command_line(
+    good: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, evs = good
+    paths = []
+    for i, text in enumerate(project.split({**header, "clock": "vector"}, evs), start=1):
+        paths.append(tmp_path / f"n{i}.ndjson")
+        paths[-1].write_text(text)
+    code, out, _ = _run(["validate", *map(str, paths)], capsys)
+    assert code == 0, out
+    assert f"{len(evs):,} events of 3 servers (clock vector)" in out
+
+
+def test_a_response_the_node_did_not_send_is_rejected(
+    good: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, evs = good
+    k, e = next(
+        (k, e)
+        for k, e in enumerate(evs)
+        if e["event"] == "send" and e["msg"]["type"] == "RequestVoteResponse"
+    )
+    evs = [dict(x) for x in evs]
+    granted = e["msg"]["voteGranted"]
+    evs[k] = {**e, "msg": {**e["msg"], "voteGranted": not granted}}
+    res, _ = _corrupt_and_validate(evs, header, k, tmp_path, capsys)
+    mm = res.mismatches[0]
+    assert mm.field == "msg.voteGranted"
+    assert (mm.expected, mm.observed) == (str(granted).lower(), str(not granted).lower())
