@@ -218,6 +218,8 @@ def _json_line(text: str, where: str) -> Any:
         raise TraceFormatError(where, f"not JSON (column {e.colno}: {e.msg})") from None
     except RecursionError:
         raise TraceFormatError(where, "nested too deeply to read") from None
+    except ValueError as e:  # e.g. an integer longer than Python converts
+        raise TraceFormatError(where, f"not JSON: {e}") from None
 
 
 def _state(o: Any, where: str, ids: _Ids, what: str = "state") -> tuple[Fields, str | None]:
@@ -344,7 +346,10 @@ def _event(obj: Any, where: str, ids: _Ids, header: _Header, file: int, line: in
         t = o.get("time")
         if isinstance(t, bool) or not isinstance(t, int | float):
             raise TraceFormatError(where, "time: expected a number (the header's clock is time)")
-        time = float(t)
+        try:
+            time = float(t)
+        except OverflowError:
+            raise TraceFormatError(where, "time: too large") from None
     vc: dict[int, int] = {}
     if header.clock == "vector":
         raw_vc = _obj(o.get("vc"), where, "vc (the header's clock is vector)")

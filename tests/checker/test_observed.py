@@ -471,3 +471,32 @@ def test_a_response_the_node_did_not_send_is_rejected(
     mm = res.mismatches[0]
     assert mm.field == "msg.voteGranted"
     assert (mm.expected, mm.observed) == (str(granted).lower(), str(not granted).lower())
+
+
+def test_a_step_logged_as_two_events_is_explained_by_a_hidden_delivery(good: Any) -> None:
+    """An implementation that logs "adopt the higher term" before the receive that caused
+    it: the first event is the receive's step, found as a hidden step; the logged receive
+    is then the same message delivered again (the set network), which changes nothing."""
+    header, evs = good
+    term = {1: 0, 2: 0, 3: 0}
+    out: list[dict[str, Any]] = []
+    split = 0
+    for e in evs:
+        st = e.get("state", {})
+        if e["event"] == "receive" and st.get("currentTerm", 0) > term[e["node"]]:
+            out.append(
+                {
+                    "node": e["node"],
+                    "event": "become_follower",
+                    "time": e["time"],
+                    "state": {"currentTerm": st["currentTerm"], "role": "Follower"},
+                }
+            )
+            split += 1
+        if "currentTerm" in st:
+            term[e["node"]] = st["currentTerm"]
+        out.append(e)
+    assert split >= 3
+    res = _validate(project.dumps(header, out))
+    assert res.verdict == "ok", (res.failed_event, res.mismatches)
+    assert res.hidden_events == split
