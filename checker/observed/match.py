@@ -669,25 +669,63 @@ def path_actions(c: Candidate) -> list[Action]:
     return out
 
 
-def closest_trace(obs: Observed, c: Candidate, options: Options, description: str) -> itf.Trace:
-    """The candidate's path re-executed on raftmodel from the start state without the view
-    (every message kept), so that ``raftcheck replay`` agrees state for state: a delivery
-    of a stale-request token becomes the delivery of a real request it stands for."""
+#: A long trace's closest path is written from this many steps before its end (an ITF
+#: state holds the whole network: a path of every step of a long trace would not fit).
+WINDOW = 200
+
+
+def _concrete(m: Message, s: ClusterState) -> Message:
+    """A real request standing for a stale-request token in ``s``: of its kind and pair,
+    with a term its destination has left (or, for a vote request, the term it voted in)
+    and no later than its sender's, so that it is fenced exactly as the token is."""
+    if not _is_token(m):
+        return m
+    dest, src = s.nodes[m.dest - 1], s.nodes[m.source - 1]
+    term = max(1, min(src.currentTerm, dest.currentTerm - 1))
+    if type(m) is RequestVote:
+        return RequestVote(m.source, m.dest, term, 0, 0)
+    return AppendEntries(m.source, m.dest, term, 0, 0, (), 0)
+
+
+def closest_trace(
+    obs: Observed, c: Candidate, options: Options, description: str, window: int = WINDOW
+) -> itf.Trace:
+    """The candidate's path as a trace ``raftcheck replay`` agrees with state for state:
+    re-executed on raftmodel without the view (every message kept), from the start state,
+    or for a path longer than ``window`` from the state the matcher had ``window`` steps
+    before its end (a mid-life start, its stale-request tokens written as real stale
+    requests). A delivery of a token becomes the delivery of a real request it stands for."""
     config = config_for(obs, options.rules)
+    view = inert.applies(config)
     s = start_state(obs, config)
+    acts = path_actions(c)
+    from_init = obs.start is None and not obs.start_fields
+    cut = max(0, len(acts) - window)
+    if cut:
+        for a in acts[:cut]:
+            t = apply(s, a, config)
+            assert t is not None, f"the path's step {describe(a)} is enabled"
+            s = _compact(inert.view(t)) if view else t
+        if view:
+            s = s._replace(network=frozenset(_concrete(m, s) for m in s.network))
+        from_init = False
     states = [s]
     actions: list[Action] = []
-    for a in path_actions(c):
+    for a in acts[cut:]:
         if isinstance(a, Receive) and _is_token(a.m):
             dest = s.nodes[a.m.dest - 1]
             real = next(
-                m
-                for m in net.messages(s.network, config.semantics)
-                if type(m) is type(a.m)
-                and m.source == a.m.source
-                and m.dest == a.m.dest
-                and inert.live_form(m, dest) == a.m
+                (
+                    m
+                    for m in net.messages(s.network, config.semantics)
+                    if type(m) is type(a.m)
+                    and m.source == a.m.source
+                    and m.dest == a.m.dest
+                    and inert.live_form(m, dest) == a.m
+                ),
+                None,
             )
+            assert real is not None, f"a real request stands for {describe(a)}"
             a = Receive(real)
         t = apply(s, a, config)
         assert t is not None, f"the path's step {describe(a)} is enabled"
@@ -695,11 +733,7 @@ def closest_trace(obs: Observed, c: Candidate, options: Options, description: st
         states.append(t)
         s = t
     return itf.make_trace(
-        config,
-        states,
-        actions,
-        from_init=obs.start is None and not obs.start_fields,
-        meta={"description": description},
+        config, states, actions, from_init=from_init, meta={"description": description}
     )
 
 

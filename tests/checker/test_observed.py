@@ -500,3 +500,23 @@ def test_a_step_logged_as_two_events_is_explained_by_a_hidden_delivery(good: Any
     res = _validate(project.dumps(header, out))
     assert res.verdict == "ok", (res.failed_event, res.mismatches)
     assert res.hidden_events == split
+
+
+def test_the_closest_path_of_a_long_trace_replays_from_mid_life(good: Any) -> None:
+    # (From Init: the corrupted-log tests above replay it.)
+    window = 20
+    from checker.traces.replay import replay
+
+    header, evs = good
+    obs = events.read_ndjson([("run.ndjson", project.dumps(header, evs))])
+    res = match.validate(obs)
+    assert res.closest is not None
+    trace = match.closest_trace(obs, res.closest, match.Options(), "test", window=window)
+    assert not trace.from_init
+    assert len(trace.steps) - 1 == min(window, len(match.path_actions(res.closest)))
+    # Tokens of the view became real stale requests: the mid-life start reads back as ITF.
+    again = itf.read_trace_text(
+        itf.dumps(itf.encode_trace(trace.config, trace.steps, from_init=trace.from_init)), "t"
+    )
+    r = replay(again)
+    assert r.conforms and r.violation is None, r.divergence
