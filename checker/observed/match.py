@@ -32,7 +32,7 @@ from checker.observed.events import (
     MsgPattern,
     Observed,
 )
-from checker.raft.invariants import Violation, check_step
+from checker.raft.invariants import Violation, check_state, check_step
 from checker.traces import itf
 from raftmodel import inert
 from raftmodel import network as net
@@ -566,8 +566,6 @@ class Matcher:
         n = self.config.n
         s0 = start_state(obs, self.config)
         self.checks += 1
-        from checker.raft.invariants import check_state
-
         v0 = check_state(s0)
         empty: Outbox = ((),) * n if self.track_outbox else ()
         first = Candidate(_compact(inert.view(s0)) if self.view else s0, empty, None)
