@@ -51,6 +51,7 @@ from raftmodel.cluster import (
     Committed,
     Config,
     apply,
+    candidate_actions,
     event_of,
     init_state,
     successors,
@@ -406,10 +407,13 @@ class Matcher:
         elif kind == "send":
             assert e.msg is not None
             if e.msg.type is AppendEntries:
+                # The harness's own SendAppendEntries actions of this leader (to that
+                # follower): whatever parameters the model gives the action, they are
+                # the model's to enumerate (apply judges them).
                 to = dict(e.msg.fields).get("dest")
-                for j in (to,) if to is not None else self.config.servers:
-                    if j != i:
-                        yield SendAppendEntries(i, j)
+                for a in candidate_actions(c.state, self.config):
+                    if isinstance(a, SendAppendEntries) and a.i == i and to in (None, a.j):
+                        yield a
             else:
                 yield None
         elif kind == "receive":
