@@ -101,6 +101,9 @@ class Observed(NamedTuple):
     config: Config | None  # an ITF trace's own configuration (semantics, variant)
     sources: tuple[str, ...]
     clock: str
+    #: The most entries the implementation sends in one AppendEntries (0: the whole
+    #: suffix from nextIndex, the paper's; the header's ``max_batch``).
+    max_batch: int = 0
 
 
 # --- small decoders ----------------------------------------------------------------------------
@@ -172,6 +175,7 @@ class _Header(NamedTuple):
     node: Any
     values: tuple[int, ...] | None
     start: dict[str, Any] | None
+    max_batch: int
 
 
 def _header(obj: Any, where: str) -> _Header:
@@ -205,7 +209,8 @@ def _header(obj: Any, where: str) -> _Header:
             raise TraceFormatError(where, "values: expected a non-empty list of integers")
         values = tuple(sorted({_int(x, where, "values", 0) for x in raw}))
     start = _obj(o["start"], where, "start") if "start" in o else None
-    return _Header(tuple(servers), clock, o.get("node"), values, start)
+    max_batch = _int(o["max_batch"], where, "max_batch", 0) if "max_batch" in o else 0
+    return _Header(tuple(servers), clock, o.get("node"), values, start, max_batch)
 
 
 def _json_line(text: str, where: str) -> Any:
@@ -489,6 +494,7 @@ def read_ndjson(texts: Sequence[tuple[str, str]]) -> Observed:
         None,
         tuple(name for name, _ in texts),
         clock,
+        max(h.max_batch for h in headers),
     )
 
 

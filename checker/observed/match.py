@@ -125,21 +125,26 @@ class Result(NamedTuple):
 
 def config_for(obs: Observed, rules: Rules = RAFT) -> Config:
     """The unbounded model the trace is matched against (any term, log length, number of
-    requests and restarts), with the trace's values; an ITF trace keeps its semantics and
-    variant."""
-    bounds = Bounds(
-        max_term=None,
-        max_log=None,
-        max_restarts=None,
-        max_requests=None,
-        values=obs.values,
-        max_copies=1,
-    )
+    requests and restarts), with the trace's values and batch bound; an ITF trace keeps
+    its semantics, variant and other bounds."""
+    unbounded: dict[str, Any] = {
+        "max_term": None,
+        "max_log": None,
+        "max_restarts": None,
+        "max_requests": None,
+        "values": obs.values,
+    }
+    if obs.max_batch:
+        # Bounds.max_batch comes with batched AppendEntries in raftmodel (issue 13, part
+        # 1's model change); a model without it cannot explain a batched log.
+        if "max_batch" not in Bounds._fields:
+            raise TraceFormatError(
+                f"{obs.sources[0]}:header", "max_batch: this model has no batched AppendEntries"
+            )
+        unbounded["max_batch"] = obs.max_batch
     if obs.config is not None:
-        return obs.config._replace(
-            bounds=bounds._replace(max_copies=obs.config.bounds.max_copies), prefix=()
-        )
-    return Config(obs.n, bounds, Semantics.SET, rules)
+        return obs.config._replace(bounds=obs.config.bounds._replace(**unbounded), prefix=())
+    return Config(obs.n, Bounds(**unbounded), Semantics.SET, rules)
 
 
 def start_state(obs: Observed, config: Config) -> ClusterState:

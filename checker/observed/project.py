@@ -118,6 +118,9 @@ def project(
     }
     if level.values:
         header["values"] = list(config.bounds.values)
+    batch = getattr(config.bounds, "max_batch", 0)
+    if batch:
+        header["max_batch"] = batch
     events: list[dict[str, Any]] = []
     vc = [[0] * (n + 1) for _ in range(n + 1)]
     sent_vc: dict[Message, list[int]] = {}
@@ -203,22 +206,23 @@ def random_run(
     n: int = 3,
     max_log: int = 40,
     values: tuple[int, ...] = (1, 2, 3),
+    max_batch: int = 0,
 ) -> tuple[Config, list[ClusterState], list[Action]]:
     """A seeded walk of ``steps`` steps (simulate-style) of the model with unbounded terms,
     requests and restarts and logs of at most ``max_log`` entries (so that the cost of a
     step, which reads the logs, stays flat: the walk's length is what grows). The walk
     runs on the inert-message view and never delivers a stale-request token (no
     implementation sends a term-0 message), so every delivery is of a real message."""
-    config = Config(
-        n,
-        Bounds(
-            max_term=None,
-            max_log=max_log,
-            max_restarts=None,
-            max_requests=None,
-            values=values,
-        ),
-    )
+    bounds: dict[str, Any] = {
+        "max_term": None,
+        "max_log": max_log,
+        "max_restarts": None,
+        "max_requests": None,
+        "values": values,
+    }
+    if max_batch:  # batched AppendEntries (raftmodel's Bounds.max_batch, when it has one)
+        bounds["max_batch"] = max_batch
+    config = Config(n, Bounds(**bounds))
     rng = random.Random(seed)
     s = init_state(config)
     states = [s]

@@ -520,3 +520,24 @@ def test_the_closest_path_of_a_long_trace_replays_from_mid_life(good: Any) -> No
     )
     r = replay(again)
     assert r.conforms and r.violation is None, r.divergence
+
+
+def test_a_batching_implementation_names_its_batch_bound(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if "max_batch" not in Bounds._fields:  # before raftmodel batches AppendEntries
+        header = {**json.loads(HEADER), "max_batch": 2}
+        p = tmp_path / "batched.ndjson"
+        p.write_text(json.dumps(header) + "\n")
+        code, _, err = _run(["validate", str(p)], capsys)
+        assert code == 2 and "max_batch: this model has no batched AppendEntries" in err
+        return
+    config, states, actions = project.random_run(3, 600, max_batch=2)
+    header, evs = project.project(config, states, actions)
+    assert header["max_batch"] == 2
+    res = _validate(project.dumps(header, evs))
+    assert res.verdict == "ok", (res.failed_event, res.mismatches)
+    # Without the bound the model's leader sends the whole suffix: a shorter batch differs.
+    del header["max_batch"]
+    res = _validate(project.dumps(header, evs))
+    assert res.verdict == "rejected" and res.mismatches[0].field == "msg.entries"
