@@ -65,6 +65,16 @@ ALLOWED: dict[str, set[str]] = {
         "checker.errors",
         "checker.files",
     },
+    # Reports of any verb's outcome (JUnit, SARIF, the HTML viewer): reads traces and
+    # properties, re-runs steps through raftmodel to find the handler's source lines.
+    "checker.report": {
+        "raftmodel",
+        "checker.traces",
+        "checker.raft",
+        "checker.engine",
+        "checker.errors",
+        "checker.files",
+    },
 }
 #: The command layer may import everything; only the entry point imports it.
 TOP = {"checker.commands", "checker.cli", "checker"}

@@ -74,6 +74,7 @@ def cmd_tlc(args: argparse.Namespace) -> int:
         f"{args.workers} worker{'s' if args.workers > 1 else ''}, {tla2tools().name}",
     ]
     text = cfg_text(config, symmetry=symmetry, title=f"raftcheck tlc --model {args.model}")
+    common.judged([*INVARIANT_NAMES, *PROPERTY_NAMES])
     with tlc.workdir(Path(args.keep) if args.keep else None) as d:
         (d / "MC.cfg").write_text(text, encoding="utf-8")
         res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_started(header))
@@ -125,6 +126,9 @@ def cmd_tlc(args: argparse.Namespace) -> int:
                 print(f"  state {r.number}: {r.action or 'initial state'}")
         else:
             itf.write_trace(out, trace)
+            common.record_finding(
+                str(res.violation), f"found by TLC ({res.violation_kind})", trace=trace, path=out
+            )
             if not args.quiet:
                 acts = [s.action for s in trace.steps[1:] if s.action is not None]
                 common.print_run(trace.states, acts, config.semantics)
@@ -290,6 +294,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for line in render_step(k, step.action, before, step.state, trace.config.semantics):
             print(f"  {line}")
         code = Exit.VIOLATION
+        common.record_finding(
+            "Divergence",
+            f"TLC cannot match step {k} of the trace against spec/Raft.tla",
+            trace=trace,
+            path=None if args.trace == "-" else Path(args.trace),
+            step=k,
+        )
     if args.json:
         common.write_json(args.json, summary)
     return code

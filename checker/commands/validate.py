@@ -140,6 +140,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
             itf.write_trace(out, trace)
             summary["closest_path"] = str(out)
+            if res.verdict == "violation" and res.violation is not None:
+                rule, detail = res.violation.property, res.violation.detail
+            else:
+                rule = "Divergence"
+                detail = f"event {k + 1} ({e.where if e else ''}) is explained by no behaviour"
+            common.record_finding(rule, detail, trace=trace, path=out, step=len(trace.steps) - 1)
             print(
                 f"closest path: {len(trace.steps) - 1} model steps written to {out} "
                 f"(raftcheck replay {out})"
@@ -195,4 +201,5 @@ def register(sub: Any) -> None:
         help="where to write the closest model path (default traces/validate/...)",
     )
     v.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
+    common.add_html_option(v)
     v.set_defaults(func=cmd_validate)
