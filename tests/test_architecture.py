@@ -38,6 +38,15 @@ ALLOWED: dict[str, set[str]] = {
         "checker.errors",
         "checker.files",
     },
+    # Observed traces: raftmodel's steps and invariants, ITF for the closest path.
+    "checker.observed": {
+        "raftmodel",
+        "checker.traces",
+        "checker.raft",
+        "checker.engine",
+        "checker.errors",
+        "checker.files",
+    },
     # Histories come from anywhere (Jepsen, other services): no Raft, no other checker.
     "checker.linearizability": {"checker.errors", "checker.files"},
     "checker.prove": {
