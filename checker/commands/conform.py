@@ -129,7 +129,7 @@ def cmd_suite_build(args: argparse.Namespace) -> int:
 def _row(r: Any) -> list[str]:
     if r.ok:
         verdict = "pass" + (f" ({r.skipped} skipped)" if r.skipped else "")
-        return [r.name, str(r.steps), verdict, ""]
+        return [r.name, str(r.steps), verdict, r.note]
     d = r.divergence
     return [r.name, str(r.steps), "FAIL", d.summary()]
 

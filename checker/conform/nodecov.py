@@ -39,7 +39,12 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
         "cluster.apply lets only a leader send, to another server (its guard)",
     ),
     ("_on_propose", "s.role != Role.LEADER", "cluster.apply sends requests to leaders only"),
-    ("_on_message", "m.dest != s.id", "the harness delivers a message to its dest"),
+    (
+        "_on_message",
+        "m.dest != s.id",
+        "the harness, and protocol v1's deliver, route a message to its dest: no adapter "
+        "is handed one for another server",
+    ),
     (
         "_on_append_entries",
         "m.term < s.currentTerm",
@@ -48,7 +53,8 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
     (
         "_on_append_entries",
         "s.role == Role.LEADER",
-        "two leaders in one term: ElectionSafety rules it out on correct Raft",
+        "two leaders in one term: ElectionSafety rules it out on correct Raft, and a "
+        "variant that elects two fails its regression before one hears the other",
     ),
     (
         "_on_message",

@@ -935,6 +935,7 @@ def as_json(r: Run) -> dict[str, Any]:
                 "steps": x.steps,
                 "passed": x.passed,
                 "skipped": x.skipped,
+                "note": x.note,
                 "ok": x.ok,
                 "divergence": None
                 if x.divergence is None

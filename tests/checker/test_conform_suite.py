@@ -220,7 +220,8 @@ def test_a_regression_goes_on_to_where_the_protocol_sees_the_variant() -> None:
         len(actions), "role 'Candidate' on Raft, 'Leader' on the variant"
     )
     # Correct Raft never differs from itself.
-    assert extend.extend(config, RAFT, actions[:4]) is None
+    assert extend.first_difference(config, RAFT, actions) is None
+    assert extend.extend(config, RAFT, actions[:4], max_states=300) is None
 
 
 def test_a_counterexample_the_protocol_cannot_express_is_out_of_scope() -> None:
