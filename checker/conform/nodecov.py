@@ -40,6 +40,11 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
     ),
     ("_on_propose", "s.role != Role.LEADER", "cluster.apply sends requests to leaders only"),
     (
+        "_on_propose",
+        "len(log) <= len(s.log)",
+        "only a variant overwrites its own log on a request (rules.append_at)",
+    ),
+    (
         "_on_message",
         "m.dest != s.id",
         "the harness, and protocol v1's deliver, route a message to its dest: no adapter "

@@ -119,7 +119,13 @@ def operation(a: Action) -> dict[str, Any]:
     if isinstance(a, Timeout):
         return {"op": "timeout", "node": a.i}
     if isinstance(a, SendAppendEntries):
-        return {"op": "send_append", "node": a.i, "to": a.j}
+        op: dict[str, Any] = {"op": "send_append", "node": a.i, "to": a.j}
+        # A bounded batch (raftmodel's Bounds.max_batch): the runner delivers only the
+        # first ``batch`` entries of what the leader sends (docs/conformance.md).
+        batch = getattr(a, "batch", 0)
+        if batch:
+            op["batch"] = batch
+        return op
     if isinstance(a, Receive):
         return {"op": "deliver", "message": proto.envelope(a.m)}
     if isinstance(a, ClientRequest):
@@ -389,6 +395,10 @@ def _counterexample(
 ) -> tuple[tuple[Action, ...], str] | str:
     opts = Options(symmetry=True, view=True, time_limit=time_limit)
     r = check(RaftModel(config), opts)
+    if r.counterexample is None and r.stopped and r.stopped.startswith("interrupted"):
+        # Ctrl-C or SIGTERM: the build stops (exit 3), it never writes a suite without
+        # this variant's regression.
+        raise KeyboardInterrupt
     if r.counterexample is None:
         return r.stopped or "no counterexample in the preset"
     return (*config.prefix, *r.counterexample.actions), r.counterexample.violation.property
