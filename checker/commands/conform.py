@@ -72,7 +72,9 @@ def cmd_suite_build(args: argparse.Namespace) -> int:
     )
     print(f"regressions: {len(regress)} of {len(b.regressions)} variants")
     for r in b.regressions:
-        if r.property is None:
+        if r.out_of_scope is not None:
+            print(f"  {r.mutant}: outside protocol v1's scope, no scenario: {r.out_of_scope}")
+        elif r.property is None:
             print(f"  {r.mutant}: no counterexample ({r.note})")
         else:
             print(
@@ -230,7 +232,7 @@ def _regressions(suite_path: str) -> dict[str, dict[str, Any]]:
 
 
 def _mutation_score(args: argparse.Namespace) -> int:
-    from checker.conform import runner
+    from checker.conform import runner, suite
 
     common.check_outputs(args, "json")
     scenarios = _select(runner.load(args.suite), args.scenario)
@@ -248,7 +250,7 @@ def _mutation_score(args: argparse.Namespace) -> int:
         run = runner.run(_driver(args, m.name), scenarios)
         by = [r for r in run.results if not r.ok]
         reg = regressions.get(m.name)
-        scope = reg.get("out_of_scope") if reg is not None else None
+        scope = suite.static_scope(m) or (reg.get("out_of_scope") if reg is not None else None)
         if by:
             killed += 1
         elif scope:

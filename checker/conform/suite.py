@@ -376,6 +376,20 @@ PROTOCOL_ACTIONS = (Timeout, SendAppendEntries, Receive, ClientRequest, Restart)
 WIDER_BY = 2
 
 
+def static_scope(m: mutants.Mutant) -> str | None:
+    """Why a variant is outside protocol v1's scope by what it is, before any search: a
+    service variant (the catalog's ``service`` flag, where it has one) breaks what the
+    replicated state machine answers its clients, and the protocol observes Raft's nodes,
+    not client replies."""
+    if getattr(m, "service", False):
+        return (
+            "a service variant: its bug is in what the state machine answers clients "
+            f"(reads, fencing tokens), and protocol v{proto.VERSION} observes Raft's nodes, "
+            "not client replies"
+        )
+    return None
+
+
 def _out_of_scope(actions: Sequence[Action]) -> str | None:
     for k, a in enumerate(actions, start=1):
         if not isinstance(a, PROTOCOL_ACTIONS):
@@ -413,6 +427,9 @@ def regression(m: mutants.Mutant) -> tuple[Scenario | None, Regression]:
     candidate's votesGranted), the scenario goes on to the first step where it shows
     (``extend.extend``), on a wider cluster if the preset's cannot show it."""
     preset = mutant_preset(m)
+    scope = static_scope(m)
+    if scope is not None:
+        return None, Regression(m.name, preset, None, 0, 0, "no search", out_of_scope=scope)
     config = PRESETS[preset].config()._replace(rules=m.rules)
     found = _counterexample(config)
     if isinstance(found, str):

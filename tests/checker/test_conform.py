@@ -8,12 +8,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
 from checker.conform import protocol as proto
-from checker.conform import runner
+from checker.conform import runner, suite
 from checker.conform.adapter import ReferenceAdapter, handle
 from checker.conform.protocol import Hello, ProtocolError, Reply, View
 from raftmodel import mutants
@@ -35,7 +36,11 @@ def test_correct_raft_passes_every_scenario() -> None:
     assert r.implementation == "raftmodel (raft)"
 
 
-@pytest.mark.parametrize("name", mutants.NAMES)
+#: The variants in protocol v1's scope (a service variant is not: suite.static_scope).
+IN_SCOPE = [m.name for m in mutants.CATALOG if suite.static_scope(m) is None]
+
+
+@pytest.mark.parametrize("name", IN_SCOPE)
 def test_every_variant_is_killed(name: str) -> None:
     r = _run(ReferenceAdapter(mutants.get(name).rules))
     failed = [x for x in r.results if not x.ok]
@@ -312,12 +317,12 @@ def test_cli_mutation_score_with_an_adapter_subprocess_per_variant(tmp_path: Pat
     out = tmp_path / "score.json"
     r = run_cli("conform", "--mutation-score", "--quiet", "--json", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
-    n = len(mutants.NAMES)
+    n = len(IN_SCOPE)
     assert f"PASS: mutation score {n}/{n} (100%), correct Raft passes" in r.stdout
     data = json.loads(out.read_text())
     assert data["killed"] == n and data["total"] == n and data["raft_failed"] == 0
-    assert all(failed > 0 for failed in data["variants"].values())
-    assert data["out_of_scope"] == {}
+    assert all(data["variants"][v] > 0 for v in IN_SCOPE)
+    assert set(data["out_of_scope"]) == set(mutants.NAMES) - set(IN_SCOPE)
 
 
 def test_a_variant_outside_the_protocols_scope_is_named_with_its_reason(tmp_path: Path) -> None:
@@ -343,7 +348,18 @@ def test_a_variant_outside_the_protocols_scope_is_named_with_its_reason(tmp_path
     # Most other variants survive a suite of one probe scenario: a FAIL, not hidden; the
     # one out of scope is not in the count.
     assert r.returncode == 1
-    assert f"/{len(mutants.NAMES) - 1} (" in r.stdout and "SURVIVED" in r.stdout
+    assert f"/{len(IN_SCOPE) - 1} (" in r.stdout and "SURVIVED" in r.stdout
+
+
+def test_a_service_variant_is_outside_the_protocols_scope_by_what_it_is() -> None:
+    # The catalog's service flag (raftmodel.service's variants: reads, fencing tokens):
+    # no search, no scenario, the reason said.
+    m = mutants.get("double_vote")
+    service = cast(mutants.Mutant, SimpleNamespace(**m._asdict(), service=True))
+    assert suite.static_scope(m) is None
+    sc, reg = suite.regression(service)
+    assert sc is None and reg.out_of_scope is not None
+    assert "observes Raft's nodes, not client replies" in reg.out_of_scope
 
 
 def test_probes_catch_a_leader_that_starts_an_election_on_its_timer() -> None:
