@@ -79,6 +79,9 @@ class Recorder:
         self._views = fx.views()
         self._logs = [fx.log(i) for i in range(fx.n)]
         self._roles = [role(v) for v in self._views]
+        #: Whether the model's commitIndex of a server is known to equal canonical/raft's
+        #: (5.): not after a step-down logged as a restart, until the next change.
+        self._commit_known = [True] * fx.n
         #: The servers' state before any event (the header's ``start``, 1.).
         self._start = {
             str(i + 1): {
@@ -129,11 +132,22 @@ class Recorder:
             self._logs[i] = new
         return s
 
-    def _emit(self, i: int, event: str, views: tuple[b.View, ...], **extra: Any) -> None:
+    def _emit(
+        self, i: int, event: str, views: tuple[b.View, ...], *, lagging: bool = False, **extra: Any
+    ) -> None:
+        """Log ``event`` at server ``i`` with its state; ``lagging``: its commitIndex may
+        still move when the entries it just received are stored (5.), so it is logged
+        only if it changed."""
         v = views[i]
         ev: Event = {"node": i + 1, "event": event, "time": self.fx.time}
         ev.update(extra)
-        ev["state"] = self._state(i, v, commit=v.commit != self._views[i].commit)
+        if v.commit != self._views[i].commit and event != "restart":
+            self._commit_known[i] = True
+        if event == "restart":
+            self._commit_known[i] = False
+        changed = v.commit != self._views[i].commit
+        lagging = lagging or role(v) == "Leader"  # 5. a leader's commit lags the model's
+        ev["state"] = self._state(i, v, commit=changed or (self._commit_known[i] and not lagging))
         self.events.append(ev)
         self._commit(i, v)
 
@@ -165,8 +179,8 @@ class Recorder:
         elif cause == "tick" and self._changed(server, views[server]):
             self._tick(server, views)
             done.add(server)
-        for m in msgs:
-            self._message(m, views, done)
+        for k, m in enumerate(msgs):
+            self._message(m, msgs[k + 1 :], views, done)
         for i in range(self.fx.n):
             if i not in done and self._changed(i, views[i]):
                 self._other(i, views)
@@ -192,7 +206,9 @@ class Recorder:
         else:
             self._emit(i, "state", views)
 
-    def _message(self, m: b.Msg, views: tuple[b.View, ...], done: set[int]) -> None:
+    def _message(
+        self, m: b.Msg, later: list[b.Msg], views: tuple[b.View, ...], done: set[int]
+    ) -> None:
         if _is_pre_vote(m) or m.type not in _MSG_NAMES:
             return
         if m.sent:
@@ -204,16 +220,45 @@ class Recorder:
             return
         i = m.server
         v = views[i]
-        if not self._changed(i, v) and m.term != v.term:
-            return  # 3. ignored (leader stickiness) or stale: lost, for the model
+        if not self._changed(i, v) and (
+            m.term != v.term
+            or (m.type == b.REQUEST_VOTE_RESULT and role(v) != "Candidate")
+            or (m.type == b.APPEND_ENTRIES_RESULT and role(v) != "Leader")
+        ):
+            return  # 3. ignored (leader stickiness), stale or late: lost, for the model
+        if not self._changed(i, v) and _rejected(m, later):
+            return  # 6. a rejected AppendEntries (canonical/raft's own nextIndex) and its reply
         msg: dict[str, Any] = {"type": _MSG_NAMES[m.type], "from": m.peer, "term": m.term}
         if m.type == b.REQUEST_VOTE:
             msg["lastLogIndex"] = m.a
             msg["lastLogTerm"] = m.b
         elif m.type == b.REQUEST_VOTE_RESULT:
             msg["voteGranted"] = bool(m.flag & 1)
-        self._emit(i, "receive", views, msg=msg)
+        elif m.type == b.APPEND_ENTRIES_RESULT and m.term == self._views[i].term:
+            # A reply of a higher term only carries the term; canonical/raft's success bit
+            # and hint mean nothing then. On success, its hint is the follower's last
+            # stored index, the model's matchIndex when it is within the leader's log.
+            msg["success"] = m.a == 0
+            if m.a == 0 and m.b <= v.last_index:
+                msg["matchIndex"] = m.b
+        # 5. A follower's commit moves after its disk write; a leader's only when its
+        # last stored entry reaches a quorum (not every index, as Figure 2's rule).
+        lagging = (m.type == b.APPEND_ENTRIES and m.d > 0) or m.type == b.APPEND_ENTRIES_RESULT
+        self._emit(i, "receive", views, msg=msg, lagging=lagging)
         done.add(i)
+
+
+def _rejected(m: b.Msg, later: list[b.Msg]) -> bool:
+    """``m`` is an AppendEntries its receiver rejected (its reply, sent in the same step,
+    says so) or a rejection reply."""
+    if m.type == b.APPEND_ENTRIES_RESULT:
+        return m.a != 0
+    if m.type == b.APPEND_ENTRIES:
+        return any(
+            r.sent and r.server == m.server and r.type == b.APPEND_ENTRIES_RESULT and r.a != 0
+            for r in later
+        )
+    return False
 
 
 def lines(header: Event, events: Iterable[Event]) -> str:
