@@ -8,6 +8,7 @@ from typing import Any
 from checker.commands import common
 from checker.commands.common import Exit
 from checker.engine.simulate import simulate
+from checker.raft.invariants import ALL_NAMES
 from checker.raft.model import RaftModel
 from raftmodel.cluster import Bounds
 
@@ -24,6 +25,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         f"{common.describe_config(config)}",
         flush=True,
     )
+    common.judged(ALL_NAMES)
     res = simulate(
         RaftModel(config),
         seed=args.seed,
@@ -103,4 +105,5 @@ def register(sub: Any) -> None:
         help="where to write a violating trace (default traces/simulate/...)",
     )
     g.add_argument("--quiet", action="store_true", help="do not print the violating walk")
+    common.add_html_option(s)
     s.set_defaults(func=cmd_simulate)
