@@ -89,7 +89,7 @@ def _install_hook(mod: Any) -> None:
     if id(mod) in _HOOKED:
         return
 
-    @mod.ffi.def_extern()  # type: ignore[misc]
+    @mod.ffi.def_extern()  # type: ignore[untyped-decorator]
     def rc_hook(f: Any, event: Any) -> None:
         fx = _FIXTURES.get(int(mod.ffi.cast("uintptr_t", f)))
         if fx is not None:
@@ -186,7 +186,9 @@ class Fixture:
             if n == 0xFFFFFFFF:
                 raise RuntimeError(f"server {i + 1} took a snapshot (threshold is disabled)")
             if n <= size:
-                return tuple(LogEntry(int(terms[k]), int(types[k]), int(values[k])) for k in range(n))
+                return tuple(
+                    LogEntry(int(terms[k]), int(types[k]), int(values[k])) for k in range(n)
+                )
             size = n
 
     def messages(self) -> list[Msg]:
@@ -195,8 +197,18 @@ class Fixture:
         if n == 0xFFFFFFFF:
             raise RuntimeError("more messages in one step than the recorder holds")
         return [
-            Msg(m.kind == 2, int(m.server), int(m.type), int(m.peer), int(m.term), int(m.a),
-                int(m.b), int(m.c), int(m.d), int(m.flag))
+            Msg(
+                m.kind == 2,
+                int(m.server),
+                int(m.type),
+                int(m.peer),
+                int(m.term),
+                int(m.a),
+                int(m.b),
+                int(m.c),
+                int(m.d),
+                int(m.flag),
+            )
             for m in self._msgs[0:n]
         ]
 
@@ -228,7 +240,11 @@ class Fixture:
             j
             for j in range(self.n)
             if j == i
-            or (views[j].alive and self.connected(i, j) and (views[j].last_term, views[j].last_index) <= mine)
+            or (
+                views[j].alive
+                and self.connected(i, j)
+                and (views[j].last_term, views[j].last_index) <= mine
+            )
         ]
         # Every alive server connected to i must end up acknowledging it (stability),
         # which it does once it hears a higher term's AppendEntries; a majority must vote.

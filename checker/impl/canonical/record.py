@@ -33,6 +33,7 @@ The normalisations (docs/canonical-raft.md, each tested in tests/checker/test_ca
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -76,6 +77,8 @@ class Recorder:
     def __init__(self, fx: b.Fixture) -> None:
         self.fx = fx
         self.events: list[Event] = []
+        #: How often each normalisation applied (the numbers of the module docstring).
+        self.normalised: Counter[str] = Counter()
         self._views = fx.views()
         self._logs = [fx.log(i) for i in range(fx.n)]
         self._roles = [role(v) for v in self._views]
@@ -173,6 +176,9 @@ class Recorder:
         msgs = self.fx.messages()
         views = self.fx.views()
         done: set[int] = set()
+        self.normalised["2. pre-vote candidate logged as follower"] += sum(
+            v.in_pre_vote for v in views
+        )
         if cause == "client" and value is not None:
             self._emit(server, "client_request", views, value=value)
             done.add(server)
@@ -195,6 +201,7 @@ class Recorder:
     def _other(self, i: int, views: tuple[b.View, ...]) -> None:
         old, new = self._views[i], views[i]
         if role(old) == "Leader" and role(new) == "Follower" and new.term == old.term:
+            self.normalised["4. step-down logged as restart"] += 1
             self._emit(i, "restart", views)  # 4. check-quorum step-down
         elif (old.term, old.vote, role(old), old.log_hash) == (
             new.term,
@@ -209,13 +216,16 @@ class Recorder:
     def _message(
         self, m: b.Msg, later: list[b.Msg], views: tuple[b.View, ...], done: set[int]
     ) -> None:
-        if _is_pre_vote(m) or m.type not in _MSG_NAMES:
+        if m.type not in _MSG_NAMES:
+            return
+        if _is_pre_vote(m):
+            self.normalised["2. pre-vote message"] += 1
             return
         if m.sent:
             if m.type == b.APPEND_ENTRIES:
-                msg = {"type": "AppendEntries", "to": m.peer, "term": m.term}
+                sent = {"type": "AppendEntries", "to": m.peer, "term": m.term}
                 self.events.append(
-                    {"node": m.server + 1, "event": "send", "time": self.fx.time, "msg": msg}
+                    {"node": m.server + 1, "event": "send", "time": self.fx.time, "msg": sent}
                 )
             return
         i = m.server
@@ -225,8 +235,10 @@ class Recorder:
             or (m.type == b.REQUEST_VOTE_RESULT and role(v) != "Candidate")
             or (m.type == b.APPEND_ENTRIES_RESULT and role(v) != "Leader")
         ):
-            return  # 3. ignored (leader stickiness), stale or late: lost, for the model
+            self.normalised["3. ignored or stale message"] += 1
+            return  # ignored (leader stickiness), stale or late: lost, for the model
         if not self._changed(i, v) and _rejected(m, later):
+            self.normalised["6. rejected append or its reply"] += 1
             return  # 6. a rejected AppendEntries (canonical/raft's own nextIndex) and its reply
         msg: dict[str, Any] = {"type": _MSG_NAMES[m.type], "from": m.peer, "term": m.term}
         if m.type == b.REQUEST_VOTE:

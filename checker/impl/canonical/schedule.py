@@ -112,3 +112,53 @@ def run_schedule(
         header = rec.header(seed=seed, description="; ".join(ops))
         trace = record.lines(header, rec.events)
         return Run(seed, servers, tuple(ops), steps, trace, len(rec.events))
+
+
+def previous_term_commit(cache_dir: Path | None = None) -> Run:
+    """A fixed scenario (no randomness) in which canonical/raft 0.15 commits an entry of
+    an earlier term by counting replicas, which Figure 2 forbids (§5.4.2, Figure 8):
+
+    5 servers. Server 1 is elected (term 2) and appends a client entry while it reaches
+    only server 2, so the entry (index 2, term 2) is on 2 of 5 servers, uncommitted.
+    Server 1 is cut off and steps down. Server 2 (whose log is the most up to date) is
+    elected at term 3 by servers 3-5, replicates index 2 to them and, on the first
+    acknowledgement that makes a majority, sets its commitIndex to 2: an entry of term 2,
+    while no entry of term 3 is in its log. raftmodel's leader waits for an entry of its
+    own term; the validator rejects the trace at that event (docs/canonical-raft.md).
+    """
+    ops: list[str] = []
+    steps = 0
+    with b.Fixture(5, cache_dir=cache_dir) as fx:
+        rec = record.Recorder(fx)
+        kinds = {b.TICK: "tick", b.NETWORK: "network", b.DISK: "disk"}
+
+        def stepped(server: int, kind: int) -> None:
+            nonlocal steps
+            steps += 1
+            rec.observe(kinds.get(kind, "other"), server)
+
+        fx.on_step = stepped
+        fx.elect(0)
+        ops.append("elect 1")
+        for j in (2, 3, 4):
+            fx.disconnect(0, j)
+            ops.append(f"disconnect 1 {j + 1}")
+        if not fx.apply(0, 1):
+            raise RuntimeError("server 1 refused the client entry")
+        rec.observe("client", 0, value=1)
+        ops.append("apply 1 1")
+        for _ in range(60):  # server 2 stores index 2; the leader cannot commit it
+            fx.step()
+        fx.disconnect(0, 1)
+        ops.append("disconnect 1 2")
+        while fx.views()[0].state == b.LEADER:  # check-quorum step-down (thesis §6.2)
+            fx.step()
+        ops.append("steps until server 1 steps down")
+        fx.elect(1)
+        ops.append("elect 2")
+        for _ in range(40):
+            fx.step()
+        ops.append("steps 40")
+        header = rec.header(description="; ".join(ops))
+        trace = record.lines(header, rec.events)
+        return Run(-1, 5, tuple(ops), steps, trace, len(rec.events))
