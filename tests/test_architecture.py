@@ -75,6 +75,8 @@ ALLOWED: dict[str, set[str]] = {
         "checker.errors",
         "checker.files",
     },
+    # Drivers of real implementations: their traces go to the matcher, never to raftmodel.
+    "checker.impl": {"checker.observed", "checker.errors", "checker.files"},
 }
 #: The command layer may import everything; only the entry point imports it.
 TOP = {"checker.commands", "checker.cli", "checker"}

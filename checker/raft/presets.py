@@ -64,7 +64,7 @@ class Figures(NamedTuple):
         if self.exhausted:
             return f"{self.distinct:,} states, depth {self.depth}, {self.cpu_seconds:,.0f} s CPU"
         return (
-            f"not exhausted in {self.limit_seconds:,.0f} s: {self.distinct:,} states, "
+            f"not exhausted in {self.limit_seconds:,.0f} s CPU: {self.distinct:,} states, "
             f"depth {self.depth}"
         )
 
