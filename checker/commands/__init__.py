@@ -24,12 +24,27 @@ from checker.commands import (
     replay,
     simulate,
     tla,
+    validate,
+    validate_impl,
     view,
 )
 from checker.commands.common import Exit, Parser
 
 #: The verb modules, in the order ``raftcheck --help`` lists them.
-VERBS = (replay, simulate, check, tla, prove, conform, linearizable, catalog, view, ci)
+VERBS = (
+    replay,
+    simulate,
+    check,
+    tla,
+    validate,
+    validate_impl,
+    prove,
+    conform,
+    linearizable,
+    catalog,
+    view,
+    ci,
+)
 
 
 def _version() -> str:

@@ -250,8 +250,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from checker.traces import itf
     from raftmodel import mutants
 
-    if not args.tlc:
-        raise BadOption("validate needs --tlc (TLC is the only validator so far)")
     trace = itf.read_trace(args.trace)
     if args.mutant is not None:
         trace = trace._replace(config=trace.config._replace(rules=mutants.rules_for(args.mutant)))
@@ -312,7 +310,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``tlc``, ``crosscheck`` and ``validate`` to raftcheck's subparsers."""
+    """Add ``tlc`` and ``crosscheck`` to raftcheck's subparsers (``validate`` is
+    registered by ``checker.commands.validate``, which calls ``cmd_validate`` for --tlc)."""
 
     t = sub.add_parser(
         "tlc",
@@ -349,21 +348,3 @@ def register(sub: Any) -> None:
     c.add_argument("--out", default=None, metavar="FILE", help="where to write raftmodel's trace")
     c.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
     c.set_defaults(func=cmd_crosscheck)
-
-    v = sub.add_parser(
-        "validate",
-        help="ask TLC whether an ITF trace is a behavior of spec/Raft.tla",
-        description="Trace validation: TLC matches the trace state by state against the "
-        "spec (with the trace's mutant as Variant) and names the first step it cannot match.",
-    )
-    v.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file")
-    v.add_argument("--tlc", action="store_true", help="validate with TLC (required)")
-    v.add_argument("--mutant", default=None, metavar="NAME", help="override the trace's variant")
-    v.add_argument(
-        "--states-only",
-        action="store_true",
-        help="ignore the trace's action labels: any step of the spec may lead to each state",
-    )
-    v.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
-    common.add_html_option(v)
-    v.set_defaults(func=cmd_validate)

@@ -64,7 +64,7 @@ class Figures(NamedTuple):
         if self.exhausted:
             return f"{self.distinct:,} states, depth {self.depth}, {self.cpu_seconds:,.0f} s CPU"
         return (
-            f"not exhausted in {self.limit_seconds:,.0f} s: {self.distinct:,} states, "
+            f"not exhausted in {self.limit_seconds:,.0f} s CPU: {self.distinct:,} states, "
             f"depth {self.depth}"
         )
 
@@ -190,6 +190,16 @@ PRESETS: dict[str, Preset] = {
             "AppendEntries reaches a follower whose log differs below prevLogIndex. For bug "
             "hunting, like figure8",
             figure8_start,
+        ),
+        Preset(
+            "batched",
+            3,
+            Bounds(max_term=1, max_log=2, max_restarts=0, max_requests=2, values=(1,), max_batch=2),
+            Semantics.SET,
+            "term 1, logs of 2, two requests, and AppendEntries of any 1 or 2 entries from "
+            "nextIndex (max_batch 2), as real leaders batch: a follower's last new entry can "
+            "be below leaderCommit. For bug hunting (commit_past_last_new, "
+            "truncate_after_batch)",
         ),
         Preset(
             "deep",
