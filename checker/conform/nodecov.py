@@ -105,6 +105,21 @@ class NodeCoverage(NamedTuple):
     missing_branches: tuple[tuple[int, int, str, str], ...]
 
 
+#: node.py's source (``node_module.__file__`` is the extension when mypyc compiled it).
+NODE_SOURCE = str(Path(node_module.__file__).resolve().parent / "node.py")
+
+
+def compiled() -> str | None:
+    """Why coverage of node.py cannot be measured in this process (None: it can): coverage
+    counts Python lines, and a variant's run goes through the imported node module."""
+    if str(node_module.__file__).endswith(".py"):
+        return None
+    return (
+        "raftmodel.node runs compiled by mypyc, which coverage cannot see (measure it on a "
+        "pure-Python install: RAFTCHECK_PURE=1 pip install -e .)"
+    )
+
+
 def _fresh(path: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location("raftcheck_nodecov_node", path)
     assert spec is not None and spec.loader is not None
@@ -161,7 +176,10 @@ def measure(
     ``variants``: scenarios also run, by the runner, against the reference adapter under a
     known-bug variant's rules, as the mutation score runs each regression (up to its
     first divergence): the code only a variant takes."""
-    path = str(Path(node_module.__file__).resolve())
+    path = NODE_SOURCE
+    why = compiled()
+    if why is not None:
+        raise RuntimeError(why)
     cov = coverage.Coverage(data_file=None, branch=True, include=[path])
     cov.start()
     try:
