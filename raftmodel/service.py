@@ -134,7 +134,9 @@ class BadService(ValueError):
 def op_ids(service: Service) -> tuple[tuple[int, int, Op], ...]:
     """Every operation as (client, position in its program, op), in op-id order: the op id
     (the log entry's value) of the k-th is k + 1."""
-    return tuple((c, k, op) for c, prog in enumerate(service.programs, 1) for k, op in enumerate(prog))
+    return tuple(
+        (c, k, op) for c, prog in enumerate(service.programs, 1) for k, op in enumerate(prog)
+    )
 
 
 def make_config(raft: Config, service: Service) -> ServiceConfig:
@@ -209,7 +211,7 @@ class PendingRead(NamedTuple):
 
     server: NodeId
     term: int
-    index: Index
+    index: Index  # type: ignore[assignment]  # shadows tuple.index: the thesis's readIndex
     acks: frozenset[NodeId]
 
 
@@ -253,9 +255,7 @@ class ServiceState(NamedTuple):
 
 
 def _fresh_machine(sc: ServiceConfig) -> Machine:
-    return Machine(
-        0, (NIL,) * sc.service.keys, 0, NO_TOKEN, ((0, ()),) * len(sc.service.programs)
-    )
+    return Machine(0, (NIL,) * sc.service.keys, 0, NO_TOKEN, ((0, ()),) * len(sc.service.programs))
 
 
 def _first_guess(sc: ServiceConfig, c: int) -> NodeId:
@@ -487,11 +487,9 @@ def _with_client(s: ServiceState, c: int, cl: Client, *events: HistoryEvent) -> 
     return s._replace(clients=_put(s.clients, c - 1, cl), history=s.history + events)
 
 
-def _done(cl: Client, **changes: object) -> Client:
+def _done(cl: Client) -> Client:
     """The client after its operation completes: the next one, a fresh retry budget."""
-    return cl._replace(
-        pc=cl.pc + 1, busy=False, waiting=False, attempts=0, proposed=False, **changes
-    )
+    return cl._replace(pc=cl.pc + 1, busy=False, waiting=False, attempts=0, proposed=False)
 
 
 def _submit(s: ServiceState, c: int, sc: ServiceConfig) -> ServiceState | None:
@@ -589,7 +587,7 @@ def _reply(s: ServiceState, c: int, sc: ServiceConfig) -> ServiceState | None:
         return _with_client(s, c, _done(cl), _event(c, Ev.fail, op, _arg(op, cl)))
     if op.f is Fn.acquire:
         token, grant = (result[0], result[1]), result[2]
-        after = _done(cl, token=token, grant=grant)
+        after = _done(cl)._replace(token=token, grant=grant)
         return _with_client(s, c, after, _event(c, Ev.ok, op, token))
     if op.f is Fn.read:
         return _with_client(s, c, _done(cl), _event(c, Ev.ok, op, result))

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import NamedTuple
 
+from raftmodel import network as net
 from raftmodel import service as sv
 from raftmodel.actions import Action, Receive, SendAppendEntries
 from raftmodel.cluster import Bounds, Config
-from raftmodel import network as net
 from raftmodel.messages import AppendEntries, AppendEntriesResponse, Message
 from raftmodel.network import Semantics
 from raftmodel.script import Script

@@ -35,9 +35,7 @@ def kv_value(e: HistoryEvent) -> Any:
 
 
 def kv_events(history: Iterable[HistoryEvent]) -> list[Event]:
-    return [
-        Event(e.client, _KIND[e.ev], e.f.name, kv_value(e)) for e in history if e.f in KV_FNS
-    ]
+    return [Event(e.client, _KIND[e.ev], e.f.name, kv_value(e)) for e in history if e.f in KV_FNS]
 
 
 def lock_events(history: Iterable[HistoryEvent]) -> list[Event]:

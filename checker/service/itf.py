@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from checker.files import write_text_atomic
+from checker.linearizability.history import Event
 from checker.service.history import kv_events, lock_events
 from checker.traces import itf
-from checker.linearizability.history import Event
 from raftmodel import service as sv
 
 SERVICE_VARS = ("machines", "clients", "reads", "resource", "history", "lockHistory")
@@ -86,7 +86,7 @@ def encode_state(s: sv.ServiceState, sc: sv.ServiceConfig) -> dict[str, Any]:
 def encode_action(a: sv.AnyAction | None, from_init: bool) -> dict[str, Any]:
     if a is None or not sv.is_client_action(a):
         return itf.encode_action(a, from_init)  # type: ignore[arg-type]
-    params = {k: itf._int(v) for k, v in zip(a._fields, a, strict=True) if k != "kind"}
+    params = {k: itf._int(getattr(a, k)) for k in a._fields if k != "kind"}
     return {"action": sv.kind_name(a), "params": params}
 
 

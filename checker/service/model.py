@@ -36,12 +36,14 @@ from raftmodel.cluster import ClusterState
 
 def _lift_invariant(inv: Invariant[ClusterState]) -> Invariant[sv.ServiceState]:
     check = inv.check
-    return inv._replace(check=lambda s: check(s.cluster))  # type: ignore[return-value]
+
+    def lifted(s: sv.ServiceState) -> str | None:
+        return check(s.cluster)
+
+    return Invariant(inv.name, inv.section, inv.meaning, lifted)
 
 
-def raft_action(
-    s: sv.ServiceState, a: sv.AnyAction, t: sv.ServiceState
-) -> Action | None:
+def raft_action(s: sv.ServiceState, a: sv.AnyAction, t: sv.ServiceState) -> Action | None:
     """The cluster action a service step amounts to: itself, a client's Submit that a
     leader appended (a ClientRequest), or None when the cluster did not move."""
     if not sv.is_client_action(a):
@@ -63,7 +65,7 @@ def _lift_transition(
         ra = raft_action(s, a, t)
         return None if ra is None else check(s.cluster, ra, t.cluster)
 
-    return p._replace(check=lifted)  # type: ignore[return-value]
+    return TransitionProperty(p.name, p.section, p.meaning, lifted)
 
 
 def fenced_writes(s: sv.ServiceState, a: sv.AnyAction, t: sv.ServiceState) -> str | None:

@@ -40,7 +40,11 @@ def describe_op(op: sv.Op) -> str:
 def render_clients(s: sv.ServiceState) -> str:
     parts = []
     for c, cl in enumerate(s.clients, 1):
-        state = "stopped" if cl.stopped else ("waiting" if cl.waiting else ("busy" if cl.busy else "idle"))
+        state = (
+            "stopped"
+            if cl.stopped
+            else ("waiting" if cl.waiting else ("busy" if cl.busy else "idle"))
+        )
         parts.append(f"c{c} op{cl.pc + 1} {state} ->S{cl.guess}")
     applied = " ".join(f"S{k}:{m.lastApplied}" for k, m in enumerate(s.machines, 1))
     return " | ".join(parts) + f" | applied {applied}"
@@ -57,6 +61,12 @@ def print_run(states: Sequence[sv.ServiceState], actions: Sequence[sv.AnyAction]
                 print(f"      history: c{e.client} {e.ev.name} {e.f.name} {e.value}")
 
 
+def history_path(trace: Path) -> Path:
+    """Where the client history of trace ``x.itf.json`` goes: ``x.history.jsonl``."""
+    name = trace.name.removesuffix(".json").removesuffix(".itf")
+    return trace.with_name(name + ".history.jsonl")
+
+
 def report_violation(
     sc: sv.ServiceConfig,
     states: Sequence[sv.ServiceState],
@@ -71,9 +81,12 @@ def report_violation(
     history as JSON lines (``raftcheck linearizable FILE --object kv`` reads either)."""
     if not quiet:
         print_run(states, actions)
-    print(f"VIOLATION: {violation.property} after {len(actions)} steps: {violation.detail}", flush=True)
+    print(
+        f"VIOLATION: {violation.property} after {len(actions)} steps: {violation.detail}",
+        flush=True,
+    )
     itf.write_trace(str(out), sc, states, actions, {"description": description})
     print(f"trace written to {out} (its client history: raftcheck linearizable {out} --object kv)")
-    hist = out.with_suffix("").with_suffix(".history.jsonl") if out.suffix == ".json" else Path(f"{out}.history.jsonl")
+    hist = history_path(out)
     write_text_atomic(hist, jsonl(states[-1].history))
     print(f"history written to {hist}")
