@@ -213,7 +213,7 @@ def _mutation_score(args: argparse.Namespace) -> int:
             print(f"  FAIL {r.name}: {r.divergence.summary() if r.divergence else ''}")
     rows = []
     killed = 0
-    for m in mutants.CATALOG:
+    for m in mutants.PROTOCOL:
         run = runner.run(_driver(args, m.name), scenarios)
         by = [r for r in run.results if not r.ok]
         if by:
@@ -232,7 +232,7 @@ def _mutation_score(args: argparse.Namespace) -> int:
         for row in rows:
             t.add_row(*(escape(x) for x in row))
         Console(width=140, file=sys.stdout, safe_box=True).print(t)
-    total = len(mutants.CATALOG)
+    total = len(mutants.PROTOCOL)
     score = 100.0 * killed / total
     ok = killed == total and base.failed == 0
     print(

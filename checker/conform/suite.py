@@ -412,7 +412,7 @@ def build(
             goals.setdefault(g, []).append(name)
     scenarios.append(probe_scenario())
     regs = []
-    names = mutants.NAMES if mutant_names is None else tuple(mutant_names)
+    names = tuple(m.name for m in mutants.PROTOCOL) if mutant_names is None else tuple(mutant_names)
     for name in names:
         say(f"shortest counterexample of {name}")
         sc, reg = regression(mutants.get(name))

@@ -21,7 +21,9 @@ from tests.support import ROOT, run_cli
 COMMITTED = ROOT / "traces" / "conformance"
 #: Variants whose shortest counterexample ``check`` finds within a second (the other two,
 #: length_only_log_check and figure8_commit, take a minute each: the slow tier).
-FAST = [m for m in mutants.NAMES if m not in ("length_only_log_check", "figure8_commit")]
+FAST = [
+    m.name for m in mutants.PROTOCOL if m.name not in ("length_only_log_check", "figure8_commit")
+]
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +131,7 @@ def test_every_variant_has_a_regression_naming_its_property() -> None:
     regs = {
         r["mutant"]: r for r in json.loads((COMMITTED / suite.MANIFEST).read_text())["regressions"]
     }
-    assert set(regs) == set(mutants.NAMES)
+    assert set(regs) == {m.name for m in mutants.PROTOCOL}
     for name, r in regs.items():
         assert r["property"], name
         assert 0 < r["kept"] <= r["counterexample"], name
