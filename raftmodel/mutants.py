@@ -338,7 +338,7 @@ CATALOG: tuple[Mutant, ...] = (
         "unfenced_write",
         "the guarded resource accepts a lock holder's write without checking its token",
         "Kleppmann, fencing tokens",
-        ("service-lock", "FencedWrites", 9),
+        ("service-lock", "FencedWrites", 10),
         service=True,
         fence_ok=_unchecked,
     ),
