@@ -174,14 +174,22 @@ def test_correct_raft_passes_the_service_presets(preset: str) -> None:
     res = check(ServiceModel(_preset(preset)), Options(symmetry=False, view=True))
     assert res.counterexample is None and res.stopped is None
     assert (res.distinct, res.depth) == CORRECT[preset]
-    # Not vacuous: clients complete operations in the space explored.
+    # Not vacuous: clients complete operations in the space explored, and on the kv
+    # preset ReadIndex reads are confirmed by a quorum and answered.
     assert res.coverage["Reply"] > 0
+    assert res.coverage["Confirm"] > 0 or preset == "service-lock"
 
 
 @pytest.mark.slow
-def test_correct_raft_passes_the_stale_leader_preset() -> None:
-    res = check(ServiceModel(_preset("service-stale")), Options(symmetry=False, view=True))
-    assert res.counterexample is None and res.stopped is None
+def test_correct_raft_on_the_stale_leader_preset_within_a_budget() -> None:
+    """service-stale is out of exhaustive reach (452,623 states at depth 17 after 25
+    minutes, docs/linearizability.md): its first 30,000 states hold every property."""
+    res = check(
+        ServiceModel(_preset("service-stale")),
+        Options(symmetry=False, view=True, max_states=30_000),
+    )
+    assert res.counterexample is None
+    assert res.stopped is not None  # a budget: never reported as a pass
 
 
 @pytest.mark.parametrize("mutant", mutants.SERVICE, ids=lambda m: m.name)
