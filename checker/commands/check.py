@@ -108,7 +108,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     preset = PRESETS[args.model]
     if preset.service is not None:
-        return _check_service(args, preset.service_config(config), options)
+        return _check_service(args, common.service_config(args, preset, config), options)
+    if args.reads is not None:
+        raise BadOption(f"--reads chooses a service's read path; {args.model} has no service")
     if args.graph and Path(args.graph).suffix not in (".graphml", ".dot"):
         raise BadOption(f"--graph needs a .graphml or .dot file name, got {args.graph!r}")
     common.check_outputs(args, "out", "json", "graph")
@@ -345,6 +347,7 @@ def register(sub: Any) -> None:
         help="with the view on, also check on every transition the Raft rules it relies on "
         "(what the node does, not which rules it was given; about 40%% slower)",
     )
+    common.add_reads_option(g)
     g.add_argument("--max-states", type=common.positive, default=None, help="distinct-state budget")
     g.add_argument("--max-depth", type=common.positive, default=None, help="depth bound")
     g.add_argument(

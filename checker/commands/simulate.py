@@ -26,8 +26,8 @@ SIMULATE_BOUNDS = Bounds(max_term=6, max_log=4, max_restarts=2, max_requests=4, 
 def cmd_simulate(args: argparse.Namespace) -> int:
     if args.service is not None:
         return _simulate_service(args)
-    if args.history is not None:
-        raise BadOption("--history writes a client history: it needs --service PRESET")
+    if args.history is not None or args.reads is not None:
+        raise BadOption("--history and --reads are for a service: they need --service PRESET")
     config = common.model_config(args)
     common.check_outputs(args, "out")
     mutant = config.rules.name
@@ -96,7 +96,8 @@ def _simulate_service(args: argparse.Namespace) -> int:
     if preset is None or preset.service is None:
         names = [p.name for p in PRESETS.values() if p.service is not None]
         raise BadOption(f"unknown service preset {args.service!r}; known: {', '.join(names)}")
-    sc = preset.service_config(preset.config()._replace(rules=mutants.rules_for(args.mutant)))
+    raft = preset.config()._replace(rules=mutants.rules_for(args.mutant))
+    sc = common.service_config(args, preset, raft)
     common.check_outputs(args, "out", "history")
     print(
         f"simulate: {args.walks} random walks of depth <= {args.depth}, seed {args.seed}; "
@@ -198,4 +199,5 @@ def register(sub: Any) -> None:
         help="with --service: write the client history (JSON lines) of the violating walk, "
         "or of the last walk",
     )
+    common.add_reads_option(g)
     s.set_defaults(func=cmd_simulate)

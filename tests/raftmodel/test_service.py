@@ -496,6 +496,13 @@ def test_simulate_writes_a_history_the_checker_passes(
     assert code == 0, stdout
 
 
+def test_reads_choose_the_read_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = _cli(capsys, "check", "--model", "service", "--reads", "log", "--quiet")
+    assert code == 0 and "reads=log" in stdout and "321 distinct states" in stdout
+    code, _, err = _cli(capsys, "check", "--model", "elections", "--reads", "log")
+    assert code == 2 and "elections has no service" in err
+
+
 def test_simulate_refuses_history_without_a_service(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
