@@ -169,7 +169,13 @@ def _on_propose(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState
         return s, NO_MESSAGES
     # §5.3: the leader appends the command to its own log as a new entry.
     at = rules.append_at(len(s.log), s.commitIndex)
-    s = s._replace(log=(*s.log[:at], Entry(s.currentTerm, e.value)))
+    log = (*s.log[:at], Entry(s.currentTerm, e.value))
+    if len(log) <= len(s.log):
+        # Only a variant (append_over_uncommitted) overwrites its own log. Its nextIndex
+        # must still name an entry it has (prevLogIndex = nextIndex - 1, §5.3), so it is
+        # pulled back to the new end; matchIndex keeps the stale claim: that is the bug.
+        s = s._replace(nextIndex=tuple(min(x, len(log) + 1) for x in s.nextIndex))
+    s = s._replace(log=log)
     return _advance_commit(s, n, rules), NO_MESSAGES
 
 

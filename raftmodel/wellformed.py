@@ -4,9 +4,8 @@ A trace may start mid-life (its first state is not Init), so that state comes fr
 outside the model. ``problems`` says whether raftmodel could ever be in it: only facts
 that hold in EVERY state reachable under correct Raft and under every catalog variant
 (``raftmodel.mutants``), so a well-formed state is never refused for the variant it was
-recorded on (one exception, a model bug, at nextIndex below). Safety properties
-(ElectionSafety and the rest) are not restated here: breaking them is what the checker
-reports as a violation, not malformed input.
+recorded on. Safety properties (ElectionSafety and the rest) are not restated here:
+breaking them is what the checker reports as a violation, not malformed input.
 
 Each problem names the variable like a path: ``S2.nextIndex[3]`` is server 2's
 nextIndex for server 3, ``S1.log[2]`` the second entry (1-based, as in the paper).
@@ -156,14 +155,13 @@ def _node_problems(s: NodeState, state: ClusterState, config: Config) -> list[Pr
         nxt, match = s.nextIndex[j - 1], s.matchIndex[j - 1]
         # Figure 2: nextIndex is where the next AppendEntries starts, so the entry before
         # it (prevLogIndex = nextIndex - 1) must exist: node.py asserts it when sending.
-        # Broken only by a model bug: append_over_uncommitted shrinks a leader's log below
-        # nextIndex - 1 and then trips that assertion (an xfail test shows it; a variant
-        # that re-elects a server in a term it led before might do the same).
+        # Even append_over_uncommitted, whose leader overwrites its own log, pulls
+        # nextIndex back to the new end (node._on_propose).
         if not 1 <= nxt <= last + 1:
             bad("nextIndex", j, f"{nxt} (must be 1..lastLogIndex+1 = 1..{last + 1})")
-        # Not "matchIndex <= lastLogIndex" (a shrinking log, as above) nor "matchIndex <
-        # nextIndex": a failure response delivered again after a success backs nextIndex
-        # off below matchIndex + 1, on correct Raft too.
+        # Not "matchIndex <= lastLogIndex" (append_over_uncommitted's leader keeps a stale
+        # matchIndex past its shrunk log) nor "matchIndex < nextIndex" (next_below_match
+        # breaks it; NextIndexAboveMatch reports it as a violation).
         if match < 0:
             bad("matchIndex", j, f"{match} (must be >= 0)")
     return out

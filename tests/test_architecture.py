@@ -38,6 +38,15 @@ ALLOWED: dict[str, set[str]] = {
         "checker.errors",
         "checker.files",
     },
+    # Observed traces: raftmodel's steps and invariants, ITF for the closest path.
+    "checker.observed": {
+        "raftmodel",
+        "checker.traces",
+        "checker.raft",
+        "checker.engine",
+        "checker.errors",
+        "checker.files",
+    },
     # Histories come from anywhere (Jepsen, other services): no Raft, no other checker.
     "checker.linearizability": {"checker.errors", "checker.files"},
     # The service on raftmodel: its histories go to the one linearizability checker.
@@ -66,6 +75,18 @@ ALLOWED: dict[str, set[str]] = {
         "checker.errors",
         "checker.files",
     },
+    # Reports of any verb's outcome (JUnit, SARIF, the HTML viewer): reads traces and
+    # properties, re-runs steps through raftmodel to find the handler's source lines.
+    "checker.report": {
+        "raftmodel",
+        "checker.traces",
+        "checker.raft",
+        "checker.engine",
+        "checker.errors",
+        "checker.files",
+    },
+    # Drivers of real implementations: their traces go to the matcher, never to raftmodel.
+    "checker.impl": {"checker.observed", "checker.errors", "checker.files"},
 }
 #: The command layer may import everything; only the entry point imports it.
 TOP = {"checker.commands", "checker.cli", "checker"}

@@ -9,12 +9,14 @@ values and raise ``checker.errors`` exceptions. Nothing imports this package but
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Sequence
 
 from checker.commands import (
     catalog,
     check,
+    ci,
     common,
     conform,
     linearizable,
@@ -22,11 +24,27 @@ from checker.commands import (
     replay,
     simulate,
     tla,
+    validate,
+    validate_impl,
+    view,
 )
 from checker.commands.common import Exit, Parser
 
 #: The verb modules, in the order ``raftcheck --help`` lists them.
-VERBS = (replay, simulate, check, tla, prove, conform, linearizable, catalog)
+VERBS = (
+    replay,
+    simulate,
+    check,
+    tla,
+    validate,
+    validate_impl,
+    prove,
+    conform,
+    linearizable,
+    catalog,
+    view,
+    ci,
+)
 
 
 def _version() -> str:
@@ -50,6 +68,7 @@ def build_parser() -> Parser:
     sub.required = True
     for verb in VERBS:
         verb.register(sub)
+    common.add_report_options(sub)
     return p
 
 
@@ -60,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else Exit.BAD_INPUT
+    args.run_name = shlex.join(["raftcheck", *(sys.argv[1:] if argv is None else argv)])
     return common.run(args.verb, args.func, args)
 
 

@@ -52,18 +52,21 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from checker.raft.presets import PRESETS
+    from checker.raft.presets import PRESETS, figures
 
+    measured, meta = figures()
     rows = []
     data = []
     for p in PRESETS.values():
+        fig = measured.get(p.name)
         b = p.bounds
         bounds = " ".join(
             f"{f.field}={bounds_table.show(getattr(b, f.field))}"
             for f in bounds_table.BOUND_FIELDS
             if f.field != "max_copies" or p.semantics.value == "bag"
         )
-        rows.append([p.name, str(p.servers), p.semantics.value, bounds, p.about])
+        size = fig.show() if fig else "not measured (python bench/presets.py --write)"
+        rows.append([p.name, str(p.servers), p.semantics.value, bounds, p.about, size])
         data.append(
             {
                 "name": p.name,
@@ -72,16 +75,22 @@ def cmd_presets(args: argparse.Namespace) -> int:
                 "bounds": {f.field: getattr(b, f.field) for f in bounds_table.BOUND_FIELDS},
                 "values": list(b.values),
                 "about": p.about,
+                "measured": fig._asdict() if fig else None,
             }
         )
     if args.json:
-        common.write_json("-", {"presets": data})
+        common.write_json("-", {"presets": data, "measured": meta})
         return Exit.OK
     _table(
         "model presets (--model PRESET)",
-        ["preset", "servers", "network", "bounds", "what it covers (states, time)"],
+        ["preset", "servers", "network", "bounds", "what it covers", "size (check)"],
         rows,
     )
+    if meta:
+        print(
+            f"sizes: symmetry and the inert-message view on, measured by {meta['measured_by']} "
+            f"on {meta['date']} ({meta['machine']}, Python {meta['python']}; {meta['note']})"
+        )
     return Exit.OK
 
 

@@ -134,6 +134,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     if args.graph:
         _write_graph(model, options, args.graph)
+    common.judged(ALL_NAMES)
     res = check(model, options, _progress)
     code = _report(args, config, options, res, desc)
     return code
@@ -375,4 +376,5 @@ def register(sub: Any) -> None:
         help="also export the state graph (.graphml or .dot; small models only)",
     )
     g.add_argument("--quiet", action="store_true", help="do not print the counterexample")
+    common.add_html_option(c)
     c.set_defaults(func=cmd_check)

@@ -25,6 +25,7 @@ from checker.files import check_writable, write_text_atomic
 from checker.raft import bounds as bounds_table
 from checker.raft.invariants import ALL_NAMES, Violation
 from checker.raft.report import render_step
+from checker.report.record import Case, Finding, Record, verdict_of
 from checker.traces import itf
 from raftmodel import mutants
 from raftmodel.actions import Action
@@ -327,6 +328,7 @@ def report_violation(
     )
     itf.write_trace(out, trace)
     print(f"trace written to {out} (replay: raftcheck replay {out})")
+    record_finding(violation.property, violation.detail, trace=trace, path=out)
 
 
 def default_out(out: str | None, *parts: str) -> Path:
@@ -363,6 +365,126 @@ def walk_progress(total: int) -> Callable[[int, int], None]:
             print(f"  walks {walks}/{total}  steps {steps:,}", file=sys.stderr, flush=True)
 
     return progress
+
+
+# --- reports: --junit, --sarif, --html, $GITHUB_STEP_SUMMARY ---------------------------------
+
+#: ``raftcheck ci`` sets this to a file name in each job's environment: the job writes its
+#: record there (JSON), and ci builds one JUnit, SARIF and summary from all of them.
+RECORD_ENV = "RAFTCHECK_RECORD"
+
+#: The records of the runs in progress, innermost last (a verb run from a test or from
+#: another verb in the same process is nested: only the outermost writes the summary).
+_RECORDS: list[Record] = []
+
+
+def current_record() -> Record | None:
+    return _RECORDS[-1] if _RECORDS else None
+
+
+def judged(names: Sequence[str]) -> None:
+    """The properties this run judges: each becomes a JUnit testcase."""
+    r = current_record()
+    if r is not None:
+        r.properties = tuple(names)
+
+
+def record_finding(
+    rule: str,
+    detail: str,
+    *,
+    trace: itf.Trace | None = None,
+    path: Path | None = None,
+    step: int | None = None,
+) -> None:
+    """A violation (or a divergence), with its trace: a failed testcase, a SARIF result
+    with its thread flow, and the trace ``--html`` draws."""
+    r = current_record()
+    if r is not None:
+        if trace is None and path is not None and path.is_file():
+            trace = itf.read_trace(path)
+        r.findings.append(Finding(rule, detail, trace, path, step))
+        if path is not None:
+            record_trace(path)
+
+
+def record_case(name: str, code: int, message: str = "") -> None:
+    """One testcase (a scenario, a trace) with the exit code its own verdict would have."""
+    r = current_record()
+    if r is not None:
+        r.cases.append(Case(name, verdict_of(code), message))
+
+
+def record_trace(path: Path) -> None:
+    """An ITF trace the run wrote or judged: ``--html`` draws it next to it."""
+    r = current_record()
+    if r is not None and path not in r.traces:
+        r.traces.append(path)
+
+
+def add_html_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write the trace as an HTML page next to it (raftcheck view)",
+    )
+
+
+def add_report_options(sub: Any) -> None:
+    """``--junit`` and ``--sarif`` on every verb (every leaf parser of ``sub``)."""
+    for p in dict.fromkeys(sub.choices.values()):
+        nested = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for n in nested:
+                add_report_options(n)
+            continue
+        g = p.add_argument_group("reports")
+        g.add_argument(
+            "--junit",
+            metavar="FILE",
+            help="write a JUnit XML report (a testcase per property, scenario or job; "
+            "inconclusive is an error, never a skip)",
+        )
+        g.add_argument(
+            "--sarif",
+            metavar="FILE",
+            help="write a SARIF 2.1.0 log (a rule per property; a violation's steps as a "
+            "thread flow through raftmodel's source)",
+        )
+
+
+def _write_reports(args: argparse.Namespace, rec: Record, nested: bool) -> None:
+    import os
+    from importlib.metadata import PackageNotFoundError, version
+
+    from checker.report import junit, markdown, sarif
+
+    try:
+        ours = version("raftcheck")
+    except PackageNotFoundError:
+        ours = "unknown"
+    if getattr(args, "junit", None):
+        write_text_atomic(args.junit, junit.render([rec]))
+    if getattr(args, "sarif", None):
+        write_text_atomic(args.sarif, sarif.render([rec], ours))
+    if getattr(args, "html", False):
+        from checker.report.view import page_path, render_trace
+
+        for path in rec.traces:
+            if not Path(path).is_file():
+                continue
+            page = page_path(Path(path))
+            write_text_atomic(page, render_trace(itf.read_trace(path), source=str(path)))
+            print(f"page written to {page} (open it in a browser)")
+    from checker.report.record import to_json
+
+    keep = os.environ.get(RECORD_ENV)
+    if keep and not nested:
+        write_text_atomic(keep, json.dumps(to_json(rec), indent=1, sort_keys=True) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and not nested:
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(markdown.render([rec]))
 
 
 # --- running a verb --------------------------------------------------------------------------
@@ -424,7 +546,63 @@ def _interrupt_once(sigs: Sequence[int]) -> Callable[[int, object], None]:
     return interrupt
 
 
+class _Tail:
+    """A stream that also keeps the last lines written to it (a run's verdict line, for
+    the reports)."""
+
+    def __init__(self, stream: Any, tail: list[str]) -> None:
+        self._stream = stream
+        self._tail = tail
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        self._tail.extend(line for line in lines if line.strip())
+        del self._tail[:-40]
+        return int(self._stream.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one verb (``_run``) and write the reports it was asked for: ``--junit``,
+    ``--sarif``, ``--html``, and under GitHub Actions the step summary."""
+    name = getattr(args, "run_name", None) or " ".join(["raftcheck", verb])
+    rec = Record(verb, name)
+    nested = bool(_RECORDS)
+    _RECORDS.append(rec)
+    start = time.monotonic()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Tail(sys.stdout, rec.tail), _Tail(sys.stderr, rec.tail)
+    try:
+        for opt in ("junit", "sarif"):
+            v = getattr(args, opt, None)
+            if v:
+                check_writable(v, f"--{opt}")
+    except BadOption as e:
+        # Before any work: the report cannot be written, so none is attempted.
+        sys.stdout, sys.stderr = saved
+        _RECORDS.pop()
+        print(f"raftcheck {verb}: error: {e}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    try:
+        code = _run(verb, func, args)
+    finally:
+        sys.stdout, sys.stderr = saved
+        _RECORDS.pop()
+    rec.exit = int(code)
+    rec.seconds = time.monotonic() - start
+    try:
+        _write_reports(args, rec, nested)
+    except OSError as e:
+        print(f"raftcheck {verb}: error: {e.strerror or e}: {e.filename or ''}", file=sys.stderr)
+        return Exit.BAD_INPUT if code == Exit.OK else code
+    return code
+
+
+def _run(verb: str, func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run one verb: signals, stdout and errors handled the same way for every verb."""
     import signal
     import threading

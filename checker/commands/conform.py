@@ -162,6 +162,13 @@ def cmd_conform(args: argparse.Namespace) -> int:
     out = Path(args.out)
 
     def each(r: Any) -> None:
+        common.record_case(
+            r.name, Exit.OK if r.ok else Exit.VIOLATION, "" if r.ok else r.divergence.summary()
+        )
+        if not r.ok:
+            common.record_finding(
+                "Divergence", f"{r.name}: {r.divergence.summary()}", path=r.reproducer
+            )
         if not r.ok and not args.quiet:
             print(f"FAIL {r.name}: {r.divergence.summary()}", flush=True)
             if r.reproducer is not None:
@@ -346,6 +353,7 @@ def register(sub: Any) -> None:
         metavar="CMD",
         help="the adapter's command and arguments (no shell)",
     )
+    common.add_html_option(c)
     c.set_defaults(func=cmd_conform)
 
     a = sub.add_parser(

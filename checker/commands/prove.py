@@ -188,6 +188,7 @@ def cmd_bmc(args: argparse.Namespace) -> int:
     k, v = res.violation
     ks, vs = res.state_violation
     print(f"VIOLATION: {v.property} at step {k} of {steps}: {v.detail}")
+    common.record_finding(v.property, v.detail, trace=res.trace, path=out, step=k)
     if (ks, vs.property) != (k, v.property):
         print(f"  and {vs.property} at step {ks}: {vs.detail}")
     print(

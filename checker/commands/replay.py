@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from checker.commands import common
 from checker.commands.common import Exit
+from checker.raft.invariants import ALL_NAMES
 from checker.raft.report import render_step
 from checker.traces import itf
 from checker.traces.replay import replay
@@ -36,6 +38,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             if result.violation and result.violation[0] == k:
                 v = result.violation[1]
                 print(f"  !! {v.property} violated: {v.detail}")
+    common.judged(ALL_NAMES)
+    path = None if args.trace == "-" else Path(args.trace)
     summary: dict[str, Any] = {
         "trace": str(args.trace),
         "mutant": mutant,
@@ -48,6 +52,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         k, v = result.violation
         print(f"VIOLATION: {v.property} at step {k}: {v.detail}")
         summary["violation"] = {"property": v.property, "step": k, "detail": v.detail}
+        common.record_finding(v.property, v.detail, trace=trace, path=path, step=k)
         code = Exit.VIOLATION
     if result.divergence:
         d = result.divergence
@@ -58,6 +63,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         for line in d.details:
             print(f"  {line}")
         summary["divergence"] = {"step": d.step, "reason": d.reason, "details": list(d.details)}
+        common.record_finding("Divergence", d.reason, trace=trace, path=path, step=d.step)
         code = Exit.VIOLATION
     if code == Exit.OK:
         print(

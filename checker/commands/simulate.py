@@ -10,6 +10,7 @@ from checker.commands.common import Exit
 from checker.engine.simulate import simulate
 from checker.errors import BadOption
 from checker.files import write_text_atomic
+from checker.raft.invariants import ALL_NAMES
 from checker.raft.model import RaftModel
 from checker.service import report as service_report
 from checker.service.history import jsonl
@@ -36,6 +37,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         f"{common.describe_config(config)}",
         flush=True,
     )
+    common.judged(ALL_NAMES)
     res = simulate(
         RaftModel(config),
         seed=args.seed,
@@ -200,4 +202,5 @@ def register(sub: Any) -> None:
         "or of the last walk",
     )
     common.add_reads_option(g)
+    common.add_html_option(s)
     s.set_defaults(func=cmd_simulate)

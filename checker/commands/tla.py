@@ -74,6 +74,7 @@ def cmd_tlc(args: argparse.Namespace) -> int:
         f"{args.workers} worker{'s' if args.workers > 1 else ''}, {tla2tools().name}",
     ]
     text = cfg_text(config, symmetry=symmetry, title=f"raftcheck tlc --model {args.model}")
+    common.judged([*INVARIANT_NAMES, *PROPERTY_NAMES])
     with tlc.workdir(Path(args.keep) if args.keep else None) as d:
         (d / "MC.cfg").write_text(text, encoding="utf-8")
         res = tlc.run(d, "MCRaft.tla", "MC.cfg", workers=args.workers, on_line=_started(header))
@@ -125,6 +126,9 @@ def cmd_tlc(args: argparse.Namespace) -> int:
                 print(f"  state {r.number}: {r.action or 'initial state'}")
         else:
             itf.write_trace(out, trace)
+            common.record_finding(
+                str(res.violation), f"found by TLC ({res.violation_kind})", trace=trace, path=out
+            )
             if not args.quiet:
                 acts = [s.action for s in trace.steps[1:] if s.action is not None]
                 common.print_run(trace.states, acts, config.semantics)
@@ -246,8 +250,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from checker.traces import itf
     from raftmodel import mutants
 
-    if not args.tlc:
-        raise BadOption("validate needs --tlc (TLC is the only validator so far)")
     trace = itf.read_trace(args.trace)
     if args.mutant is not None:
         trace = trace._replace(config=trace.config._replace(rules=mutants.rules_for(args.mutant)))
@@ -292,6 +294,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for line in render_step(k, step.action, before, step.state, trace.config.semantics):
             print(f"  {line}")
         code = Exit.VIOLATION
+        common.record_finding(
+            "Divergence",
+            f"TLC cannot match step {k} of the trace against spec/Raft.tla",
+            trace=trace,
+            path=None if args.trace == "-" else Path(args.trace),
+            step=k,
+        )
     if args.json:
         common.write_json(args.json, summary)
     return code
@@ -301,7 +310,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``tlc``, ``crosscheck`` and ``validate`` to raftcheck's subparsers."""
+    """Add ``tlc`` and ``crosscheck`` to raftcheck's subparsers (``validate`` is
+    registered by ``checker.commands.validate``, which calls ``cmd_validate`` for --tlc)."""
 
     t = sub.add_parser(
         "tlc",
@@ -338,20 +348,3 @@ def register(sub: Any) -> None:
     c.add_argument("--out", default=None, metavar="FILE", help="where to write raftmodel's trace")
     c.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
     c.set_defaults(func=cmd_crosscheck)
-
-    v = sub.add_parser(
-        "validate",
-        help="ask TLC whether an ITF trace is a behavior of spec/Raft.tla",
-        description="Trace validation: TLC matches the trace state by state against the "
-        "spec (with the trace's mutant as Variant) and names the first step it cannot match.",
-    )
-    v.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file")
-    v.add_argument("--tlc", action="store_true", help="validate with TLC (required)")
-    v.add_argument("--mutant", default=None, metavar="NAME", help="override the trace's variant")
-    v.add_argument(
-        "--states-only",
-        action="store_true",
-        help="ignore the trace's action labels: any step of the spec may lead to each state",
-    )
-    v.add_argument("--json", metavar="FILE", help="write a JSON summary ('-' for stdout)")
-    v.set_defaults(func=cmd_validate)

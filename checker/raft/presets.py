@@ -1,14 +1,18 @@
 """Named model presets: every tool (check, simulate, tlc, crosscheck) takes its bounds from here.
 
-Sizes are distinct states as `raftcheck check` counts them (3 servers, set network,
-symmetry and the inert-message view on); see docs/checker.md and bench/ for figures.
+Sizes and times are measured, not written here: bench/presets.py runs ``raftcheck check``
+on every preset (symmetry and the inert-message view on) and stores distinct states,
+depth and CPU seconds in preset_figures.json next to this module, with the machine and
+date; ``figures()`` reads them for ``raftcheck presets``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache, partial
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from raftmodel import network as net
 from raftmodel import service as sv
@@ -54,6 +58,45 @@ class Preset(NamedTuple):
 
     def config(self) -> Config:
         return Config(self.servers, self.bounds, self.semantics, prefix=self.prefix)
+
+
+#: Written by bench/presets.py --write; shipped as package data.
+FIGURES_FILE = Path(__file__).with_name("preset_figures.json")
+
+
+class Figures(NamedTuple):
+    """One preset's measured size: the states ``check`` reached, and whether it exhausted
+    the space within ``limit_seconds``."""
+
+    distinct: int
+    generated: int
+    depth: int
+    exhausted: bool
+    cpu_seconds: float
+    limit_seconds: float
+
+    def show(self) -> str:
+        if self.exhausted:
+            return f"{self.distinct:,} states, depth {self.depth}, {self.cpu_seconds:,.0f} s CPU"
+        return (
+            f"not exhausted in {self.limit_seconds:,.0f} s CPU: {self.distinct:,} states, "
+            f"depth {self.depth}"
+        )
+
+
+def figures() -> tuple[dict[str, Figures], dict[str, Any]]:
+    """The measured figures by preset name, and the measurement's metadata (machine,
+    date). Empty when bench/presets.py has not written the file."""
+    try:
+        doc = json.loads(FIGURES_FILE.read_text())
+    except FileNotFoundError:
+        return {}, {}
+    rows = {
+        name: Figures(**{f: row[f] for f in Figures._fields})
+        for name, row in doc["presets"].items()
+    }
+    meta = {k: v for k, v in doc.items() if k != "presets"}
+    return rows, meta
 
 
 @cache
@@ -133,14 +176,14 @@ PRESETS: dict[str, Preset] = {
             3,
             Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0, values=(1,)),
             Semantics.SET,
-            "elections only: term 1, empty logs (34 states)",
+            "elections only: term 1, empty logs",
         ),
         Preset(
             "default",
             3,
             Bounds(max_term=1, max_log=1, max_restarts=1, max_requests=1, values=(1,)),
             Semantics.SET,
-            "a contested election, a committed entry and a restart, in term 1 (7,971 states)",
+            "a contested election, a committed entry and a restart, in term 1",
         ),
         Preset(
             "bag",
@@ -172,7 +215,7 @@ PRESETS: dict[str, Preset] = {
             3,
             Bounds(max_term=2, max_log=0, max_restarts=0, max_requests=0, values=(1,)),
             Semantics.SET,
-            "two terms with empty logs: elections across terms, fencing (5,054 states)",
+            "two terms with empty logs: elections across terms, fencing",
         ),
         Preset(
             "five",
@@ -187,9 +230,7 @@ PRESETS: dict[str, Preset] = {
             3,
             Bounds(max_term=2, max_log=1, max_restarts=0, max_requests=1, values=(1,)),
             Semantics.SET,
-            "two terms, logs of 1, one request, no restart: the largest preset that "
-            "finished within 10 minutes here (238,757 states before the nextIndex floor; "
-            "fewer now)",
+            "two terms, logs of 1, one request, no restart",
         ),
         Preset(
             "three-terms",
@@ -197,7 +238,7 @@ PRESETS: dict[str, Preset] = {
             Bounds(max_term=3, max_log=1, max_restarts=0, max_requests=2, values=(1,)),
             Semantics.SET,
             "three terms, logs of 1, two requests: the log up-to-date check across terms; "
-            "for bug hunting (correct Raft does not finish in 10 minutes here)",
+            "for bug hunting (correct Raft is not exhausted here)",
         ),
         Preset(
             "figure8",
@@ -207,7 +248,7 @@ PRESETS: dict[str, Preset] = {
             "the paper's Figure 8 with 3 servers: starts at its (a), where S1 holds an "
             "uncommitted entry of term 1 and S2 leads term 2 with one of term 2 (9 raftmodel "
             "steps from Init); four terms, no more requests. For bug hunting: correct Raft "
-            "does not finish in 10 minutes here",
+            "is not exhausted here",
             figure8_start,
         ),
         Preset(
@@ -225,10 +266,8 @@ PRESETS: dict[str, Preset] = {
             3,
             Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1, values=(1,)),
             Semantics.SET,
-            "two terms, logs of 1, a request and a restart: 995,704 states before the nextIndex "
-            "floor (fewer now), depth 31, "
-            "680 s here with the other core busy (the aim, 3 terms and logs of 2, is out "
-            "of reach)",
+            "two terms, logs of 1, a request and a restart: the largest preset correct Raft "
+            "exhausts (the aim, 3 terms and logs of 2, is out of reach)",
         ),
         Preset(
             "service",

@@ -8,13 +8,15 @@ import os
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
 from checker.engine.search import Options, check
 from checker.raft.model import RaftModel
-from checker.raft.presets import PRESETS, Preset
+from checker.raft.presets import PRESETS, Preset, figures
 from raftmodel import mutants
 from raftmodel.actions import Action
 from raftmodel.cluster import ClusterState, init_state, successors
@@ -105,3 +107,24 @@ def test_votes_kept_across_terms_passes_three_server_presets(name: str) -> None:
     m = mutants.get("votes_kept_across_terms")
     r = check(RaftModel(PRESETS[name].config()._replace(rules=m.rules)), Options(view=True))
     assert r.complete and r.counterexample is None
+
+
+#: Presets cheap enough to measure again in the default run (well under a second each).
+CHEAP = ("elections", "bag", "pair")
+
+
+@pytest.mark.parametrize("name", CHEAP)
+def test_recorded_figures_match_a_fresh_check(name: str) -> None:
+    # The figures `raftcheck presets` prints must be the model's, not a stale copy.
+    fig = figures()[0][name]
+    r = check(RaftModel(PRESETS[name].config()), Options(symmetry=True, view=True))
+    assert r.complete and fig.exhausted
+    assert (r.distinct, r.generated, r.depth) == (fig.distinct, fig.generated, fig.depth)
+
+
+def test_presets_prints_each_size(cli: Callable[..., CompletedProcess[str]]) -> None:
+    out = cli("presets").stdout
+    measured, _ = figures()
+    for name, fig in measured.items():
+        assert f"{fig.distinct:,}" in out, name
+    assert "measured by bench/presets.py" in out

@@ -151,8 +151,7 @@ def test_a_variant_reaches_a_log_whose_terms_decrease() -> None:
 
 def _shrunk_leader() -> Script:
     # append_over_uncommitted overwrites from commitIndex: S3, elected with two entries of
-    # which it knows none committed (it restarted), shrinks its log to one entry while
-    # its nextIndex stays 3.
+    # which it knows none committed (it restarted), shrinks its log to one entry.
     c = Config(
         3,
         Bounds(max_term=3, max_log=3, max_restarts=1, max_requests=3),
@@ -163,16 +162,23 @@ def _shrunk_leader() -> Script:
     return s.restart(3).timeout(3).vote(3, 2, term=2).client(3, 1)
 
 
-def test_the_state_that_trips_the_model_is_flagged() -> None:
+def test_a_nextindex_past_the_log_is_flagged() -> None:
     s = _shrunk_leader()
-    assert [str(p) for p in problems(s.state, s.config)][:1] == [
+    leader = s.state.nodes[2]
+    bad = leader._replace(nextIndex=(3, *leader.nextIndex[1:]))
+    state = s.state._replace(nodes=(*s.state.nodes[:2], bad))
+    assert [str(p) for p in problems(state, s.config)][:1] == [
         "S3.nextIndex[1]: 3 (must be 1..lastLogIndex+1 = 1..2)"
     ]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="raftmodel bug")
-def test_append_over_uncommitted_keeps_next_index_within_the_log() -> None:
-    # A bug in raftmodel (node._on_propose), not in wellformed's claim: sending
-    # AppendEntries from the shrunk log trips node.py's "nextIndex never exceeds
-    # lastLogIndex + 1". Remove the xfail once the variant clamps nextIndex.
-    _shrunk_leader().send_append(3, 1)
+def test_a_leader_that_overwrites_its_log_keeps_next_index_within_it() -> None:
+    # The variant's leader shrinks its log from 2 entries to 1 while its nextIndex for S1
+    # was 3: node.py pulls nextIndex back so the next AppendEntries' prevLogIndex exists
+    # (before, sending tripped node.py's assertion after 16 steps).
+    s = _shrunk_leader()
+    assert len(s.state.nodes[2].log) == 1
+    assert s.state.nodes[2].nextIndex == (2, 2, 2)
+    assert problems(s.state, s.config) == []
+    s.send_append(3, 1)
+    assert problems(s.state, s.config) == []

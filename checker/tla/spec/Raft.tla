@@ -270,8 +270,11 @@ OnSendAppend(s, j) ==
 \* Section 5.3: the leader appends the client's value as a new entry.
 OnPropose(s, v) ==
     LET at == AppendAt(Len(s.log), s.commitIndex)
+        \* Only append_over_uncommitted overwrites; nextIndex - 1 must stay in the log.
+        next == [j \in Server |-> IF s.nextIndex[j] > at + 2 THEN at + 2 ELSE s.nextIndex[j]]
     IN  Out(AdvanceCommit([s EXCEPT !.log = Append(SubSeq(@, 1, at),
-                                                   [term |-> s.currentTerm, value |-> v])]),
+                                                   [term |-> s.currentTerm, value |-> v]),
+                                    !.nextIndex = next]),
             {})
 
 \* Figure 2, RequestVote receiver.
