@@ -507,7 +507,7 @@ def test_simulate_refuses_history_without_a_service(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = _cli(capsys, "simulate", "--history", str(tmp_path / "h.jsonl"))
-    assert code == 2 and "needs --service" in err
+    assert code == 2 and "need --service PRESET" in err
     code, _, err = _cli(capsys, "simulate", "--service", "default")
     assert code == 2 and "unknown service preset 'default'" in err
 
