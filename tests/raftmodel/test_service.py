@@ -258,8 +258,8 @@ def programs(clients: int, ops: int) -> tuple[tuple[sv.Op, ...], ...]:
         prog: list[sv.Op] = []
         for k in range(ops):
             v = 10 * c + k + 1
-            pick = (sv.write(1, v), sv.read(1), sv.cas(1, v - 1, v), sv.read(1), sv.write(2, v))
-            prog.append(pick[(c + k) % len(pick)])
+            pick = (sv.write(1, v), sv.read(1), sv.cas(1, v - 1, v), sv.read(2), sv.write(2, v))
+            prog.append(pick[k % len(pick)])
         progs.append(tuple(prog))
     for _ in range(2):
         progs.append(tuple(op for k in range(ops // 2) for op in (sv.acquire(), sv.fenced(k + 1))))
