@@ -276,6 +276,12 @@ class ServiceMachine(RuleBasedStateMachine):
         self.actions: list[sv.AnyAction] = []
         self.n = self.sc.raft.n
         self.clients = len(self.sc.service.programs)
+        #: A partition: these servers hear only each other (the macros and ``deliver``
+        #: choose which messages arrive; the model itself is never told).
+        self.cut: frozenset[int] = frozenset()
+
+    def _linked(self, a: int, b: int) -> bool:
+        return (a in self.cut) == (b in self.cut)
 
     def _do(self, a: sv.AnyAction) -> bool:
         t = sv.apply(self.state, a, self.sc)
@@ -313,7 +319,7 @@ class ServiceMachine(RuleBasedStateMachine):
         if not self._do(Timeout(i)):
             return
         term = self.state.cluster.nodes[i - 1].currentTerm
-        for v in voters:
+        for v in (v for v in voters if self._linked(i, v)):
             rv = [m for m in self._inbox(RequestVote, i, v) if m.term == term]
             if rv and self._do(Receive(rv[0])):
                 for r in self._inbox(type(_vote_reply()), v, i):
@@ -331,7 +337,7 @@ class ServiceMachine(RuleBasedStateMachine):
         self._replicate(i, sorted(data.draw(st.sets(st.sampled_from(others), min_size=1))))
 
     def _replicate(self, i: int, followers: Sequence[int]) -> None:
-        for j in followers:
+        for j in (j for j in followers if self._linked(i, j)):
             before = set(self._inbox(AppendEntries, i, j))
             if not self._do(SendAppendEntries(i, j)):
                 continue
@@ -346,9 +352,34 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def deliver(self, data: st.DataObject) -> None:
         """Any message ever sent, late or again (the network reorders and duplicates)."""
-        msgs = net.messages(self.state.cluster.network, self.sc.raft.semantics)
+        msgs = [
+            m
+            for m in net.messages(self.state.cluster.network, self.sc.raft.semantics)
+            if self._linked(m.source, m.dest)
+        ]
         if msgs:
             self._do(Receive(data.draw(st.sampled_from(msgs), label="message")))
+
+    @rule(data=st.data())
+    def handover(self, data: st.DataObject) -> None:
+        """A leader brings every server up to date, is cut off from them, and another
+        server is elected by the rest: the old leader still believes it leads (the
+        partition a stale read or a stale lock holder needs)."""
+        leaders = [x.id for x in self.state.cluster.nodes if x.role == Role.LEADER]
+        if not leaders:
+            return
+        old = data.draw(st.sampled_from(leaders), label="old leader")
+        others = [j for j in range(1, self.n + 1) if j != old]
+        self.cut = frozenset()
+        self._replicate(old, others)
+        self._replicate(old, others)  # the second round carries the new commitIndex
+        self.cut = frozenset((old,))
+        new = data.draw(st.sampled_from(others), label="new leader")
+        self._elect(new, [v for v in others if v != new])
+
+    @rule()
+    def heal(self) -> None:
+        self.cut = frozenset()
 
     @rule(k=st.integers(1, 5), data=st.data())
     def operation(self, k: int, data: st.DataObject) -> None:
@@ -424,26 +455,26 @@ def run(n: int, rules: Rules = RAFT, reads: ReadPath = ReadPath.READ_INDEX, **kw
 
 @pytest.mark.parametrize("n", [3, 5])
 def test_correct_raft_keeps_every_service_property(n: int) -> None:
-    run(n, max_examples=12, stateful_step_count=40)
+    run(n, max_examples=30, stateful_step_count=40)
 
 
 @pytest.mark.parametrize("reads", [ReadPath.LOG, ReadPath.READ_INDEX])
 @pytest.mark.slow
 def test_correct_raft_soak(reads: ReadPath) -> None:
     for n in (3, 5):
-        run(n, reads=reads, max_examples=150, stateful_step_count=80, ops=12)
+        run(n, reads=reads, max_examples=60, stateful_step_count=60, ops=12)
 
 
-#: The variants the Hypothesis hunt finds (minutes each on a loaded 2-core machine: the
-#: slow tier). stale_leader_read and token_per_leader need a leader change that a new
-#: leader commits through while the old one is kept unaware, deeper than 300 runs of 25
-#: steps reached: check's presets catch them (test_check_catches_every_service_variant).
-HUNTED = ("follower_read", "unfenced_write")
+#: The variants the Hypothesis hunt finds (a minute or so each on a loaded 2-core
+#: machine: the slow tier). token_per_leader needs five particular client and leader
+#: moves in a row (a grant, a handover, a grant and two fenced writes in that order) and
+#: was not found in 2,000 runs: check's service-lock preset catches it.
+HUNTED = ("stale_leader_read", "follower_read", "unfenced_write")
 
 
 def _hunt(rules: Rules, reads: ReadPath = ReadPath.READ_INDEX, n: int = 3) -> PropertyViolated:
     with pytest.raises(PropertyViolated) as info:
-        run(n, rules, reads, max_examples=400, stateful_step_count=25, report_multiple_bugs=False)
+        run(n, rules, reads, max_examples=2000, stateful_step_count=20, report_multiple_bugs=False)
     return info.value
 
 
@@ -453,7 +484,12 @@ def test_hypothesis_catches_service_variants(name: str) -> None:
     mutant = mutants.get(name)
     found = _hunt(mutant.rules)
     assert found.violation.property == mutant.caught_by, str(found)
-    assert len(found.actions) <= 60, len(found.actions)
+    assert len(found.actions) <= 80, len(found.actions)
+
+
+@pytest.mark.slow
+def test_hypothesis_catches_leader_local_reads_on_correct_raft() -> None:
+    assert _hunt(RAFT, ReadPath.LEADER_LOCAL).violation.property == "Linearizable"
 
 
 # --- histories: simulate, check and the ITF reader, judged by the one checker -------------------
