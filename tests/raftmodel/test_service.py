@@ -487,11 +487,6 @@ def test_hypothesis_catches_service_variants(name: str) -> None:
     assert len(found.actions) <= 80, len(found.actions)
 
 
-@pytest.mark.slow
-def test_hypothesis_catches_leader_local_reads_on_correct_raft() -> None:
-    assert _hunt(RAFT, ReadPath.LEADER_LOCAL).violation.property == "Linearizable"
-
-
 # --- histories: simulate, check and the ITF reader, judged by the one checker -------------------
 
 
