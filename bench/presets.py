@@ -35,7 +35,7 @@ from checker.files import write_text_atomic  # noqa: E402
 from checker.raft.presets import FIGURES_FILE, PRESETS  # noqa: E402
 
 #: Presets meant for bug hunting: correct Raft is not expected to exhaust them here.
-HUNTING = {"three-terms", "figure8", "divergent-logs"}
+HUNTING = {"three-terms", "figure8", "divergent-logs", "batched"}
 
 CHECK = [sys.executable, "-m", "checker.cli", "check"]
 

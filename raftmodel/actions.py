@@ -34,10 +34,16 @@ class Timeout(NamedTuple):
 
 
 class SendAppendEntries(NamedTuple):
-    """Leader i sends AppendEntries (entries or heartbeat) to server j (§5.3)."""
+    """Leader i sends AppendEntries (entries or heartbeat) to server j (§5.3).
+
+    ``batch`` is how many entries from nextIndex on it carries: 0 is the whole suffix
+    (the paper's leader; a heartbeat when the suffix is empty), k >= 1 the first k entries
+    (a bounded batch, as real leaders send; enabled only with ``Bounds.max_batch`` >= k).
+    """
 
     i: NodeId
     j: NodeId
+    batch: int = 0
     kind: ActionKind = ActionKind.SendAppendEntries
 
 
@@ -111,11 +117,23 @@ def action_key(a: Action) -> tuple[object, ...]:
     return (_ORDER[type(a)], *a)
 
 
+def explicit_params(a: Action) -> dict[str, object]:
+    """The parameters of ``a`` that differ from their defaults (the type tag always
+    does not): what ITF records and ``describe`` shows, so that an action written before a
+    defaulted parameter existed (SendAppendEntries' batch) reads and prints as before."""
+    defaults = type(a)._field_defaults
+    return {
+        k: v
+        for k, v in zip(a._fields, a, strict=True)
+        if k != "kind" and not (k in defaults and defaults[k] == v)
+    }
+
+
 def describe(a: Action) -> str:
     """One legible line, e.g. ``Receive(RequestVote 1->2 term=1 lastLog=(0,0))``."""
     if isinstance(a, Receive | Drop | Duplicate):
         return f"{action_name(a)}({describe_message(a.m)})"
-    args = ", ".join(f"{k}={v}" for k, v in zip(a._fields, a, strict=True) if k != "kind")
+    args = ", ".join(f"{k}={v}" for k, v in explicit_params(a).items())
     return f"{action_name(a)}({args})"
 
 

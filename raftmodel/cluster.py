@@ -5,7 +5,9 @@ every enabled action with its successor, in a deterministic order. Bounds are ac
 guards here (never inside the node), written once and mirrored by the TLA+ spec:
 
   Timeout(i)             role != Leader and currentTerm < max_term
-  SendAppendEntries(i,j) i is leader, j != i
+  SendAppendEntries(i,j,b) i is leader, j != i; b = 0 when max_batch = 0 (the whole
+                         suffix from nextIndex), else b in 1..min(max_batch, suffix
+                         length), or b = 0 when the suffix is empty (a heartbeat)
   Receive(m)             m in the network (and 1 <= m.dest <= n)
   ClientRequest(i,v)     i is leader, requests < max_requests, len(log) < max_log, v in values
   Restart(i)             restarts < max_restarts
@@ -37,7 +39,14 @@ from raftmodel.actions import (
 )
 from raftmodel.messages import ElectionTimeout, Event, Message, Propose, SendAppend
 from raftmodel.network import Network, Semantics
-from raftmodel.node import NodeState, can_time_out, init_node, is_leader, restart, step
+from raftmodel.node import (
+    NodeState,
+    can_time_out,
+    init_node,
+    is_leader,
+    restart,
+    step,
+)
 from raftmodel.rules import RAFT, Rules
 from raftmodel.types import Index, NodeId, Role, Term, Value
 
@@ -51,6 +60,10 @@ class Bounds(NamedTuple):
     max_requests: int | None = 1
     values: tuple[Value, ...] = (1,)
     max_copies: int = 1
+    #: The most entries one AppendEntries carries: 0 sends the whole suffix from nextIndex
+    #: (one SendAppendEntries per follower); k >= 1 makes each batch size 1..k its own
+    #: action, as real leaders batch (canonical/raft, etcd, PySyncObj).
+    max_batch: int = 0
 
 
 class Config(NamedTuple):
@@ -108,6 +121,8 @@ def validate(config: Config) -> None:
         raise BadConfig(f"values must be distinct, got {b.values}")
     if b.max_copies < 1:
         raise BadConfig(f"max_copies must be >= 1, got {b.max_copies}")
+    if b.max_batch < 0:
+        raise BadConfig(f"max_batch must be >= 0, got {b.max_batch}")
 
 
 def init_state(config: Config) -> ClusterState:
@@ -185,7 +200,7 @@ def event_of(a: Action) -> tuple[NodeId, Event] | None:
     if isinstance(a, Timeout):
         return a.i, _TIMEOUT
     if isinstance(a, SendAppendEntries):
-        return a.i, SendAppend(a.j)
+        return a.i, SendAppend(a.j, a.batch)
     if isinstance(a, ClientRequest):
         return a.i, Propose(a.v)
     return None
@@ -206,7 +221,9 @@ def _enabled(s: ClusterState, a: Action, config: Config) -> bool:
         node = s.nodes[a.i - 1]
         return can_time_out(node) and _under(node.currentTerm, b.max_term)
     if isinstance(a, SendAppendEntries):
-        return 1 <= a.i <= n and 1 <= a.j <= n and a.i != a.j and is_leader(s.nodes[a.i - 1])
+        if not (1 <= a.i <= n and 1 <= a.j <= n and a.i != a.j and is_leader(s.nodes[a.i - 1])):
+            return False
+        return a.batch in _batches(s.nodes[a.i - 1], a.j, b.max_batch)
     if isinstance(a, ClientRequest):
         if not 1 <= a.i <= n or a.v not in b.values:
             return False
@@ -217,6 +234,19 @@ def _enabled(s: ClusterState, a: Action, config: Config) -> bool:
             and _under(len(node.log), b.max_log)
         )
     raise TypeError(f"not an action: {a!r}")
+
+
+def _batches(leader: NodeState, j: NodeId, max_batch: int) -> range:
+    """The batch sizes leader may send j (SendAppendEntries' ``batch``; module docstring)."""
+    if max_batch == 0:
+        return _WHOLE
+    # The entries the leader has for j from its nextIndex on (§5.3).
+    pending = len(leader.log) - leader.nextIndex[j - 1] + 1
+    k = max(0, min(max_batch, pending))
+    return range(1, k + 1) if k else _WHOLE
+
+
+_WHOLE = range(0, 1)
 
 
 def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
@@ -262,9 +292,15 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
     for node in s.nodes:
         if can_time_out(node):
             acts.append(Timeout(node.id))
+    mb = config.bounds.max_batch
     for node in s.nodes:
         if is_leader(node):
-            acts.extend(SendAppendEntries(node.id, j) for j in range(1, n + 1) if j != node.id)
+            acts.extend(
+                SendAppendEntries(node.id, j, k)
+                for j in range(1, n + 1)
+                if j != node.id
+                for k in _batches(node, j, mb)
+            )
     msgs = net.messages(s.network, sem)
     acts.extend(Receive(m) for m in msgs)
     for node in s.nodes:

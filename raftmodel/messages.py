@@ -104,9 +104,11 @@ class ElectionTimeout(NamedTuple):
 
 
 class SendAppend(NamedTuple):
-    """The leader's replication/heartbeat timer for one peer fired (§5.3)."""
+    """The leader's replication/heartbeat timer for one peer fired (§5.3). ``batch``:
+    how many entries from nextIndex on to send, 0 for all of them."""
 
     to: NodeId
+    batch: int = 0
 
 
 class Propose(NamedTuple):

@@ -104,6 +104,21 @@ def _commit_before_check(commit: Index, leader_commit: Index, last_new: Index, _
     return commit
 
 
+def _commit_to_leader_commit_unclamped(
+    commit: Index, leader_commit: Index, _last_new: Index, ok: bool
+) -> Index:
+    # leaderCommit taken whole: without the min with the last new entry, which a leader
+    # that sends its whole suffix never makes bite, but a batch shorter than it does.
+    return leader_commit if ok and leader_commit > commit else commit
+
+
+def _truncate_after_batch(log: Log, prev_index: Index, entries: Log) -> Log:
+    # A non-empty batch is taken as the end of the leader's log: whatever the follower
+    # holds past it goes, even entries that agree with the leader's (a heartbeat is left
+    # alone, unlike overwrite).
+    return rlog.overwrite(log, prev_index, entries) if entries else log
+
+
 def _match_from_reply(_match: Index, replied: Index, _leader_last: Index) -> Index:
     return replied
 
@@ -278,6 +293,21 @@ CATALOG: tuple[Mutant, ...] = (
         ("divergent-logs", "CommitWithinLog", 10),
         hunted_by=("CommitWithinLog", "StateMachineSafety"),
         follower_commit=_commit_before_check,
+    ),
+    _m(
+        "commit_past_last_new",
+        "a follower sets commitIndex to leaderCommit without the min with its last new entry",
+        "Figure 2 AppendEntries 5",
+        ("batched", "CommitWithinLog", 10),
+        follower_commit=_commit_to_leader_commit_unclamped,
+    ),
+    _m(
+        "truncate_after_batch",
+        "a follower deletes its entries past a shorter batch even when they agree with the "
+        "leader's",
+        "§5.3, Figure 2 AppendEntries 3",
+        ("batched", "CommittedOnQuorum", 10),
+        merge=_truncate_after_batch,
     ),
     _m(
         "match_from_reply",

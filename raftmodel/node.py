@@ -155,11 +155,14 @@ def _on_send_append(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeS
     to = e.to
     if s.role != Role.LEADER or to == s.id or not 1 <= to <= n:
         return s, NO_MESSAGES
-    # §5.3: send every entry from nextIndex on (none: a heartbeat), with the entry before it.
+    # §5.3: send the entries from nextIndex on (none: a heartbeat), with the entry before
+    # it: all of them (batch 0, Figure 2's "log entries to store"), or the first ``batch``
+    # (Figure 2: "may send more than one for efficiency": any prefix is a valid request).
     prev = s.nextIndex[to - 1] - 1
     prev_term = rlog.term_at(s.log, prev)
     assert prev_term is not None, "nextIndex never exceeds lastLogIndex + 1"
-    msg = AppendEntries(s.id, to, s.currentTerm, prev, prev_term, s.log[prev:], s.commitIndex)
+    entries = s.log[prev:] if e.batch == 0 else s.log[prev : prev + e.batch]
+    msg = AppendEntries(s.id, to, s.currentTerm, prev, prev_term, entries, s.commitIndex)
     return s, (msg,)
 
 

@@ -64,8 +64,8 @@ class Script:
     def timeout(self, i: int) -> Script:
         return self.do(Timeout(i))
 
-    def send_append(self, i: int, j: int) -> Script:
-        return self.do(SendAppendEntries(i, j))
+    def send_append(self, i: int, j: int, batch: int = 0) -> Script:
+        return self.do(SendAppendEntries(i, j, batch))
 
     def client(self, i: int, v: int = 1) -> Script:
         return self.do(ClientRequest(i, v))
@@ -119,9 +119,10 @@ class Script:
             raise ScriptError(f"step {len(self.actions) + 1}: {a!r} sends {out}, expected one")
         return out[0]
 
-    def replicate(self, leader: int, follower: int) -> Script:
-        """Send AppendEntries from leader to follower, deliver it and deliver the reply."""
-        send = SendAppendEntries(leader, follower)
+    def replicate(self, leader: int, follower: int, batch: int = 0) -> Script:
+        """Send AppendEntries from leader to follower (``batch`` entries; 0: all), deliver
+        it and deliver the reply."""
+        send = SendAppendEntries(leader, follower, batch)
         msg = self._only(send)
         self.do(send)
         reply = self._only(Receive(msg))

@@ -63,7 +63,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
         bounds = " ".join(
             f"{f.field}={bounds_table.show(getattr(b, f.field))}"
             for f in bounds_table.BOUND_FIELDS
-            if f.field != "max_copies" or p.semantics.value == "bag"
+            if not f.bag_only or p.semantics.value == "bag"
         )
         size = fig.show() if fig else "not measured (python bench/presets.py --write)"
         rows.append([p.name, str(p.servers), p.semantics.value, bounds, p.about, size])

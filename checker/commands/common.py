@@ -151,12 +151,12 @@ def add_model_options(p: argparse.ArgumentParser, defaults: Bounds | None) -> No
     for f in bounds_table.BOUND_FIELDS:
         v = getattr(b, f.field)
         default, shown = dflt(v, bounds_table.show(v))
-        if not f.optional:
+        if f.bag_only:
             # Given or not is what matters (refused with the set network): no default here.
             default = UNSET
         g.add_argument(
             f.flag,
-            type=bound if f.optional else positive,
+            type=bound if f.optional else positive if f.minimum >= 1 else natural,
             default=default,
             help=f"{f.about} (default {shown})",
         )
@@ -274,7 +274,7 @@ def describe_config(config: Config) -> str:
         + " ".join(
             f"{f.field}={bounds_table.show(getattr(b, f.field))}"
             for f in bounds_table.BOUND_FIELDS
-            if f.field != "max_copies"
+            if not f.bag_only
         )
         + f" values={','.join(map(str, b.values))}"
     )

@@ -19,10 +19,15 @@ from typing import Any, NamedTuple
 
 import coverage
 
+from checker.conform import runner
+from checker.conform.adapter import ReferenceAdapter
 from checker.conform.outcomes import acting_node, event_of
+from checker.traces import itf
+from raftmodel import mutants
 from raftmodel import node as node_module
 from raftmodel.actions import Action, ClientRequest, Restart, SendAppendEntries, Timeout
 from raftmodel.cluster import Config
+from raftmodel.rules import Rules
 
 #: Why a branch of node.py is never taken by a suite replayed through the harness, by the
 #: function it is in and a piece of its condition (a branch not listed: "no reason known").
@@ -34,7 +39,17 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
         "cluster.apply lets only a leader send, to another server (its guard)",
     ),
     ("_on_propose", "s.role != Role.LEADER", "cluster.apply sends requests to leaders only"),
-    ("_on_message", "m.dest != s.id", "the harness delivers a message to its dest"),
+    (
+        "_on_propose",
+        "len(log) <= len(s.log)",
+        "only a variant overwrites its own log on a request (rules.append_at)",
+    ),
+    (
+        "_on_message",
+        "m.dest != s.id",
+        "the harness, and protocol v1's deliver, route a message to its dest: no adapter "
+        "is handed one for another server",
+    ),
     (
         "_on_append_entries",
         "m.term < s.currentTerm",
@@ -43,7 +58,8 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
     (
         "_on_append_entries",
         "s.role == Role.LEADER",
-        "two leaders in one term: ElectionSafety rules it out on correct Raft",
+        "two leaders in one term: ElectionSafety rules it out on correct Raft, and a "
+        "variant that elects two fails its regression before one hears the other",
     ),
     (
         "_on_message",
@@ -126,9 +142,25 @@ def _replay(
 Run = tuple[Config, Sequence[Action], Mapping[int, Sequence[Action]]]
 
 
-def measure(runs: Sequence[Run]) -> NodeCoverage:
+def variant_runs(traces: Sequence[itf.Trace]) -> list[tuple[Rules, runner.Scenario]]:
+    """Each regression scenario with its variant's rules (``measure``'s ``variants``)."""
+    out = []
+    for t in traces:
+        reg = t.meta["conformance"].get("regression")
+        if reg is not None and reg["mutant"] in mutants.BY_NAME:
+            sc = runner.from_trace(t, Path(f"regress-{reg['mutant']}.itf.json"))
+            out.append((mutants.get(reg["mutant"]).rules, sc))
+    return out
+
+
+def measure(
+    runs: Sequence[Run], variants: Sequence[tuple[Rules, runner.Scenario]] = ()
+) -> NodeCoverage:
     """Replay each action sequence from Init node by node (the node events the harness
-    feeds, and the probes after step k), under coverage restricted to raftmodel/node.py."""
+    feeds, and the probes after step k), under coverage restricted to raftmodel/node.py.
+    ``variants``: scenarios also run, by the runner, against the reference adapter under a
+    known-bug variant's rules, as the mutation score runs each regression (up to its
+    first divergence): the code only a variant takes."""
     path = str(Path(node_module.__file__).resolve())
     cov = coverage.Coverage(data_file=None, branch=True, include=[path])
     cov.start()
@@ -136,6 +168,10 @@ def measure(runs: Sequence[Run]) -> NodeCoverage:
         node = _fresh(path)
         for config, actions, probes in runs:
             _replay(node, config, actions, probes)
+        for rules, sc in variants:
+            # The module imported long ago runs here: coverage counts by file and line,
+            # and its function bodies are the same lines as the fresh copy's.
+            runner.run(runner.InProcess(ReferenceAdapter(rules)), [sc])
     finally:
         cov.stop()
     with tempfile.TemporaryDirectory() as d:

@@ -55,22 +55,33 @@ BODY_FIELDS: dict[str, tuple[str, ...]] = {
         "leaderCommit",
     ),
     "AppendEntriesResponse": ("term", "success", "matchIndex"),
+    # Only with the pre_vote capability (Ongaro's thesis §9.6): ``term`` is the term the
+    # candidate would campaign in; a response's ``term`` is not compared.
+    "PreVote": ("term", "candidateId", "lastLogIndex", "lastLogTerm"),
+    "PreVoteResponse": ("term", "voteGranted"),
 }
 _BOOLS = {"voteGranted", "success"}
 
 #: Capabilities an adapter may declare at init; the runner tolerates the difference each
-#: one names (docs/conformance.md has the exact semantics). ``PLANNED`` ones are
-#: documented but refused at init, so nobody believes they are honoured.
+#: one names (docs/conformance.md has the exact semantics).
 CAPABILITIES: dict[str, str] = {
     "silent_vote_refusal": "a same-term vote refusal may go unsent",
     "commit_learned_later": "commitIndex and leaderCommit may lag the model's, never lead",
-}
-PLANNED: dict[str, str] = {
-    "noop_on_election": "a new leader appends a no-op entry of its term",
-    "empty_heartbeats": "a heartbeat carries no entries even to a follower that is behind",
+    "noop_on_election": "a new leader appends a no-op entry of its term (value 0)",
+    "empty_heartbeats": "an AppendEntries may carry no entries even to a follower behind",
+    "batching": "an AppendEntries may carry a shorter batch than the whole suffix",
     "pre_vote": "a PreVote round before the term is bumped (§9.6 of Ongaro's thesis)",
-    "batching": "several entries per ClientRequest or per AppendEntries",
 }
+#: Capabilities documented but not honoured yet: refused at init, so nobody believes a
+#: tolerance the runner does not apply.
+PLANNED: dict[str, str] = {}
+#: Capabilities whose difference changes the path (later indexes, a follower left behind,
+#: an extra round): the runner follows the implementation with a shadow of raftmodel's
+#: nodes (checker/conform/shadow.py).
+PATH_CHANGING = frozenset({"noop_on_election", "empty_heartbeats", "batching", "pre_vote"})
+#: The value an adapter reports for a no-op entry (``noop_on_election``): [term, 0]. A
+#: suite's client requests never use it.
+NOOP_VALUE = 0
 
 
 class ProtocolError(ValueError):
@@ -162,7 +173,9 @@ def message_of(env: Mapping[str, Any]) -> Message:
         return AppendEntries(
             src, dest, b["term"], b["prevLogIndex"], b["prevLogTerm"], entries, b["leaderCommit"]
         )
-    return AppendEntriesResponse(src, dest, b["term"], b["success"], b["matchIndex"])
+    if t == "AppendEntriesResponse":
+        return AppendEntriesResponse(src, dest, b["term"], b["success"], b["matchIndex"])
+    raise ProtocolError(f"a {t} is not a message raftmodel sends (pre_vote's round)")
 
 
 def view_json(v: View) -> dict[str, Any]:

@@ -29,10 +29,14 @@ from typing import IO, Any, NamedTuple, Protocol
 from checker.conform import protocol as proto
 from checker.conform.adapter import Adapter, handle
 from checker.conform.protocol import Hello, ProtocolError, Reply, View
+from checker.conform.shadow import Shadow
 from checker.conform.suite import MANIFEST
 from checker.errors import BadOption, TraceFormatError
 from checker.traces import itf
+from raftmodel import quorum
 from raftmodel.actions import describe
+from raftmodel.messages import RequestVote
+from raftmodel.rules import RAFT
 
 #: Seconds an adapter may take to answer one operation (its first answer may take
 #: longer: the process has to start).
@@ -86,7 +90,11 @@ class Scenario(NamedTuple):
 
 
 def _load_one(p: Path) -> Scenario:
-    trace = itf.read_trace(p)
+    return from_trace(itf.read_trace(p), p)
+
+
+def from_trace(trace: itf.Trace, p: Path) -> Scenario:
+    """A scenario from its trace (``p``: where it is, or would be, stored)."""
     meta = trace.meta.get("conformance")
     where = f"{p}: #meta.conformance"
     if not isinstance(meta, dict):
@@ -367,18 +375,58 @@ def _msg(env: dict[str, Any]) -> str:
 class Tolerance(NamedTuple):
     silent_refusals: bool
     commit_later: bool
+    batching: bool = False
+    empty_heartbeats: bool = False
+
+    @staticmethod
+    def of(capabilities: frozenset[str]) -> Tolerance:
+        return Tolerance(
+            "silent_vote_refusal" in capabilities,
+            "commit_learned_later" in capabilities,
+            "batching" in capabilities,
+            "empty_heartbeats" in capabilities,
+        )
 
 
-def _key(env: dict[str, Any], tol: Tolerance) -> str:
+def _key(env: dict[str, Any], tol: Tolerance, entries: bool = True) -> str:
     """A message's text for matching: a refused AppendEntries' matchIndex is not compared
     (implementations send hints of their own there), nor leaderCommit when commits may be
-    learned later (it is checked separately)."""
+    learned later (it is checked separately), nor (``entries=False``) an AppendEntries'
+    entries (a shorter batch is checked separately)."""
     b = dict(env["body"])
     if b["type"] == "AppendEntriesResponse" and not b["success"]:
         b.pop("matchIndex")
-    if tol.commit_later and b["type"] == "AppendEntries":
-        b.pop("leaderCommit")
+    if b["type"] == "AppendEntries":
+        if tol.commit_later:
+            b.pop("leaderCommit")
+        if not entries:
+            b.pop("entries")
     return proto.canonical({"src": env["src"], "dest": env["dest"], "body": b})
+
+
+def _shorter_batch(e: dict[str, Any], o: dict[str, Any], tol: Tolerance) -> bool:
+    """``o`` is ``e`` with fewer entries, a prefix of ``e``'s, as the declared capability
+    allows: batching a shorter non-empty batch, empty_heartbeats none at all (Figure 2:
+    entries "may send more than one for efficiency"; §5.3: the leader retries until the
+    follower has them all, so a shorter batch is only later)."""
+    ee, oe = e["body"]["entries"], o["body"]["entries"]
+    if not len(oe) < len(ee) or oe != ee[: len(oe)]:
+        return False
+    return (tol.batching and len(oe) > 0) or (tol.empty_heartbeats and len(oe) == 0)
+
+
+def _matches(e: dict[str, Any], o: dict[str, Any], tol: Tolerance) -> bool:
+    aes = e["body"]["type"] == o["body"]["type"] == "AppendEntries"
+    if aes and tol.commit_later and o["body"]["leaderCommit"] > e["body"]["leaderCommit"]:
+        return False
+    if _key(o, tol) == _key(e, tol):
+        return True
+    return (
+        aes
+        and (tol.batching or tol.empty_heartbeats)
+        and _key(o, tol, entries=False) == _key(e, tol, entries=False)
+        and _shorter_batch(e, o, tol)
+    )
 
 
 def compare_state(
@@ -408,24 +456,16 @@ def match_messages(
     list[dict[str, Any]],
 ]:
     """Match sent messages as a multiset (order is free): (pairs, omitted-but-tolerated,
-    missing, unexpected)."""
+    missing, unexpected). An exact match is preferred to a tolerated one."""
     left = list(observed)
     pairs, omitted, missing = [], [], []
     for e in expected:
         ke = _key(e, tol)
         hit = next(
-            (
-                k
-                for k, o in enumerate(left)
-                if _key(o, tol) == ke
-                and (
-                    not tol.commit_later
-                    or e["body"]["type"] != "AppendEntries"
-                    or o["body"]["leaderCommit"] <= e["body"]["leaderCommit"]
-                )
-            ),
-            None,
+            (k for k, o in enumerate(left) if _key(o, tol) == ke and _matches(e, o, tol)), None
         )
+        if hit is None:
+            hit = next((k for k, o in enumerate(left) if _matches(e, o, tol)), None)
         if hit is not None:
             pairs.append((e, left.pop(hit)))
             continue
@@ -453,6 +493,8 @@ class Result(NamedTuple):
     skipped: int
     divergence: Divergence | None
     reproducer: Path | None = None
+    #: Why the steps left were skipped (an allowed different path), if they were.
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -512,6 +554,140 @@ class _Session:
             raise AdapterFailure(str(e)) from None
 
 
+class _NotApplicable(Exception):
+    """The implementation took an allowed different path on which the rest of the
+    scenario does not apply (a node the scenario times out is already leader there, a
+    pre-vote round that correctly fails): the steps left are skipped."""
+
+
+def _cut(env: dict[str, Any], batch: int) -> dict[str, Any]:
+    """An AppendEntries with its first ``batch`` entries only (other messages as sent)."""
+    b = env["body"]
+    if b["type"] != "AppendEntries" or len(b["entries"]) <= batch:
+        return env
+    return {**env, "body": {**b, "entries": b["entries"][:batch]}}
+
+
+def _slot(env: dict[str, Any]) -> tuple[int, str]:
+    # One step sends at most one message of a type to a server: the slot names it.
+    return env["dest"], env["body"]["type"]
+
+
+def _renamed(env: dict[str, Any], typ: str) -> dict[str, Any]:
+    return {**env, "body": {**env["body"], "type": typ}}
+
+
+def _pre_vote_round(
+    session: _Session,
+    sc: Scenario,
+    shadow: Shadow,
+    tol: Tolerance,
+    op: dict[str, Any],
+    r: Reply,
+    k: int,
+    floor: dict[int, int],
+) -> Result | Reply:
+    """The implementation answered a timeout with PreVote messages (Ongaro's thesis
+    §9.6): the runner delivers them, checks each voter's answer against what raftmodel's
+    node would do with the RequestVote of the next term (``Shadow.would_vote``) and that
+    nothing else changes, then delivers the answers to the candidate. Returns the reply
+    that starts the real election (compared by the caller with the scenario's timeout),
+    a failed Result, or raises ``_NotApplicable`` when a majority correctly refuses."""
+    i = op["node"]
+    before = shadow.view(i)
+    what = f"pre-vote round of timeout(node={i})"
+    assert r.state is not None
+    diff = compare_state(before, r.state, tol, floor[i])
+    if diff:
+        return _fail(sc, k, "wrong state", what, i, diff, (), ())
+    saved = shadow.nodes[i]
+    _, requests = shadow.step(op)
+    shadow.nodes[i] = saved
+    want = [_renamed(proto.envelope(m), "PreVote") for m in requests]
+    _, _, missing, unexpected = match_messages(want, r.sent, tol, None)
+    if missing or unexpected:
+        return _fail(
+            sc,
+            k,
+            "missing message" if missing else "unexpected message",
+            what,
+            i,
+            (),
+            missing,
+            unexpected,
+        )
+    granted = {i}
+    answers = []
+    for m in sorted(r.sent, key=lambda x: x["dest"]):
+        j = m["dest"]
+        step = f"{what}: deliver PreVote {i}->{j}"
+        rr = session.call({"op": "deliver", "message": m}, sc.n)
+        if rr.error is not None or rr.state is None:
+            return _fail(sc, k, "refused", step, j, (), (), (), f"the adapter refused: {rr.error}")
+        # A PreVote changes nothing at the voter (§9.6: no term adopted, no vote cast).
+        diff = compare_state(shadow.view(j), rr.state, tol, floor[j])
+        if diff:
+            return _fail(sc, k, "wrong state", step, j, diff, (), ())
+        b = m["body"]
+        rv = RequestVote(i, j, b["term"], b["lastLogIndex"], b["lastLogTerm"])
+        grant = shadow.would_vote(rv)
+        answer = [x for x in rr.sent if _slot(x) == (i, "PreVoteResponse") and x["src"] == j]
+        expected = {
+            "src": j,
+            "dest": i,
+            "body": {"type": "PreVoteResponse", "term": b["term"], "voteGranted": grant},
+        }
+        if len(answer) != 1 or len(rr.sent) != 1 or answer[0]["body"]["voteGranted"] != grant:
+            return _fail(
+                sc,
+                k,
+                "missing message" if not answer else "unexpected message",
+                step,
+                j,
+                (),
+                [expected],
+                list(rr.sent),
+            )
+        answers.append(answer[0])
+    for x in answers:
+        step = f"{what}: deliver PreVoteResponse {x['src']}->{i}"
+        rr = session.call({"op": "deliver", "message": x}, sc.n)
+        if rr.error is not None or rr.state is None:
+            return _fail(sc, k, "refused", step, i, (), (), (), f"the adapter refused: {rr.error}")
+        if x["body"]["voteGranted"]:
+            granted.add(x["src"])
+        if rr.sent or rr.state != before:
+            if not quorum.is_quorum(frozenset(granted), sc.n, RAFT.quorum(sc.n)):
+                return _fail(
+                    sc,
+                    k,
+                    "unexpected message" if rr.sent else "wrong state",
+                    step,
+                    i,
+                    compare_state(before, rr.state, tol, floor[i]),
+                    (),
+                    list(rr.sent),
+                    "the election started before a majority of pre-votes",
+                )
+            return rr
+    if quorum.is_quorum(frozenset(granted), sc.n, RAFT.quorum(sc.n)):
+        return _fail(
+            sc,
+            k,
+            "missing message",
+            what,
+            i,
+            (),
+            [proto.envelope(m) for m in requests],
+            (),
+            "a majority granted the pre-vote, yet no election started",
+        )
+    raise _NotApplicable(
+        f"step {k}: the pre-vote round fails (a majority refuses), so the election the "
+        "scenario starts does not happen"
+    )
+
+
 def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]:
     hello: Hello | None = None
     k = 0
@@ -519,10 +695,11 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
     exp: Expect | None = None
     try:
         hello = session.init(sc)
-        tol = Tolerance(
-            "silent_vote_refusal" in hello.capabilities,
-            "commit_learned_later" in hello.capabilities,
-        )
+        caps = hello.capabilities
+        tol = Tolerance.of(caps)
+        # Capabilities that change the path: expectations come from raftmodel's nodes fed
+        # what the implementation did (shadow.py), not from the scenario's states.
+        shadow = Shadow(sc.n, "noop_on_election" in caps) if caps & proto.PATH_CHANGING else None
         floor = dict.fromkeys(range(1, sc.n + 1), 0)
         for i in range(1, sc.n + 1):
             r = session.call({"op": "observe", "node": i}, sc.n)
@@ -533,10 +710,14 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
             diff = compare_state(sc.init[i - 1], r.state, tol, 0)
             if diff:
                 return _fail(sc, 0, "wrong state", "init", i, diff, (), ()), hello
+        #: The scenario's messages refused silently (never sent, never delivered).
         omitted: set[str] = set()
-        #: The implementation's own copy of each expected message (it is what the runner
-        #: delivers: under commit_learned_later it may carry a lower leaderCommit).
+        #: The implementation's own copy of each of the scenario's messages (it is what
+        #: the runner delivers: under commit_learned_later it may carry a lower
+        #: leaderCommit, under batching fewer entries, under noop_on_election a shifted
+        #: index).
         own: dict[str, dict[str, Any]] = {}
+        note = ""
         for k, exp in enumerate(sc.steps, start=1):
             op = exp.op
             request_term = None
@@ -548,10 +729,22 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
                     # or older), so the step is skipped.
                     skipped += 1
                     continue
+                if shadow is not None and key not in own:
+                    raise _NotApplicable(f"step {k}: its message was not sent on this path")
                 op = {**op, "message": own.get(key, op["message"])}
                 if op["message"]["body"]["type"] == "RequestVote":
                     request_term = op["message"]["body"]["term"]
+            if shadow is not None and not shadow.applicable(op):
+                raise _NotApplicable(f"step {k}: the harness would not take {op['op']} here")
+            batch = op.get("batch")
+            if batch is not None:
+                # The adapter is asked for an ordinary send_append (the protocol has no
+                # batch size); its AppendEntries is cut to the scenario's first ``batch``
+                # entries, as if it had sent that batch: sending changes no leader state.
+                op = {key: v for key, v in op.items() if key != "batch"}
             r = session.call(op, sc.n)
+            if batch is not None:
+                r = r._replace(sent=tuple(_cut(m, batch) for m in r.sent))
             if r.error is not None or r.state is None:
                 return _fail(
                     sc,
@@ -564,8 +757,29 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
                     (),
                     f"the adapter refused: {r.error}",
                 ), hello
-            diff = compare_state(exp.state, r.state, tol, floor[exp.node])
-            pairs, omit, missing, unexpected = match_messages(exp.sent, r.sent, tol, request_term)
+            if (
+                shadow is not None
+                and op["op"] == "timeout"
+                and "pre_vote" in caps
+                and r.sent
+                and all(m["body"]["type"] == "PreVote" for m in r.sent)
+            ):
+                got = _pre_vote_round(session, sc, shadow, tol, op, r, k, floor)
+                if isinstance(got, Result):
+                    return got, hello
+                r = got
+            assert r.state is not None
+            if shadow is not None:
+                message = proto.message_of(op["message"]) if op["op"] == "deliver" else None
+                after, sent = shadow.step(op, message)
+                want_state = proto.view_of(after)
+                want_sent = tuple(proto.envelope(m) for m in sent)
+                if batch is not None:
+                    want_sent = tuple(_cut(m, batch) for m in want_sent)
+            else:
+                want_state, want_sent = exp.state, exp.sent
+            diff = compare_state(want_state, r.state, tol, floor[exp.node])
+            pairs, omit, missing, unexpected = match_messages(want_sent, r.sent, tol, request_term)
             if diff or missing or unexpected:
                 kind = (
                     "wrong state"
@@ -576,22 +790,36 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
                 )
                 return _fail(sc, k, kind, exp.describe, exp.node, diff, missing, unexpected), hello
             floor[exp.node] = 0 if op["op"] == "restart" else r.state.commitIndex
-            for e, o in pairs:
-                own[proto.canonical(e)] = o
-            omitted.update(proto.canonical(e) for e in omit)
+            observed = {_slot(e): o for e, o in pairs}
+            silent = {_slot(e) for e in omit}
+            for e in exp.sent:
+                if _slot(e) in observed:
+                    own[proto.canonical(e)] = observed[_slot(e)]
+                elif _slot(e) in silent:
+                    omitted.add(proto.canonical(e))
             for pr in exp.probes:
                 what = describe_probe(pr)
+                if shadow is not None and shadow.applicable(pr.op):
+                    continue  # not a probe on this path: the harness would take it
                 r = session.call(pr.op, sc.n)
                 if r.error is not None or r.state is None:
                     r = session.call({"op": "observe", "node": pr.node}, sc.n)
                     if r.error is not None or r.state is None:
                         detail = f"observe refused: {r.error}"
                         return _fail(sc, k, "refused", what, pr.node, (), (), (), detail), hello
-                diff = compare_state(pr.state, r.state, tol, floor[pr.node])
+                want_probe = pr.state if shadow is None else shadow.view(pr.node)
+                diff = compare_state(want_probe, r.state, tol, floor[pr.node])
                 if diff or r.sent:
                     kind = "wrong state" if diff else "unexpected message"
                     return _fail(sc, k, kind, what, pr.node, diff, (), r.sent), hello
         k = len(sc.steps) + 1
+    except _NotApplicable as e:
+        note = str(e)
+        skipped += len(sc.steps) - k + 1
+        k = len(sc.steps) + 1
+    except AdapterFailure as e:
+        return _adapter_failure(sc, k, exp, e), hello
+    try:
         for i in range(1, sc.n + 1):
             r = session.call({"op": "observe", "node": i}, sc.n)
             if r.error is not None or r.state is None:
@@ -606,22 +834,30 @@ def run_scenario(session: _Session, sc: Scenario) -> tuple[Result, Hello | None]
                     (),
                     f"observe refused: {r.error}",
                 ), hello
-            want = sc.trace.steps[-1].state.nodes[i - 1]
-            diff = compare_state(proto.view_of(want), r.state, tol, floor[i])
+            want = (
+                shadow.view(i)
+                if shadow is not None
+                else proto.view_of(sc.trace.steps[len(sc.steps)].state.nodes[i - 1])
+            )
+            diff = compare_state(want, r.state, tol, floor[i])
             if diff:
                 return _fail(
                     sc, len(sc.steps), "wrong state", "observed at the end", i, diff, (), ()
                 ), hello
     except AdapterFailure as e:
-        step = min(k, len(sc.steps))
-        if k == 0:
-            action, node = "init", None
-        elif k > len(sc.steps) or exp is None:
-            action, node = "observed at the end", None
-        else:
-            action, node = exp.describe, exp.node
-        return _fail(sc, step, "adapter failure", action, node, (), (), (), str(e)), hello
-    return Result(sc.name, len(sc.steps), len(sc.steps), skipped, None), hello
+        return _adapter_failure(sc, k, exp, e), hello
+    return Result(sc.name, len(sc.steps), len(sc.steps), skipped, None, note=note), hello
+
+
+def _adapter_failure(sc: Scenario, k: int, exp: Expect | None, e: AdapterFailure) -> Result:
+    step = min(k, len(sc.steps))
+    if k == 0:
+        action, node = "init", None
+    elif k > len(sc.steps) or exp is None:
+        action, node = "observed at the end", None
+    else:
+        action, node = exp.describe, exp.node
+    return _fail(sc, step, "adapter failure", action, node, (), (), (), str(e))
 
 
 def _fail(
@@ -717,6 +953,7 @@ def as_json(r: Run) -> dict[str, Any]:
                 "steps": x.steps,
                 "passed": x.passed,
                 "skipped": x.skipped,
+                "note": x.note,
                 "ok": x.ok,
                 "divergence": None
                 if x.divergence is None

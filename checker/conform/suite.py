@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checker.conform import outcomes
+from checker.conform import extend, outcomes
 from checker.conform import protocol as proto
 from checker.engine.search import Options, check
 from checker.errors import BadOption
@@ -119,7 +119,13 @@ def operation(a: Action) -> dict[str, Any]:
     if isinstance(a, Timeout):
         return {"op": "timeout", "node": a.i}
     if isinstance(a, SendAppendEntries):
-        return {"op": "send_append", "node": a.i, "to": a.j}
+        op: dict[str, Any] = {"op": "send_append", "node": a.i, "to": a.j}
+        # A bounded batch (raftmodel's Bounds.max_batch): the runner delivers only the
+        # first ``batch`` entries of what the leader sends (docs/conformance.md).
+        batch = getattr(a, "batch", 0)
+        if batch:
+            op["batch"] = batch
+        return op
     if isinstance(a, Receive):
         return {"op": "deliver", "message": proto.envelope(a.m)}
     if isinstance(a, ClientRequest):
@@ -317,6 +323,19 @@ def probe_scenario() -> Scenario:
     return make_scenario("probe-guards", config, sc.actions, "default", extra, probes)
 
 
+def batch_scenario() -> Scenario:
+    """AppendEntries carrying two entries at once, which the explored sources never send
+    (their logs hold one entry, or a leader sends each entry as it comes): what a
+    capability that shortens batches (batching, empty_heartbeats) changes. Three servers
+    (the replication preset): S1 is elected with S2's vote, takes two requests, and
+    replicates both to S2 (committed), then to S3."""
+    config = PRESETS["replication"].config()
+    sc = Script(config)
+    sc.timeout(1).vote(1, 2).client(1, 1).client(1, 2).replicate(1, 2).replicate(1, 3)
+    extra = {"batch": "AppendEntries with two entries: a leader's whole suffix at once"}
+    return make_scenario("batch-two-entries", config, sc.actions, "replication", extra)
+
+
 def node_run(
     trace: itf.Trace,
 ) -> tuple[Config, list[Action], dict[int, list[Action]]]:
@@ -338,39 +357,146 @@ class Regression(NamedTuple):
     counterexample: int
     kept: int
     note: str
+    #: Steps added after the kept prefix to reach the first step where the variant differs
+    #: from Raft in what the protocol observes (``extend``); 0 when the prefix shows it.
+    extended: int = 0
+    #: Servers of the scenario (the preset's, or more when only a wider cluster shows the
+    #: difference).
+    servers: int = 0
+    #: Why the variant is outside protocol v1's scope (no scenario), or None.
+    out_of_scope: str | None = None
+
+
+#: The action types protocol v1 has an operation for (``operation``).
+PROTOCOL_ACTIONS = (Timeout, SendAppendEntries, Receive, ClientRequest, Restart)
+
+#: Servers added to the cluster when the preset's cannot show a variant's difference (a
+#: matchIndex lowered in a cluster of 3 never changes a commit: one follower's
+#: acknowledgement is a quorum there; in 5 a stale matchIndex withholds one).
+WIDER_BY = 2
+
+
+def static_scope(m: mutants.Mutant) -> str | None:
+    """Why a variant is outside protocol v1's scope by what it is, before any search: a
+    service variant (the catalog's ``service`` flag, where it has one) breaks what the
+    replicated state machine answers its clients, and the protocol observes Raft's nodes,
+    not client replies."""
+    if getattr(m, "service", False):
+        return (
+            "a service variant: its bug is in what the state machine answers clients "
+            f"(reads, fencing tokens), and protocol v{proto.VERSION} observes Raft's nodes, "
+            "not client replies"
+        )
+    return None
+
+
+def _out_of_scope(actions: Sequence[Action]) -> str | None:
+    for k, a in enumerate(actions, start=1):
+        if not isinstance(a, PROTOCOL_ACTIONS):
+            return (
+                f"its counterexample needs {type(a).__name__} (step {k}), which protocol "
+                f"v{proto.VERSION} has no operation for"
+            )
+    return None
+
+
+#: Seconds the search on a wider cluster may take (a preset's own search has no limit).
+WIDER_TIME_LIMIT = 120.0
+
+
+def _counterexample(
+    config: Config, time_limit: float | None = None
+) -> tuple[tuple[Action, ...], str] | str:
+    opts = Options(symmetry=True, view=True, time_limit=time_limit)
+    r = check(RaftModel(config), opts)
+    if r.counterexample is None and r.stopped and r.stopped.startswith("interrupted"):
+        # Ctrl-C or SIGTERM: the build stops (exit 3), it never writes a suite without
+        # this variant's regression.
+        raise KeyboardInterrupt
+    if r.counterexample is None:
+        return r.stopped or "no counterexample in the preset"
+    return (*config.prefix, *r.counterexample.actions), r.counterexample.violation.property
 
 
 def regression(m: mutants.Mutant) -> tuple[Scenario | None, Regression]:
     """The shortest counterexample of ``m`` (BFS, symmetry and view on, as ``raftcheck
     check`` finds it) as a scenario of correct Raft: the actions from Init up to the first
     one correct Raft does not enable (the mutant's behaviour left the correct one before
-    that point, so the prefix still tells them apart)."""
+    that point, so the prefix still tells them apart). When the variant differs from Raft
+    there only in state the protocol does not observe (a leader's matchIndex, a
+    candidate's votesGranted), the scenario goes on to the first step where it shows
+    (``extend.extend``), on a wider cluster if the preset's cannot show it."""
     preset = mutant_preset(m)
+    scope = static_scope(m)
+    if scope is not None:
+        return None, Regression(m.name, preset, None, 0, 0, "no search", out_of_scope=scope)
     config = PRESETS[preset].config()._replace(rules=m.rules)
-    r = check(RaftModel(config), Options(symmetry=True, view=True))
-    if r.counterexample is None:
-        why = r.stopped or "no counterexample in the preset"
-        return None, Regression(m.name, preset, None, 0, 0, why)
-    cex = r.counterexample
-    actions = (*config.prefix, *cex.actions)
+    found = _counterexample(config)
+    if isinstance(found, str):
+        return None, Regression(m.name, preset, None, 0, 0, found, servers=config.n)
+    actions, prop = found
     raft = config._replace(rules=RAFT, prefix=())
     _, kept = play(raft, actions)
     if kept == len(actions):
         note = "every action is enabled on correct Raft"
     else:
         note = f"cut before step {kept + 1}, which correct Raft does not enable"
+    scope = _out_of_scope(actions[:kept])
+    if scope is not None:
+        reg = Regression(m.name, preset, prop, len(actions), kept, note, 0, config.n, scope)
+        return None, reg
+    total = len(actions)
+    actions = actions[:kept]
+    added = 0
+    if extend.first_difference(raft, m.rules, actions) is None:
+        ext = extend.extend(raft, m.rules, actions)
+        if ext is None:
+            # Only a wider cluster shows it: the variant's counterexample there, extended.
+            wide = config._replace(
+                n=config.n + WIDER_BY, bounds=config.bounds._replace(max_restarts=0), prefix=()
+            )
+            again = (
+                _counterexample(wide, WIDER_TIME_LIMIT)
+                if not config.prefix
+                else "a preset with a prefix"
+            )
+            if not isinstance(again, str):
+                wraft = wide._replace(rules=RAFT)
+                _, wkept = play(wraft, again[0])
+                ext = extend.extend(wraft, m.rules, again[0][:wkept])
+                if ext is not None:
+                    total = len(again[0])
+                    actions, prop = again[0][:wkept], again[1]
+                    raft = wraft
+        if ext is None:
+            note += (
+                "; no step found where it differs from Raft in what the protocol observes "
+                "(it survives)"
+            )
+        else:
+            raft = raft._replace(bounds=ext.bounds)
+            actions = (*actions, *ext.actions)
+            added = len(ext.actions)
+            wider = f" on {raft.n} servers" if raft.n != config.n else ""
+            note += (
+                f"; extended by {added} step{'s' if added > 1 else ''}{wider} to the first "
+                f"step the protocol observes differing ({ext.difference.what})"
+            )
     extra = {
         "regression": {
             "mutant": m.name,
             "breaks": m.breaks,
-            "property": cex.violation.property,
-            "counterexampleSteps": len(actions),
-            "keptSteps": kept,
+            "property": prop,
+            "counterexampleSteps": total,
+            "keptSteps": len(actions) - added,
             "note": note,
         }
     }
-    sc = make_scenario(f"regress-{m.name}", raft, actions[:kept], preset, extra)
-    return sc, Regression(m.name, preset, cex.violation.property, len(actions), kept, note)
+    if added:
+        extra["regression"]["extendedSteps"] = added
+    sc = make_scenario(f"regress-{m.name}", raft, actions, preset, extra)
+    reg = Regression(m.name, preset, prop, total, len(actions) - added, note, added, raft.n)
+    return sc, reg
 
 
 class Built(NamedTuple):
@@ -411,8 +537,9 @@ def build(
         for g in p.goals:
             goals.setdefault(g, []).append(name)
     scenarios.append(probe_scenario())
+    scenarios.append(batch_scenario())
     regs = []
-    names = tuple(m.name for m in mutants.PROTOCOL) if mutant_names is None else tuple(mutant_names)
+    names = mutants.NAMES if mutant_names is None else tuple(mutant_names)
     for name in names:
         say(f"shortest counterexample of {name}")
         sc, reg = regression(mutants.get(name))

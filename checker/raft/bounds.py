@@ -25,6 +25,13 @@ class BoundField(NamedTuple):
     about: str
     #: Whether ``None`` (unbounded) is allowed.
     optional: bool = True
+    #: The least value allowed (a bound that is not optional).
+    minimum: int = 0
+    #: Meaningful with the bag network only (the CLI refuses it with the set network).
+    bag_only: bool = False
+    #: The value an ITF trace leaves out of ``#meta.config.bounds`` and its reader assumes
+    #: when the key is absent: traces written before the bound existed read unchanged.
+    elided: int | None = None
 
 
 BOUND_FIELDS: tuple[BoundField, ...] = (
@@ -53,6 +60,18 @@ BOUND_FIELDS: tuple[BoundField, ...] = (
         "MaxCopies",
         "bag only: copies of one message in flight",
         optional=False,
+        minimum=1,
+        bag_only=True,
+    ),
+    BoundField(
+        "max_batch",
+        "--max-batch",
+        "maxBatch",
+        "MaxBatch",
+        "SendAppendEntries: entries per AppendEntries, each size 1..MAX its own action; "
+        "0 sends the whole suffix",
+        optional=False,
+        elided=0,
     ),
 )
 

@@ -262,6 +262,16 @@ PRESETS: dict[str, Preset] = {
             figure8_start,
         ),
         Preset(
+            "batched",
+            3,
+            Bounds(max_term=1, max_log=2, max_restarts=0, max_requests=2, values=(1,), max_batch=2),
+            Semantics.SET,
+            "term 1, logs of 2, two requests, and AppendEntries of any 1 or 2 entries from "
+            "nextIndex (max_batch 2), as real leaders batch: a follower's last new entry can "
+            "be below leaderCommit. For bug hunting (commit_past_last_new, "
+            "truncate_after_batch)",
+        ),
+        Preset(
             "deep",
             3,
             Bounds(max_term=2, max_log=1, max_restarts=1, max_requests=1, values=(1,)),

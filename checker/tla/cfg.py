@@ -61,11 +61,7 @@ def cfg_text(
         "CONSTANTS",
         f"    Server = {servers}",
         f"    Nil = {nil}",
-        *(
-            f"    {f.tla} = {_bound(getattr(b, f.field))}"
-            for f in BOUND_FIELDS
-            if f.field != "max_copies"
-        ),
+        *(f"    {f.tla} = {_bound(getattr(b, f.field))}" for f in BOUND_FIELDS if not f.bag_only),
         "    Values = {" + ", ".join(str(v) for v in sorted(b.values)) + "}",
         f"    MaxCopies = {b.max_copies}",
         f'    Network = "{config.semantics.value}"',

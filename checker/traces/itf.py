@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 from checker.errors import TraceFormatError
 from checker.files import write_text_atomic
-from checker.raft.bounds import BOUND_FIELDS
+from checker.raft.bounds import BOUND_FIELDS, BoundField
 from raftmodel import mutants
 from raftmodel.actions import (
     ACTION_TYPES,
@@ -47,6 +47,7 @@ from raftmodel.actions import (
     SendAppendEntries,
     Timeout,
     action_name,
+    explicit_params,
 )
 from raftmodel.actions import params as action_params
 from raftmodel.cluster import Bounds, ClusterState, Committed, Config, Election, validate
@@ -186,9 +187,10 @@ def encode_action(a: Action | None, from_init: bool) -> dict[str, Any]:
         return {"action": "init" if from_init else "start", "params": {}}
     params: dict[str, Any] = {}
     v: Any
-    for k, v in zip(a._fields, a, strict=True):
-        if k != "kind":
-            params[k] = encode_message(v) if k == "m" else _int(v)
+    # Parameters at their default are left out (SendAppendEntries' batch 0, the whole
+    # suffix), so traces of the unbatched model read and write as before batching.
+    for k, v in explicit_params(a).items():
+        params[k] = encode_message(v) if k == "m" else _int(v)
     return {"action": action_name(a), "params": params}
 
 
@@ -204,6 +206,8 @@ def encode_config(config: Config) -> dict[str, Any]:
         if f.field == "max_copies":
             bounds["values"] = _set(_int(v) for v in b.values)
         v = getattr(b, f.field)
+        if f.elided is not None and v == f.elided:
+            continue
         bounds[f.itf] = opt(v) if f.optional else _int(v)
     return {
         "servers": _int(config.n),
@@ -545,8 +549,12 @@ def decode_action(meta: Any, path: str, n: int) -> Action | str | None:
     typ: Any = ACTION_TYPES[name]
     params = _D.obj(_D.field(o, "params", path), f"{path}.params")
     args: list[Any] = []
+    defaults = typ._field_defaults
     for f in action_params(typ):
         fp = f"{path}.params.{f}"
+        if f in defaults and f not in params:
+            args.append(defaults[f])
+            continue
         raw = _D.field(params, f, f"{path}.params")
         if f == "m":
             args.append(decode_message(raw, fp, n))
@@ -593,10 +601,13 @@ def decode_config(v: Any, path: str) -> Config:
     ]
     _D.unique(listed, f"{bp}.values.#set", "set element")
     values = tuple(sorted(listed))
-    given: dict[str, Any] = {
-        f.field: opt(f.itf) if f.optional else _D.int_(_D.field(b, f.itf, bp), f"{bp}.{f.itf}", 1)
-        for f in BOUND_FIELDS
-    }
+
+    def exact(f: BoundField) -> int:
+        if f.elided is not None and f.itf not in b:
+            return f.elided
+        return _D.int_(_D.field(b, f.itf, bp), f"{bp}.{f.itf}", f.minimum)
+
+    given: dict[str, Any] = {f.field: opt(f.itf) if f.optional else exact(f) for f in BOUND_FIELDS}
     bounds = Bounds(values=values, **given)
     config = Config(n, bounds, sem, rules)
     try:

@@ -54,6 +54,35 @@ def test_bag_semantics_round_trip(tmp_path: Path) -> None:
     assert p.read_bytes() == q.read_bytes()
 
 
+def test_batched_trace_round_trip(tmp_path: Path) -> None:
+    # maxBatch and each SendAppendEntries' batch are written and read back; at their
+    # defaults (0: the whole suffix) both are left out, so unbatched traces are unchanged.
+    cfg = Config(3, Bounds(max_term=1, max_log=2, max_restarts=0, max_requests=2, max_batch=2))
+    s = Script(cfg).timeout(1).vote(1, 2).client(1, 1).client(1, 1).replicate(1, 2, batch=1)
+    s.replicate(1, 2, batch=1).replicate(1, 2)  # the second entry, then a heartbeat
+    t = itf.make_trace(cfg, s.states, s.actions)
+    p = tmp_path / "batched.json"
+    itf.write_trace(p, t)
+    obj = json.loads(p.read_text())
+    assert obj["#meta"]["config"]["bounds"]["maxBatch"] == {"#bigint": "2"}
+    sends = [st["#meta"] for st in obj["states"] if st["#meta"]["action"] == "SendAppendEntries"]
+    assert [m["params"].get("batch") for m in sends] == [{"#bigint": "1"}] * 2 + [None]
+    back = itf.read_trace(p)
+    assert back.config == cfg
+    assert [st.action for st in back.steps] == [st.action for st in t.steps]
+    q = tmp_path / "again.json"
+    itf.write_trace(q, back)
+    assert p.read_bytes() == q.read_bytes()
+
+
+def test_unbatched_traces_carry_no_batch_fields(tmp_path: Path) -> None:
+    p = tmp_path / "t.json"
+    itf.write_trace(p, _bag_trace())
+    text = p.read_text()
+    assert "maxBatch" not in text and '"batch"' not in text
+    assert itf.read_trace(p).config.bounds.max_batch == 0
+
+
 def test_no_null_and_explicit_no_vote(tmp_path: Path) -> None:
     p = tmp_path / "t.json"
     itf.write_trace(p, stories.build(stories.STORIES[2]))

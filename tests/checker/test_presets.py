@@ -29,6 +29,7 @@ BUDGETS = {
     "two-terms": 2_000,  # two terms, logs of 1: a new leader over an old entry
     "divergent-logs": 2_000,  # Figure 8 (a): logs that differ at index 1, three terms
     "five": 1_000,  # five servers, two terms
+    "batched": 2_000,  # batches of 1 or 2 entries, logs of 2
 }
 
 

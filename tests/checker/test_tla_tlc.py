@@ -86,6 +86,17 @@ def test_crosscheck_passes_on_small_presets(
     assert f"PASS: TLC and raftmodel reach the same {states:,} states" in out
 
 
+def test_crosscheck_passes_with_batched_append_entries(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # MaxBatch 1: every AppendEntries carries one entry (or none), never the whole suffix
+    # of 2; a different space from MaxBatch 0's 555 states, and TLC's equals raftmodel's.
+    bounds = ["--max-term", "1", "--max-log", "2", "--max-restarts", "0", "--max-requests", "2"]
+    code, out, _ = _run(["crosscheck", "--model", "pair", *bounds, "--max-batch", "1"], capsys)
+    assert code == 0, out
+    assert "PASS: TLC and raftmodel reach the same 267 states" in out
+
+
 def test_crosscheck_fails_when_spec_and_model_disagree(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -283,6 +294,15 @@ CROSSCHECKS = {
             "append_over_uncommitted",
             "truncate_on_stale_append",
         )
+    },
+    # Batches of one entry on two servers, two terms, logs of 2 (17,987 states for
+    # correct Raft; the variants' spaces differ, truncate_after_batch's is 25,283).
+    **{
+        f"pair-batched-{m}": [
+            *("--model", "pair", "--max-log", "2", "--max-restarts", "0"),
+            *("--max-requests", "2", "--max-batch", "1", "--mutant", m),
+        ]
+        for m in ("raft", "commit_past_last_new", "truncate_after_batch")
     },
 }
 

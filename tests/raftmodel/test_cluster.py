@@ -202,6 +202,54 @@ class TestSendAppendEntriesGuard:
         assert apply(s.state, SendAppendEntries(1, 4), SET3) is None
 
 
+class TestBatchedAppendEntries:
+    """Bounds.max_batch: 0 sends the whole suffix from nextIndex (one action per follower);
+    k >= 1 makes each batch size 1..min(k, suffix) its own action, a heartbeat (batch 0)
+    only when the suffix is empty (Figure 2: "may send more than one for efficiency")."""
+
+    @staticmethod
+    def _leader_with_two_entries(max_batch: int) -> Script:
+        bounds = Bounds(max_term=1, max_log=3, max_restarts=0, max_requests=3, max_batch=max_batch)
+        return Script(Config(3, bounds)).timeout(1).vote(1, 2).client(1, 1).client(1, 1)
+
+    @staticmethod
+    def _sends(s: Script) -> list[tuple[int, int]]:
+        acts = enabled_actions(s.state, s.config)
+        return [(a.j, a.batch) for a in acts if isinstance(a, SendAppendEntries)]
+
+    def test_whole_suffix_without_a_batch_bound(self) -> None:
+        s = self._leader_with_two_entries(0)
+        assert self._sends(s) == [(2, 0), (3, 0)]
+        assert [len(m.entries) for m in s.sent(SendAppendEntries(1, 2))] == [2]
+
+    def test_each_batch_size_up_to_the_bound_is_an_action(self) -> None:
+        s = self._leader_with_two_entries(1)
+        assert self._sends(s) == [(2, 1), (3, 1)]
+        s = self._leader_with_two_entries(5)  # the bound is clipped to the suffix
+        assert self._sends(s) == [(2, 1), (2, 2), (3, 1), (3, 2)]
+        sent = [s.sent(SendAppendEntries(1, 2, k))[0] for k in (1, 2)]
+        assert [(m.prevLogIndex, len(m.entries)) for m in sent] == [(0, 1), (0, 2)]
+        assert sent[0].entries == s.state.nodes[0].log[:1]
+
+    def test_heartbeat_only_when_nothing_is_pending(self) -> None:
+        s = self._leader_with_two_entries(2).replicate(1, 2, batch=2)
+        assert self._sends(s) == [(2, 0), (3, 1), (3, 2)]
+        assert apply(s.state, SendAppendEntries(1, 3), s.config) is None  # whole suffix
+        assert apply(s.state, SendAppendEntries(1, 3, 3), s.config) is None  # past the suffix
+        assert s.sent(SendAppendEntries(1, 2))[0].entries == ()
+
+    def test_a_batch_shorter_than_leader_commit_keeps_the_follower_within_its_log(self) -> None:
+        # Figure 2, AppendEntries receiver 5: commitIndex = min(leaderCommit, last new).
+        s = self._leader_with_two_entries(2).replicate(1, 2, batch=2)
+        s.send_append(1, 3, batch=1).deliver("AppendEntries", 1, 3)
+        assert s.state.nodes[0].commitIndex == 2
+        assert (len(s.state.nodes[2].log), s.state.nodes[2].commitIndex) == (1, 1)
+
+    def test_negative_max_batch_rejected(self) -> None:
+        with pytest.raises(ValueError, match="max_batch"):
+            init_state(Config(3, Bounds(max_batch=-1)))
+
+
 class TestClientRequestGuard:
     def test_disabled_for_non_leaders(self) -> None:
         s = Script(SET3).timeout(1)

@@ -122,6 +122,8 @@ EXACT = [
         Bounds(max_term=1, max_log=1, max_restarts=0, max_requests=1),
         rules=mutants.rules_for("figure8_commit"),
     ),
+    # Batches of one entry: AppendEntries that carry less than the leader's suffix.
+    Config(2, Bounds(max_term=2, max_log=2, max_restarts=0, max_requests=2, max_batch=1)),
 ]
 
 
@@ -131,7 +133,9 @@ def test_view_is_exact(config: Config) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config", EXACT, ids=["elections", "2servers-t2", "3servers-logs-fig8"])
+@pytest.mark.parametrize(
+    "config", EXACT, ids=["elections", "2servers-t2", "3servers-logs-fig8", "2servers-batched"]
+)
 def test_view_is_exact_on_larger_spaces(config: Config) -> None:
     assert _reduced_space(config, inert.view) == _views_of_full_space(config)
 

@@ -12,7 +12,7 @@ import pytest
 from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
 from raftmodel import mutants
 from raftmodel.cluster import Bounds, Config, apply
-from raftmodel.rules import RAFT
+from raftmodel.rules import RAFT, Rules
 from raftmodel.script import Script, ScriptError
 
 #: The protocol variants: the service's have their stories in test_service.py.
@@ -137,8 +137,29 @@ def votes_kept_across_terms(s: Script) -> None:
     s.timeout(1).vote(1, 2).timeout(1)
 
 
+def commit_past_last_new(s: Script) -> None:
+    # S1 commits [a, b] with S2 (one batch of 2), then sends empty S3 a batch of 1 with
+    # leaderCommit 2: S3's last new entry is 1, but it takes commitIndex 2.
+    s.timeout(1).vote(1, 2).client(1, 1).client(1, 2).replicate(1, 2, batch=2)
+    s.send_append(1, 3, batch=1).deliver("AppendEntries", 1, 3)
+
+
+def truncate_after_batch(s: Script) -> None:
+    # S1's batch of 1 for S2 arrives after the batch of 2 that committed [a, b] with S2:
+    # S2 drops b although it agrees with S1's; only S1 holds the committed entry 2.
+    s.timeout(1).vote(1, 2).client(1, 1).client(1, 2).send_append(1, 2, batch=1)
+    s.replicate(1, 2, batch=2).deliver("AppendEntries", 1, 2, entries=s.state.nodes[0].log[:1])
+
+
 #: Mutants that need more servers than 3 (docs/mutants.md says why).
 SERVERS = {"votes_kept_across_terms": 5}
+#: Mutants whose story needs batched AppendEntries (Bounds.max_batch; preset batched).
+BATCH = {"commit_past_last_new": 2, "truncate_after_batch": 2}
+
+
+def _config(name: str, rules: Rules) -> Config:
+    bounds = BOUNDS._replace(max_batch=BATCH.get(name, 0))
+    return Config(SERVERS.get(name, 3), bounds, rules=rules)
 
 
 STORIES: dict[str, Callable[[Script], None]] = {
@@ -163,6 +184,8 @@ STORIES: dict[str, Callable[[Script], None]] = {
         match_from_own_log,
         higher_term_not_adopted,
         votes_kept_across_terms,
+        commit_past_last_new,
+        truncate_after_batch,
     )
 }
 
@@ -184,13 +207,13 @@ def test_every_mutant_has_a_story() -> None:
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_mutant_violates_its_property(name: str) -> None:
     m = mutants.get(name)
-    s = Script(Config(SERVERS.get(name, 3), BOUNDS, rules=m.rules))
+    s = Script(_config(name, m.rules))
     STORIES[name](s)
     detail = _fires(m.story, s)
     assert detail is not None, f"{name}: {m.story} did not fire"
     # Nothing fired earlier: the story is a shortest-style counterexample, not a detour.
     for k in range(1, len(s.states) - 1):
-        earlier = Script(Config(SERVERS.get(name, 3), BOUNDS, rules=m.rules))
+        earlier = Script(_config(name, m.rules))
         earlier.states, earlier.actions = s.states[: k + 1], s.actions[:k]
         assert _fires(m.story, earlier) is None, f"{name}: fired early at step {k}"
 
@@ -198,11 +221,11 @@ def test_mutant_violates_its_property(name: str) -> None:
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_story_is_impossible_on_correct_raft(name: str) -> None:
     m = mutants.get(name)
-    s = Script(Config(SERVERS.get(name, 3), BOUNDS, rules=m.rules))
+    s = Script(_config(name, m.rules))
     STORIES[name](s)
     # Replaying the same actions on correct Raft: either some action is disabled, or some
     # state differs from the mutant's, and the property never fires.
-    raft = Config(SERVERS.get(name, 3), BOUNDS, rules=RAFT)
+    raft = _config(name, RAFT)
     state = s.states[0]
     diverged = False
     for a, expected in zip(s.actions, s.states[1:], strict=True):

@@ -19,6 +19,9 @@
 (*  - Bounds are guards (MaxTerm on Timeout, MaxLogLen and                 *)
 (*    MaxClientRequests on ClientRequest, MaxRestarts on Restart) and the  *)
 (*    two counters are state: no VIEW drops them.                          *)
+(*  - MaxBatch >= 1 lets a leader send any 1..MaxBatch entries from        *)
+(*    nextIndex (each size its own step), as real leaders batch; 0 sends   *)
+(*    the whole suffix, as Ongaro's spec does.                             *)
 (*  - `elections` and `committed` are history variables, read only by the  *)
 (*    invariants (as in MongoStaticRaft).                                  *)
 (*  - Variant selects a known-bug variant, named as in raftmodel/mutants.py;*)
@@ -41,6 +44,7 @@ CONSTANTS
     MaxClientRequests,  \* ClientRequest guard, over the whole cluster
     Values,             \* the values clients submit
     MaxCopies,          \* bag network only: copies of one message in flight
+    MaxBatch,           \* entries per AppendEntries; 0: the whole suffix
     Network,            \* "set" or "bag"
     Variant             \* "raft" or a known-bug variant of raftmodel/mutants.py
 
@@ -138,8 +142,10 @@ Consistent(lg, pi, pt) ==
     IF Variant = "no_consistency_check" THEN TRUE ELSE Matches(lg, pi, pt)
 
 MergeLog(lg, pi, ents) ==
-    IF Variant = "truncate_on_stale_append" THEN Overwrite(lg, pi, ents)
-    ELSE Merge(lg, pi, ents)
+    CASE Variant = "truncate_on_stale_append" -> Overwrite(lg, pi, ents)
+      [] Variant = "truncate_after_batch" ->
+             IF Len(ents) > 0 THEN Overwrite(lg, pi, ents) ELSE lg
+      [] OTHER -> Merge(lg, pi, ents)
 
 \* Where a leader appends a client's entry: after its last entry.
 AppendAt(lastIndex, ci) ==
@@ -154,6 +160,7 @@ PersistVote(v) == IF Variant = "votedfor_not_persisted" THEN Nil ELSE v
 FollowerCommit(ci, lc, lastNew, ok) ==
     CASE Variant = "commit_decreases" -> IF ok THEN Min(lc, lastNew) ELSE ci
       [] Variant = "commit_before_check" -> IF lc > ci THEN Max(ci, Min(lc, lastNew)) ELSE ci
+      [] Variant = "commit_past_last_new" -> IF ok /\ lc > ci THEN lc ELSE ci
       [] OTHER -> IF ok /\ lc > ci THEN Max(ci, Min(lc, lastNew)) ELSE ci
 
 \* Figure 2, Rules for Leaders: matchIndex after a success reply; it only grows.
@@ -261,11 +268,19 @@ OnTimeout(s) ==
         ELSE Out(c, {RV(s.id, j, c.currentTerm, Len(s.log), LastTerm(s.log)) :
                         j \in Server \ {s.id}})
 
-\* Section 5.3: send the entries from nextIndex on (none: a heartbeat).
-OnSendAppend(s, j) ==
+\* Section 5.3: send the entries from nextIndex on (none: a heartbeat): all of
+\* them (b = 0) or the first b (Figure 2: "may send more than one for efficiency").
+OnSendAppend(s, j, b) ==
     LET prev == s.nextIndex[j] - 1
+        last == IF b = 0 THEN Len(s.log) ELSE Min(prev + b, Len(s.log))
     IN  Out(s, {AE(s.id, j, s.currentTerm, prev, TermAt(s.log, prev),
-                   SubSeq(s.log, prev + 1, Len(s.log)), s.commitIndex)})
+                   SubSeq(s.log, prev + 1, last), s.commitIndex)})
+
+\* The batch sizes leader s may send j: 0 (the whole suffix) when MaxBatch = 0,
+\* else 1..Min(MaxBatch, suffix length), or 0 (a heartbeat) when the suffix is empty.
+Batches(s, j) ==
+    LET k == Min(MaxBatch, Max(0, Len(s.log) - s.nextIndex[j] + 1))
+    IN  IF MaxBatch = 0 \/ k = 0 THEN {0} ELSE 1..k
 
 \* Section 5.3: the leader appends the client's value as a new entry.
 OnPropose(s, v) ==
@@ -399,11 +414,13 @@ Timeout(i) ==
     /\ Update(i, OnTimeout(Node(i)), messages)
     /\ UNCHANGED <<restarts, requests>>
 
-\* Leader i sends AppendEntries (entries or a heartbeat) to j (Section 5.3).
-SendAppendEntries(i, j) ==
+\* Leader i sends AppendEntries (entries or a heartbeat) to j (Section 5.3),
+\* with b of its entries from nextIndex on (0: all of them).
+SendAppendEntries(i, j, b) ==
     /\ i # j
     /\ role[i] = Leader
-    /\ Update(i, OnSendAppend(Node(i), j), messages)
+    /\ b \in Batches(Node(i), j)
+    /\ Update(i, OnSendAppend(Node(i), j, b), messages)
     /\ UNCHANGED <<restarts, requests>>
 
 \* Message m is delivered to its destination.
@@ -460,7 +477,7 @@ Duplicate == \E m \in InFlight : DuplicateMessage(m)
 \* Every action is a top-level disjunct, so TLC names each step of a trace.
 Next ==
     \/ \E i \in Server : Timeout(i)
-    \/ \E i, j \in Server : SendAppendEntries(i, j)
+    \/ \E i, j \in Server, b \in 0..MaxBatch : SendAppendEntries(i, j, b)
     \/ Receive
     \/ \E i \in Server, v \in Values : ClientRequest(i, v)
     \/ \E i \in Server : Restart(i)
