@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from checker import build  # noqa: E402
 from checker.files import write_text_atomic  # noqa: E402
 from checker.raft.presets import FIGURES_FILE, PRESETS  # noqa: E402
 
@@ -98,6 +99,7 @@ def measure(name: str, limit: float) -> dict[str, object]:
         "wall_seconds": round(float(data["seconds"]), 1),
         "limit_seconds": limit,
         "load": round(os.getloadavg()[0], 1),
+        "build": build.describe(),
     }
 
 

@@ -61,6 +61,20 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A compiled extension older than its source runs the old code: the suite would judge
+    # code that is not on disk (checker.build). Refuse rather than pass on it.
+    from checker import build
+
+    stale = build.stale()
+    if stale:
+        pytest.exit(
+            f"compiled modules older than their source: {', '.join(stale)}; rebuild with "
+            "`pip install -e .` (or delete their .so files to run pure Python)",
+            returncode=4,
+        )
+
+
 def _slow_selected(config: pytest.Config) -> bool:
     markexpr = str(config.getoption("markexpr", default="") or "")
     return "slow" in markexpr or os.environ.get("RAFTCHECK_SLOW") == "1"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from checker import build
 from checker.commands import common
 from checker.commands.common import Exit
 from checker.engine.search import CheckResult, Options, Progress, Strategy, check
@@ -42,6 +43,14 @@ def _options(args: argparse.Namespace) -> Options:
         raise BadOption(f"{flags} does nothing with --strategy {strategy.value}")
     if args.workers > 1 and args.exact:
         raise BadOption("--workers works on fingerprints; it cannot be combined with --exact")
+    if args.address is not None and args.engine != "distributed":
+        raise BadOption("--address names a Dask cluster: it needs --engine distributed")
+    if args.engine == "distributed" and (strategy is not Strategy.BFS or args.exact):
+        what = "--exact" if args.exact else f"--strategy {strategy.value}"
+        raise BadOption(f"--engine distributed runs BFS on fingerprints: not with {what}")
+    workers = args.workers
+    if args.engine == "distributed" and args.address is not None and "workers" not in given:
+        workers = 0  # every worker of the cluster
     return Options(
         strategy=strategy,
         symmetry=not args.no_symmetry,
@@ -50,7 +59,7 @@ def _options(args: argparse.Namespace) -> Options:
         max_depth=args.max_depth,
         time_limit=args.time_limit,
         view=not args.no_view,
-        workers=args.workers,
+        workers=workers,
         seed=0 if args.seed is None else args.seed,
         walks=1000 if args.walks is None else args.walks,
         walk_depth=60 if args.walk_depth is None else args.walk_depth,
@@ -68,6 +77,8 @@ _GIVEN: dict[str, Any] = {
     "stats": False,
     "exact": False,
     "graph": None,
+    "engine": "local",
+    "address": None,
 }
 
 
@@ -117,7 +128,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     model = RaftModel(config, check_view=args.check_view)
     desc = common.describe_config(config)
     print(f"check: model {args.model}: {desc}", flush=True)
+    print(f"       build: {build.describe()}", flush=True)
     swarm = options.strategy is Strategy.SWARM
+    distributed = args.engine == "distributed"
+    if distributed:
+        from checker.distributed import search as dsearch
+
+        if not dsearch.available():
+            raise BadOption(
+                f"--engine distributed needs the '{dsearch.EXTRA}' extra: {dsearch.INSTALL}"
+            )
     if swarm:
         print(
             f"       swarm: {options.walks} random walks of depth <= {options.walk_depth}, "
@@ -129,13 +149,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"       {options.strategy.value}, symmetry {'on' if options.symmetry else 'off'}, "
             f"{'exact states' if options.exact else '64-bit fingerprints'}, "
             f"inert-message view {_view_status(model, options.view)}"
-            + (f", {options.workers} workers" if options.workers > 1 else ""),
+            + (f", {options.workers} workers" if options.workers > 1 and not distributed else ""),
             flush=True,
         )
+    if distributed:
+        where = f"the Dask cluster at {args.address}" if args.address else "a local Dask cluster"
+        n = options.workers
+        count = f"{n} worker{'s' if n > 1 else ''}" if n else "every worker"
+        print(f"       distributed: {count} of {where}, one partition each", flush=True)
     if args.graph:
         _write_graph(model, options, args.graph)
     common.judged(ALL_NAMES)
-    res = check(model, options, _progress)
+    if distributed:
+        res = dsearch.check(model, options, _progress, address=args.address)
+    else:
+        res = check(model, options, _progress)
     code = _report(args, config, options, res, desc)
     return code
 
@@ -167,6 +195,7 @@ def _report(
         "exact": options.exact,
         "view": res.view,
         "workers": options.workers,
+        "engine": args.engine,
         "distinct": res.distinct,
         "generated": res.generated,
         "depth": res.depth,
@@ -327,6 +356,22 @@ def register(sub: Any) -> None:
         type=common.workers,
         default=1,
         help="processes expanding each BFS level (same counts as 1; default 1)",
+    )
+    g.add_argument(
+        "--engine",
+        choices=["local", "distributed"],
+        default="local",
+        help="local: this process (and --workers processes); distributed: a partitioned "
+        "search on Dask, one partition of the fingerprint space per worker (the "
+        "'distributed' extra; same counts; docs/checker.md)",
+    )
+    g.add_argument(
+        "--address",
+        default=None,
+        metavar="ADDR",
+        help="with --engine distributed: the scheduler of an existing Dask cluster "
+        "(tcp://host:8786); --workers of its workers (default: all). Without it, a local "
+        "cluster of --workers processes",
     )
     g.add_argument(
         "--no-symmetry",

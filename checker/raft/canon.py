@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from itertools import permutations
 from math import factorial
-from typing import Any
+from typing import Any, Final, cast
 
 from raftmodel import inert
 from raftmodel.actions import Action, describe
@@ -42,6 +42,7 @@ from raftmodel.node import NodeState
 from raftmodel.types import NIL, Role
 
 _tuple_new = tuple.__new__
+_MISSING: Final[Any] = object()
 
 Perm = tuple[int, ...]  # perm[i] = new id of server i; perm[0] == 0 keeps NIL fixed
 
@@ -447,15 +448,18 @@ class SymmetricFingerprint:
         #: States canonicalised by refinement, and those whose walk was cut.
         self.refined = 0
         self.inexact = 0
-        self._node_cache: dict[tuple[NodeState, ...], list[tuple[Perm, int]] | None] = {}
+        self._node_cache: dict[tuple[NodeState, ...], Any] = {}
         self._net_cache: dict[tuple[frozenset[Any], Perm], int] = {}
         self._elect_cache: dict[tuple[frozenset[Election], Perm], int] = {}
         self._state_cache: dict[ClusterState, int] = {}
 
     def _node_part(self, s: ClusterState) -> list[tuple[Perm, int]] | None:
         cache = self._node_cache
-        if s.nodes in cache:
-            return cache[s.nodes]
+        # One lookup, not ``in`` then ``[]``: a tuple of nodes does not cache its hash, and
+        # hashing it is most of the lookup.
+        known = cache.get(s.nodes, _MISSING)
+        if known is not _MISSING:
+            return cast("list[tuple[Perm, int]] | None", known)
         if len(cache) > 200_000:
             cache.clear()
         r = None
@@ -561,7 +565,8 @@ def state_fingerprint(
                 views.clear()
             net = forget(s).network
             views[k] = net
-        return base(s._replace(network=net))
+        # tuple.__new__, as in _message: NamedTuple's _replace runs in Python, even compiled.
+        return base(_tuple_new(ClusterState, (s.nodes, net, *s[2:])))
 
     return fp, True
 

@@ -8,7 +8,7 @@ reductions to apply, and ``fingerprinter`` applies those that are sound for the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from checker.engine.model import Fingerprinter, TransitionProperty
 from checker.raft import canon
@@ -50,6 +50,11 @@ class RaftModel:
         self.check_view = check_view
         self._init = init_state(config)
 
+    def __reduce__(self) -> tuple[Callable[[Config, bool], RaftModel], tuple[Config, bool]]:
+        # Pickled as its config (the distributed engine sends the model to its workers):
+        # compiled by mypyc, the class has no instance dict for pickle's default to restore.
+        return _raft_model, (self.config, self.check_view)
+
     def init_states(self) -> Sequence[ClusterState]:
         return (self._init,)
 
@@ -72,3 +77,7 @@ class RaftModel:
 
     def describe_action(self, a: Action) -> str:
         return describe(a)
+
+
+def _raft_model(config: Config, check_view: bool) -> RaftModel:
+    return RaftModel(config, check_view=check_view)

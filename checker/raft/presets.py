@@ -74,10 +74,15 @@ class Figures(NamedTuple):
     exhausted: bool
     cpu_seconds: float
     limit_seconds: float
+    #: ``checker.build.describe()`` of the run: pure Python or compiled by mypyc.
+    build: str = "pure Python"
 
     def show(self) -> str:
         if self.exhausted:
-            return f"{self.distinct:,} states, depth {self.depth}, {self.cpu_seconds:,.0f} s CPU"
+            return (
+                f"{self.distinct:,} states, depth {self.depth}, {self.cpu_seconds:,.0f} s CPU "
+                f"({self.build.split(' (')[0]})"
+            )
         return (
             f"not exhausted in {self.limit_seconds:,.0f} s CPU: {self.distinct:,} states, "
             f"depth {self.depth}"
@@ -92,7 +97,7 @@ def figures() -> tuple[dict[str, Figures], dict[str, Any]]:
     except FileNotFoundError:
         return {}, {}
     rows = {
-        name: Figures(**{f: row[f] for f in Figures._fields})
+        name: Figures(**{f: row[f] for f in Figures._fields if f in row})
         for name, row in doc["presets"].items()
     }
     meta = {k: v for k, v in doc.items() if k != "presets"}

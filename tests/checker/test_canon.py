@@ -28,6 +28,7 @@ from raftmodel.network import Semantics
 from raftmodel.node import NodeState
 from raftmodel.rules import Rules
 from raftmodel.types import Role
+from tests.support import needs_pure_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,6 +152,7 @@ def test_ten_identical_followers_cost_no_factorial(monkeypatch: pytest.MonkeyPat
             raise _TooMany
         return real_nodes(s, p)
 
+    needs_pure_python(canon, "_nodes")
     monkeypatch.setattr(canon, "permutations", counted_perms)
     monkeypatch.setattr(canon, "_nodes", counted_nodes)
     config = Config(10, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0))

@@ -30,6 +30,7 @@ from raftmodel.node import NodeState, init_node
 from raftmodel.rules import RAFT, Rules
 from raftmodel.script import Script
 from raftmodel.types import NIL, Role
+from tests.support import needs_pure_python
 
 
 def _node(
@@ -151,6 +152,7 @@ def test_exactness_check_catches_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -
         return right(m, dest)
 
     config = EXACT[1]
+    needs_pure_python(inert, "live_form")
     monkeypatch.setattr(inert, "live_form", wrong)
     assert _reduced_space(config, inert.view) != _views_of_full_space(config)
 
@@ -212,6 +214,7 @@ def test_guard_catches_a_node_that_accepts_stale_appends(monkeypatch: pytest.Mon
             return node._on_append_entries(s, m, len(s.nextIndex), RAFT)
         return fence(s, m)
 
+    needs_pure_python(node, "_fence")
     s, deliver = _stale_append()
     fence = node._fence
     monkeypatch.setattr(node, "_fence", accept_append)
@@ -235,6 +238,7 @@ def test_guard_catches_a_fence_reply_that_reads_the_request(
             return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, m.term),)
         return fence(s, m)
 
+    needs_pure_python(node, "_fence")
     s, deliver = _stale_append()
     fence = node._fence
     monkeypatch.setattr(node, "_fence", chatty)
@@ -250,6 +254,7 @@ def test_guard_catches_a_restart_that_forgets_the_vote(monkeypatch: pytest.Monke
     def forgetful(s: NodeState, n: int, rules: Rules = RAFT) -> NodeState:
         return real(s, n, rules)._replace(votedFor=NIL)
 
+    needs_pure_python(cluster, "restart")
     s = Script(TERM2).timeout(1).vote(1, 2).state
     monkeypatch.setattr(cluster, "restart", forgetful)
     t = apply(s, Restart(2), TERM2)

@@ -1,0 +1,105 @@
+"""The partitioned search on Dask with 1 and 2 workers against one process, in one run.
+
+Usage: python bench/distributed_speed.py [PRESET ...] [--workers 1,2] [--max-depth D]
+                                         [--address ADDR]
+
+For each preset: the single-process search (``raftcheck check``'s default engine, view
+and symmetry on) in this process, then ``--engine distributed`` with each worker count on
+a local Dask cluster (or the cluster at ``--address``). Prints wall seconds (the
+cluster's start apart: it is paid once per run), the speed-up over one process, distinct
+states per second, each worker's own rate (states it owns per CPU second of its expand
+and absorb work; one process: distinct states per CPU second), and the network volume:
+bytes and states sent between workers, per distinct state. The counts must be equal, or
+the script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
+the same counts (a rate over the first levels; a state budget would stop the levels at
+different points).
+Default presets: two-terms, deep. Say the machine's load (uptime) with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from checker.distributed import search as dsearch
+from checker.engine.search import Options, check
+from checker.raft.model import RaftModel
+from checker.raft.presets import PRESETS
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("presets", nargs="*", default=["two-terms", "deep"])
+    p.add_argument("--workers", default="1,2", help="worker counts (default 1,2)")
+    p.add_argument("--max-depth", type=int, default=None, help="stop every run at depth D")
+    p.add_argument("--address", default=None, help="an existing Dask scheduler")
+    a = p.parse_args()
+    if not dsearch.available():
+        print(f"needs the '{dsearch.EXTRA}' extra: {dsearch.INSTALL}")
+        return 2
+    from distributed import LocalCluster
+
+    one_min, five_min, _ = os.getloadavg()
+    print(f"load: {one_min:.1f} {five_min:.1f} (1 and 5 min); {os.cpu_count()} cores")
+    ok = True
+    for preset in a.presets:
+        model = RaftModel(PRESETS[preset].config())
+        base = Options(view=True, max_depth=a.max_depth)
+        start, cpu = time.monotonic(), time.process_time()
+        one = check(model, base)
+        one_s, one_cpu = time.monotonic() - start, time.process_time() - cpu
+        print(
+            f"{preset:<10} one process      {one_s:7.1f}s  {one.distinct / one_s:8,.0f} states/s  "
+            f"({one.distinct / one_cpu:,.0f} per CPU s)  "
+            f"{one.distinct:,} distinct, {one.generated:,} generated, depth {one.depth}"
+            + (f" ({one.stopped})" if one.stopped else ""),
+            flush=True,
+        )
+        for w in (int(x) for x in a.workers.split(",")):
+            seen: list[dsearch.Traffic] = []
+            cluster: Any = None
+            t0 = time.monotonic()
+            address = a.address
+            if address is None:
+                cluster = LocalCluster(
+                    n_workers=w,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    memory_limit=0,
+                    silence_logs=logging.ERROR,
+                )
+                address = cluster.scheduler_address
+            up = time.monotonic() - t0
+            try:
+                start = time.monotonic()
+                r = dsearch.check(model, base._replace(workers=w), None, address, seen.append)
+                secs = time.monotonic() - start
+            finally:
+                if cluster is not None:
+                    cluster.close()
+            same = (r.distinct, r.generated, r.depth) == (one.distinct, one.generated, one.depth)
+            ok &= same
+            t = seen[0]
+            rates = ", ".join(
+                f"{o / (e + b):,.0f}" if e + b else "-"
+                for o, e, b in zip(t.owned, t.expand_seconds, t.absorb_seconds, strict=True)
+            )
+            per_state = t.bytes / max(1, t.states)
+            print(
+                f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask)  {secs:7.1f}s  "
+                f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
+                f"(cluster start {up:.1f}s)  per worker {rates} states per CPU s  network "
+                f"{t.bytes / 1e6:.1f} MB, {t.states:,} states sent, {per_state:.0f} B each, "
+                f"{t.bytes / max(1, r.distinct):.0f} B per distinct state"
+                + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}"),
+                flush=True,
+            )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Which build of the hot modules runs: compiled by mypyc, or pure Python.
+
+``setup.py`` compiles the modules of ``COMPILED`` with mypyc when a C compiler is present
+(``RAFTCHECK_PURE=1`` skips it); an editable install leaves each extension next to its
+source, and Python imports the extension first. The same source runs either way, so
+counts, verdicts and traces are the same; only the speed differs.
+
+An extension older than its source is stale: it runs the code of the last build, not the
+code on disk. ``describe`` says so, and ``stale`` lists them, so that an edit without a
+rebuild is not silently ignored. This module imports nothing of raftcheck: ``setup.py``
+reads ``COMPILED`` from it before anything is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from importlib.machinery import EXTENSION_SUFFIXES
+
+#: The search's hot path: raftmodel (every successor is ``node.step``), the engine's
+#: search and fingerprint table, and the Raft model's fingerprint and properties.
+#: (raftmodel's ``__init__`` only re-exports: an editable install imports a package's
+#: ``__init__`` from its source, so it stays Python.)
+COMPILED: tuple[str, ...] = (
+    "raftmodel.actions",
+    "raftmodel.cluster",
+    "raftmodel.inert",
+    "raftmodel.log",
+    "raftmodel.messages",
+    "raftmodel.mutants",
+    "raftmodel.network",
+    "raftmodel.node",
+    "raftmodel.quorum",
+    "raftmodel.rules",
+    "raftmodel.types",
+    "checker.engine.model",
+    "checker.engine.search",
+    "checker.engine.store",
+    "checker.raft.canon",
+    "checker.raft.invariants",
+    "checker.raft.model",
+)
+
+
+def source_path(module: str) -> str:
+    """The source file of ``module``, relative to the repository root."""
+    return module.replace(".", "/") + ".py"
+
+
+def _file(module: str) -> str:
+    return str(getattr(importlib.import_module(module), "__file__", "") or "")
+
+
+def compiled() -> list[str]:
+    """The modules of ``COMPILED`` that run as C extensions."""
+    return [m for m in COMPILED if _file(m).endswith(tuple(EXTENSION_SUFFIXES))]
+
+
+def stale() -> list[str]:
+    """Compiled modules whose source file changed after the extension was built."""
+    out = []
+    for m in compiled():
+        ext = _file(m)
+        src = os.path.join(os.path.dirname(ext), m.rsplit(".", 1)[-1] + ".py")
+        if os.path.exists(src) and os.path.getmtime(src) > os.path.getmtime(ext):
+            out.append(m)
+    return out
+
+
+def describe() -> str:
+    """One line for the ``check`` header: which build runs."""
+    done = compiled()
+    if not done:
+        return "pure Python"
+    what = f"compiled by mypyc ({len(done)} of {len(COMPILED)} hot modules)"
+    old = stale()
+    if old:
+        what += (
+            f"; STALE: {', '.join(old)} changed since the build, which still runs the old "
+            "code (rebuild: pip install -e .)"
+        )
+    return what
+
+
+__all__ = ["COMPILED", "compiled", "describe", "source_path", "stale"]

@@ -1,0 +1,236 @@
+"""One worker's share of a partitioned BFS: the states whose fingerprint it owns.
+
+A ``Partition`` is plain Python and knows no Dask (``search`` runs one per worker; tests
+may run several in one process). Per level: ``expand`` computes the successors of the
+partition's frontier, checks the transition properties, and packs each successor into
+the outgoing batch of its owner (fingerprint mod N); ``absorb`` takes the batches sent
+to this partition, keeps the states it has not seen, checks the state invariants on
+them, and makes them the next frontier. Batches are pickled bytes, so their size is the
+network volume.
+
+Which state stands for a fingerprint matters when the reductions merge states that
+differ (the view forgets inert messages, whose deliveries are still generated): the one
+process keeps the first in BFS order, and so does a partition. Every frontier state has
+a rank, its place in the level's BFS order: a child's rank is its parent's shifted left
+by ``RANK_BITS`` plus its position among the parent's successors, which orders children
+as the one process meets them (by parent, then by successor). The owner keeps the
+least-ranked candidate of each fingerprint and keeps its frontier in rank order.
+
+A partition remembers every fingerprint it has sent (``sent``): by the end of the level
+its owner has it, so the same state is never sent twice by one partition (most
+successors are states seen before); the first sent in a level is the partition's
+least-ranked one, since the frontier is expanded in rank order. The properties checked
+are the model's, with the reductions' assumptions, as the single-process search checks
+them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import pickle
+import time
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from checker.engine.model import Model, Violation, check_state, first_violation
+from checker.engine.store import FingerprintSet
+
+#: (fingerprint, index of the parent in the sender's partition, rank, state)
+Item = tuple[int, int, int, Any]
+#: Bits of a rank per level: a state may have at most 2**RANK_BITS successors.
+RANK_BITS = 12
+
+
+class Expanded(NamedTuple):
+    """What ``expand`` tells the driver (the batches stay on the worker)."""
+
+    generated: int
+    coverage: Counter[str]
+    #: Bytes in the batches for other partitions (the network volume of the level).
+    sent_bytes: int
+    #: States in them.
+    sent_states: int
+    #: A transition property violated: (rank of the step, parent index here, action,
+    #: state, violation).
+    violation: tuple[int, int, Any, Any, Violation] | None
+    #: The deadline stopped the expansion before the frontier was done.
+    cut: bool
+    #: CPU seconds of the step (the worker's thread: the load of a shared machine and the
+    #: other workers do not count).
+    seconds: float
+
+
+class Absorbed(NamedTuple):
+    new: int
+    distinct: int
+    frontier: int
+    #: A state invariant violated by a new state: (its rank, its index here, violation).
+    violation: tuple[int, int, Violation] | None
+    seconds: float
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    # As in checker.engine.search: states hold no cycles, and the collector would traverse
+    # the frontier again and again. Only for the step: the worker's own machinery runs
+    # with it on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def owner(fp: int, count: int) -> int:
+    """The partition that owns a fingerprint (Python's modulo is never negative)."""
+    return fp % count
+
+
+class Partition:
+    """Partition ``index`` of ``count`` of ``model``'s state space."""
+
+    def __init__(
+        self, model: Model[Any, Any], index: int, count: int, symmetry: bool, view: bool
+    ) -> None:
+        self.model = model
+        self.index = index
+        self.count = count
+        fpr = model.fingerprinter(symmetry, view)
+        self.fp = fpr.fingerprint
+        self.props = (*model.transition_properties, *fpr.assumptions)
+        self.seen = FingerprintSet()
+        self.sent = FingerprintSet()
+        # Per state of this partition: its fingerprint and its parent (partition, index).
+        self.fps = array("q")
+        self.parent_part = array("i")
+        self.parent_index = array("q")
+        #: (state, index here, rank), in rank order.
+        self.frontier: list[tuple[Any, int, int]] = []
+        self.outbox: list[bytes] = [b""] * count
+        self.local: list[Item] = []
+
+    def seed(self, items: list[Item]) -> Absorbed:
+        """The initial states this partition owns (parent -1, ranked in init order)."""
+        return self._take([(-1, items)])
+
+    def expand(self, deadline: float | None) -> Expanded:
+        with _no_gc():
+            return self._expand(deadline)
+
+    def _expand(self, deadline: float | None) -> Expanded:
+        start = time.thread_time()
+        model, fp, props, sent, count, me = (
+            self.model,
+            self.fp,
+            self.props,
+            self.sent,
+            self.count,
+            self.index,
+        )
+        successors, kind = model.successors, model.kind
+        out: list[list[Item]] = [[] for _ in range(count)]
+        generated = 0
+        coverage: Counter[str] = Counter()
+        violation = None
+        cut = False
+        for n, (s, i, rank) in enumerate(self.frontier):
+            if deadline is not None and not n & 31 and time.time() >= deadline:
+                cut = True
+                break
+            base = rank << RANK_BITS
+            c = 0
+            for c, (a, t) in enumerate(successors(s)):
+                generated += 1
+                coverage[kind(a)] += 1
+                v = first_violation(props, s, a, t)
+                if v is not None:
+                    violation = (base + c, i, a, t, v)
+                    break
+                k = fp(t)
+                if sent.add(k):
+                    out[k % count].append((k, i, base + c, t))
+            if c >> RANK_BITS:
+                raise RuntimeError(f"a state with more than {1 << RANK_BITS} successors")
+            if violation is not None:
+                break
+        self.frontier = []
+        self.local = out[me]
+        sent_bytes = sent_states = 0
+        for q in range(count):
+            if q == me:
+                continue
+            self.outbox[q] = pickle.dumps(out[q], protocol=pickle.HIGHEST_PROTOCOL)
+            sent_bytes += len(self.outbox[q])
+            sent_states += len(out[q])
+        return Expanded(
+            generated,
+            coverage,
+            sent_bytes,
+            sent_states,
+            violation,
+            cut,
+            time.thread_time() - start,
+        )
+
+    def take_outbox(self, q: int) -> bytes:
+        """The batch for partition ``q`` (handed over once)."""
+        batch, self.outbox[q] = self.outbox[q], b""
+        return batch
+
+    def absorb(self, batches: list[tuple[int, bytes]]) -> Absorbed:
+        """The batches sent to this partition, as (sender, bytes), with its own kept
+        locally; in sender order, so the parents recorded are deterministic."""
+        parts = [(q, pickle.loads(b) if b else []) for q, b in batches]
+        parts.append((self.index, self.local))
+        parts.sort(key=lambda p: p[0])
+        self.local = []
+        return self._take(parts)
+
+    def _take(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
+        with _no_gc():
+            return self._take_new(parts)
+
+    def _take_new(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
+        start = time.thread_time()
+        model, seen, fps = self.model, self.seen, self.fps
+        pp, pi = self.parent_part, self.parent_index
+        # The least-ranked candidate of each fingerprint not seen before.
+        best: dict[int, tuple[int, int, int, Any]] = {}
+        for sender, items in parts:
+            for k, parent, rank, t in items:
+                if k in seen:
+                    continue
+                old = best.get(k)
+                if old is None or rank < old[0]:
+                    best[k] = (rank, sender, parent, t)
+        frontier: list[tuple[Any, int, int]] = []
+        violation = None
+        for k, (rank, sender, parent, t) in sorted(best.items(), key=lambda kv: kv[1][0]):
+            seen.add(k)
+            j = len(fps)
+            fps.append(k)
+            pp.append(sender)
+            pi.append(parent)
+            v = check_state(model, t)
+            if v is not None:
+                violation = (rank, j, v)
+                break
+            frontier.append((t, j, rank))
+        self.frontier = frontier
+        return Absorbed(
+            len(frontier), len(fps), len(frontier), violation, time.thread_time() - start
+        )
+
+    def has_successors(self) -> bool:
+        """At the depth bound: whether any state of the frontier has a successor."""
+        successors = self.model.successors
+        return any(any(True for _ in successors(s)) for s, _, _ in self.frontier)
+
+    def link(self, j: int) -> tuple[int, int, int]:
+        """State ``j``'s fingerprint and its parent (partition, index; -1 for a root)."""
+        return self.fps[j], self.parent_part[j], self.parent_index[j]

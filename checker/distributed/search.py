@@ -1,0 +1,394 @@
+"""The driver of the partitioned search on a Dask cluster.
+
+``check(model, options, ...)`` starts a local cluster of ``options.workers`` processes
+(or joins the cluster at ``address``, using ``options.workers`` of its workers, or all
+of them when ``workers`` is 0), creates one ``Partition`` per worker, and runs the levels:
+every worker expands its frontier, the batches travel worker to worker (a small task on
+the sender hands its batch to the owner's absorb task, and Dask moves the bytes between
+the two workers directly), every worker absorbs what it was sent. The driver sees only
+counts, and the parent chain of a counterexample, which it rebuilds as the single-process
+search does: by re-generating successors and matching fingerprints.
+
+Why Dask rather than Ray (both measured here, docs/checker.md): the same actor-like
+partitions and worker-to-worker transfers, with a cluster that starts in about 4 s on a
+loaded 2-core machine (Ray: about 14 s, and a much larger install), which keeps the tests
+and short runs cheap; a multi-machine cluster is one ``dask scheduler`` and one
+``dask worker`` per machine.
+
+Budgets: the state budget and the time limit are checked between levels, and the time
+limit inside a level too (each worker stops expanding at the deadline); Ctrl-C and SIGTERM
+end the run with the statistics so far. A stopped run is never complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import logging
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from checker.distributed.partition import Absorbed, Expanded, Item, Partition, owner
+from checker.engine.model import Model, Violation, check_state
+from checker.engine.search import (
+    CheckResult,
+    Counterexample,
+    Options,
+    Progress,
+    Strategy,
+    collision_probability,
+)
+from checker.errors import BadOption
+
+#: The partitions of the runs this worker process takes part in, by run id.
+_PARTITIONS: dict[str, Partition] = {}
+
+EXTRA = "distributed"
+INSTALL = f"pip install -e '.[{EXTRA}]'"
+
+
+def available() -> bool:
+    """Whether Dask's distributed scheduler is installed (the ``distributed`` extra)."""
+    return importlib.util.find_spec("distributed") is not None
+
+
+class Traffic(NamedTuple):
+    """What travelled between workers, and where the time went (for the bench)."""
+
+    bytes: int
+    states: int
+    #: Per partition: CPU seconds expanding and absorbing, and states it owns at the end.
+    expand_seconds: tuple[float, ...]
+    absorb_seconds: tuple[float, ...]
+    owned: tuple[int, ...]
+
+
+# --- the worker side: one function per step, run where the partition lives -------------
+
+
+def _part(run: str) -> Partition:
+    p = _PARTITIONS.get(run)
+    if p is None:
+        raise RuntimeError("a worker lost its partition (restarted: out of memory?)")
+    return p
+
+
+def _w_create(
+    run: str, model: Model[Any, Any], index: int, count: int, symmetry: bool, view: bool
+) -> int:
+    _PARTITIONS[run] = Partition(model, index, count, symmetry, view)
+    return index
+
+
+def _w_seed(run: str, items: list[Item]) -> Absorbed:
+    return _part(run).seed(items)
+
+
+def _w_expand(run: str, deadline: float | None) -> Expanded:
+    return _part(run).expand(deadline)
+
+
+def _w_take(run: str, q: int) -> bytes:
+    return _part(run).take_outbox(q)
+
+
+def _w_absorb(run: str, batches: list[tuple[int, bytes]]) -> Absorbed:
+    return _part(run).absorb(batches)
+
+
+def _w_probe(run: str) -> bool:
+    return _part(run).has_successors()
+
+
+def _w_link(run: str, j: int) -> tuple[int, int, int]:
+    return _part(run).link(j)
+
+
+def _w_drop(run: str) -> None:
+    _PARTITIONS.pop(run, None)
+
+
+# --- the driver --------------------------------------------------------------------------
+
+
+def check(
+    model: Model[Any, Any],
+    options: Options,
+    progress: Callable[[Progress], None] | None = None,
+    address: str | None = None,
+    traffic: Callable[[Traffic], None] | None = None,
+) -> CheckResult[Any, Any]:
+    """Explore ``model`` on a Dask cluster (BFS, fingerprints): the counts of
+    ``checker.engine.search.check`` with one process, and a shortest counterexample.
+    ``traffic``, if given, is called at the end with what travelled (bench/)."""
+    if options.strategy is not Strategy.BFS or options.exact:
+        raise BadOption("the distributed engine runs BFS on fingerprints: not dfs, swarm, exact")
+    if not available():
+        raise BadOption(f"--engine distributed needs the '{EXTRA}' extra: {INSTALL}")
+    # Dask's API is untyped: reached through Any, where its calls stay few and plain.
+    dask: Any = importlib.import_module("distributed")
+    cluster = None
+    if address is None:
+        # Ctrl-C reaches the whole process group: the driver alone acts on it (statistics,
+        # exit 3) and stops the cluster. Workers started with SIGINT ignored keep it
+        # ignored (Python and asyncio install no handler then), so they print no traceback.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            cluster = dask.LocalCluster(
+                n_workers=options.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=0,
+                silence_logs=logging.ERROR,
+            )
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
+        client = dask.Client(cluster)
+    else:
+        try:
+            client = dask.Client(address, timeout=10)
+        except OSError as e:
+            raise BadOption(f"no Dask scheduler at {address}: {e}") from None
+    run = uuid.uuid4().hex
+    used: list[str] = []
+    try:
+        workers = sorted(client.scheduler_info()["workers"])
+        n = options.workers if options.workers > 0 else len(workers)
+        if n > len(workers):
+            raise BadOption(f"--workers {n}: the cluster at {address} has {len(workers)} workers")
+        used = workers[:n]
+        driver = _Driver(client, used, run, model, options, progress)
+        result = driver.run()
+        if traffic is not None and driver.traffic is not None:
+            traffic(driver.traffic)
+        return result
+    finally:
+        if cluster is None:
+            # An existing cluster lives on: leave no partition behind on its workers (a
+            # failing cleanup must not hide the verdict).
+            with contextlib.suppress(Exception):
+                client.gather([client.submit(_w_drop, run, workers=[w]) for w in used])
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _Driver:
+    def __init__(
+        self,
+        client: Any,
+        workers: list[str],
+        run: str,
+        model: Model[Any, Any],
+        options: Options,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.client, self.workers, self.run_id = client, workers, run
+        self.model, self.options, self.progress = model, options, progress
+        self.n = len(workers)
+        self.start = time.monotonic()
+        self.fpr = model.fingerprinter(options.symmetry, options.view)
+        self.inits = list(model.init_states())
+        self.generated = 0
+        self.distinct = 0
+        self.coverage: Counter[str] = Counter()
+        self.max_queue = 1
+        self.depth = 0
+        self.bytes = 0
+        self.states_sent = 0
+        self.expand_s = [0.0] * self.n
+        self.absorb_s = [0.0] * self.n
+        self.owned = [0] * self.n
+        self.traffic: Traffic | None = None
+
+    def _on(self, p: int, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(
+            fn, self.run_id, *args, workers=[self.workers[p]], allow_other_workers=False, pure=False
+        )
+
+    def _all(self, fn: Callable[..., Any], *args: Any) -> list[Any]:
+        return list(self.client.gather([self._on(p, fn, *args) for p in range(self.n)]))
+
+    def result(
+        self, stopped: str | None, cex: Counterexample[Any, Any] | None, depth: int
+    ) -> CheckResult[Any, Any]:
+        self.traffic = Traffic(
+            self.bytes,
+            self.states_sent,
+            tuple(self.expand_s),
+            tuple(self.absorb_s),
+            tuple(self.owned),
+        )
+        return CheckResult(
+            self.distinct,
+            self.generated,
+            depth,
+            time.monotonic() - self.start,
+            stopped,
+            cex,
+            {k: self.coverage.get(k, 0) for k in self.model.kinds},
+            collision_probability(self.distinct, self.generated),
+            self.max_queue,
+            self.fpr.view,
+            self.fpr.symmetry,
+        )
+
+    def run(self) -> CheckResult[Any, Any]:
+        try:
+            return self._levels()
+        except KeyboardInterrupt:
+            # The client's gathers that the interrupt abandoned are reported by asyncio
+            # as never retrieved, as the process ends: nothing a user needs to read.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+            return self.result("interrupted (Ctrl-C or SIGTERM)", None, self.depth)
+
+    def _levels(self) -> CheckResult[Any, Any]:
+        o, fp = self.options, self.fpr.fingerprint
+        self.client.gather(
+            [
+                self.client.submit(
+                    _w_create,
+                    self.run_id,
+                    self.model,
+                    p,
+                    self.n,
+                    o.symmetry,
+                    o.view,
+                    workers=[w],
+                    allow_other_workers=False,
+                    pure=False,
+                )
+                for p, w in enumerate(self.workers)
+            ]
+        )
+        seeds: list[list[Item]] = [[] for _ in range(self.n)]
+        seen: set[int] = set()
+        for rank, s in enumerate(self.inits):
+            k = fp(s)
+            if k in seen:
+                continue
+            seen.add(k)
+            v = check_state(self.model, s)
+            if v is not None:
+                self.distinct = len(seen)
+                return self.result(None, Counterexample(v, (s,), ()), 0)
+            seeds[owner(k, self.n)].append((k, -1, rank, s))
+        absorbed: list[Absorbed] = list(
+            self.client.gather([self._on(p, _w_seed, seeds[p]) for p in range(self.n)])
+        )
+        frontier = sum(a.frontier for a in absorbed)
+        self.distinct = sum(a.distinct for a in absorbed)
+        depth = 0
+        while frontier:
+            self.depth = depth
+            if o.max_depth is not None and depth >= o.max_depth:
+                if any(self._all(_w_probe)):
+                    return self.result(
+                        f"depth bound of {o.max_depth} cut off enabled actions", None, depth
+                    )
+                return self.result(None, None, depth)
+            deadline = None if o.time_limit is None else time.time() + self._left()
+            expanded: list[Expanded] = self._all(_w_expand, deadline)
+            for p, e in enumerate(expanded):
+                self.generated += e.generated
+                self.coverage.update(e.coverage)
+                self.bytes += e.sent_bytes
+                self.states_sent += e.sent_states
+                self.expand_s[p] += e.seconds
+            # The least-ranked violation: the first the one process would meet.
+            hits = [(e.violation, p) for p, e in enumerate(expanded) if e.violation is not None]
+            if hits:
+                (_, parent, a, t, v), p = min(hits, key=lambda h: h[0][0])
+                states, actions = self._rebuild(p, parent)
+                cex = Counterexample(v, (*states, t), (*actions, a))
+                return self.result(None, cex, depth + 1)
+            if any(e.cut for e in expanded):
+                return self.result(self._time_stop(), None, depth)
+            takes = [
+                [self._on(p, _w_take, q) if p != q else None for q in range(self.n)]
+                for p in range(self.n)
+            ]
+            futures = [
+                self._on(q, _w_absorb, [(p, takes[p][q]) for p in range(self.n) if p != q])
+                for q in range(self.n)
+            ]
+            absorbed = list(self.client.gather(futures))
+            del takes, futures
+            for q, r in enumerate(absorbed):
+                self.absorb_s[q] += r.seconds
+                self.owned[q] = r.distinct
+            self.distinct = sum(r.distinct for r in absorbed)
+            nxt = sum(r.frontier for r in absorbed)
+            self.max_queue = max(self.max_queue, nxt + frontier)
+            bad = [(r.violation, q) for q, r in enumerate(absorbed) if r.violation is not None]
+            if bad:
+                (_, j, v), q = min(bad, key=lambda h: h[0][0])
+                states, actions = self._rebuild(q, j)
+                cex = Counterexample(v, tuple(states), tuple(actions))
+                return self.result(None, cex, depth + 1)
+            frontier = nxt
+            if frontier:
+                depth += 1
+            if self.progress is not None:
+                self.progress(
+                    Progress(
+                        self.distinct,
+                        self.generated,
+                        depth,
+                        frontier,
+                        time.monotonic() - self.start,
+                    )
+                )
+            if frontier and o.max_states is not None and self.distinct >= o.max_states:
+                return self.result(
+                    f"state budget of {o.max_states:,} distinct states reached", None, depth
+                )
+            if frontier and o.time_limit is not None and self._left() <= 0:
+                return self.result(self._time_stop(), None, depth)
+        self.depth = depth
+        return self.result(None, None, depth)
+
+    def _left(self) -> float:
+        assert self.options.time_limit is not None
+        return self.options.time_limit - (time.monotonic() - self.start)
+
+    def _time_stop(self) -> str:
+        return f"time limit of {self.options.time_limit:g}s reached"
+
+    def _rebuild(self, p: int, j: int) -> tuple[list[Any], list[Any]]:
+        """The states and actions from an initial state to state ``j`` of partition ``p``:
+        the fingerprint chain from the partitions, then the successors that match it."""
+        chain = []
+        while j != -1:
+            k, parent_p, parent_j = self._on(p, _w_link, j).result()
+            chain.append(k)
+            p, j = parent_p, parent_j
+        chain.reverse()
+        fp, successors = self.fpr.fingerprint, self.model.successors
+        first = next(s for s in self.inits if fp(s) == chain[0])
+        states: list[Any] = [first]
+        actions: list[Any] = []
+        for want in chain[1:]:
+            for a, t in successors(states[-1]):
+                if fp(t) == want:
+                    states.append(t)
+                    actions.append(a)
+                    break
+            else:  # pragma: no cover - would mean nondeterministic successors
+                raise RuntimeError(
+                    "counterexample reconstruction failed: the model's successors changed "
+                    "between two calls (hidden nondeterminism: set order, hash(), the clock?)"
+                )
+        return states, actions
+
+
+__all__ = ["EXTRA", "INSTALL", "Traffic", "Violation", "available", "check"]

@@ -1,0 +1,133 @@
+"""The partitioned search on Dask (``checker.distributed``) against one process: the same
+distinct and generated counts, depth and coverage on set and bag networks, with and
+without symmetry and the view, and a counterexample of the same (shortest) length; budgets
+and signals end it inconclusive. One local Dask cluster of two workers serves the module
+(its ``--address`` path is the multi-machine one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from checker.engine.search import CheckResult, Options, check
+from checker.raft.model import RaftModel
+from checker.raft.presets import PRESETS
+from raftmodel import mutants
+from raftmodel.cluster import apply
+from tests.support import ROOT, run_cli
+
+pytest.importorskip(
+    "distributed", reason="needs the 'distributed' extra: pip install -e '.[distributed]'"
+)
+
+from checker.distributed import search as dsearch
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[str]:
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit=0,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def _same(one: CheckResult[object, object], many: CheckResult[object, object]) -> None:
+    assert (many.distinct, many.generated, many.depth) == (one.distinct, one.generated, one.depth)
+    assert many.coverage == one.coverage
+    assert many.complete and one.complete
+    assert (many.view, many.symmetry) == (one.view, one.symmetry)
+
+
+@pytest.mark.parametrize(
+    ("preset", "symmetry", "view"),
+    [
+        ("elections", True, True),
+        ("bag", True, False),
+        ("elections", False, True),
+        pytest.param("terms", True, True, marks=pytest.mark.slow),
+        # 30,246 states: the view keeps one of several states per fingerprint, and the
+        # generated count is one process's only if it is the one BFS meets first (ranks).
+        pytest.param("terms", False, True, marks=pytest.mark.slow),
+    ],
+    ids=["set-symmetry-view", "bag-symmetry", "set-no-symmetry-view", "terms", "terms-no-sym"],
+)
+def test_the_counts_are_one_process_s(
+    address: str, preset: str, symmetry: bool, view: bool
+) -> None:
+    model = RaftModel(PRESETS[preset].config())
+    options = Options(symmetry=symmetry, view=view, workers=2)
+    _same(check(model, options._replace(workers=1)), dsearch.check(model, options, None, address))
+
+
+def test_a_mutant_gets_a_shortest_counterexample_that_replays(address: str) -> None:
+    config = PRESETS["elections"].config()._replace(rules=mutants.rules_for("double_vote"))
+    model = RaftModel(config)
+    one = check(model, Options(view=True))
+    many = dsearch.check(model, Options(view=True, workers=2), None, address)
+    assert one.counterexample is not None and many.counterexample is not None
+    cex = many.counterexample
+    assert len(cex.actions) == len(one.counterexample.actions)
+    assert cex.violation.property == one.counterexample.violation.property
+    s = cex.states[0]
+    for a, t in zip(cex.actions, cex.states[1:], strict=True):
+        assert apply(s, a, config) == t
+        s = t
+
+
+def test_a_state_budget_stops_it_inconclusive(address: str) -> None:
+    model = RaftModel(PRESETS["terms"].config())
+    r = dsearch.check(model, Options(view=True, workers=2, max_states=200), None, address)
+    assert not r.complete and r.stopped is not None and "state budget" in r.stopped
+    assert r.distinct >= 200
+
+
+def test_the_cli_on_an_existing_cluster(address: str) -> None:
+    r = run_cli(
+        "check", "--model", "elections", "--engine", "distributed", "--address", address,
+        "--json", "-",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert (summary["distinct"], summary["engine"], summary["workers"]) == (34, "distributed", 0)
+    assert "every worker of the Dask cluster at" in r.stderr
+
+
+def test_bad_combinations_are_one_line_and_exit_2() -> None:
+    r = run_cli("check", "--model", "elections", "--address", "tcp://127.0.0.1:8786")
+    assert r.returncode == 2 and "needs --engine distributed" in r.stderr
+    r = run_cli("check", "--engine", "distributed", "--strategy", "dfs")
+    assert r.returncode == 2 and "not with --strategy dfs" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_sigterm_ends_it_with_the_statistics_so_far(address: str) -> None:
+    p = subprocess.Popen(
+        [sys.executable, "-m", "checker.cli", "check", "--model", "two-terms",
+         "--engine", "distributed", "--address", address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    time.sleep(4)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 3, err
+    assert "INCONCLUSIVE: interrupted" in out and "PASS" not in out
