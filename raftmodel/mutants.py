@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from raftmodel import log as rlog
 from raftmodel.messages import AppendEntries, Message, RequestVote, RequestVoteResponse
 from raftmodel.rules import RAFT, Rules
-from raftmodel.types import NIL, Index, Log, NodeId, Term
+from raftmodel.types import NIL, Index, Log, NodeId, ReadPath, Role, Term, Token
 
 
 class Mutant(NamedTuple):
@@ -36,6 +36,10 @@ class Mutant(NamedTuple):
     story: str
     #: Every property the Hypothesis hunt may report first (the first is the usual one).
     hunted_by: tuple[str, ...]
+    #: A variant of the service on Raft (raftmodel.service): it changes nothing in a
+    #: cluster without a service, so only the service's checks (checker.service, its
+    #: presets, tests/raftmodel/test_service_stateful.py) can catch it.
+    service: bool = False
 
 
 class UnknownMutant(ValueError):
@@ -135,6 +139,25 @@ def _keep_votes(votes: frozenset[NodeId], me: NodeId) -> frozenset[NodeId]:
     return votes | {me}
 
 
+def _no_read_index(path: ReadPath) -> ReadPath:
+    # The leader answers from its own state without confirming that it still leads.
+    return ReadPath.LEADER_LOCAL if path is ReadPath.READ_INDEX else path
+
+
+def _any_role_reads(_role: Role) -> bool:
+    return True
+
+
+def _unchecked(_token: Token, _highest: Token) -> bool:
+    return True
+
+
+def _count_in_term(term: Term, index: Index, log: Log) -> Token:
+    # The grant's position among its leader's entries: a counter each leader starts afresh.
+    first = next(k for k in range(1, index + 1) if log[k - 1].term == term)
+    return (0, index - first + 1)
+
+
 def _m(
     name: str,
     breaks: str,
@@ -142,6 +165,7 @@ def _m(
     found: tuple[str, str, int],
     story: str | None = None,
     hunted_by: tuple[str, ...] | None = None,
+    service: bool = False,
     **field: Any,
 ) -> Mutant:
     preset, caught_by, shortest = found
@@ -155,6 +179,7 @@ def _m(
         shortest,
         caught_by if story is None else story,
         (caught_by,) if hunted_by is None else hunted_by,
+        service,
     )
 
 
@@ -321,7 +346,47 @@ CATALOG: tuple[Mutant, ...] = (
         ("five", "VotesFromCurrentTerm", 4),
         campaign_votes=_keep_votes,
     ),
+    # --- the service on Raft (raftmodel.service) ---------------------------------------
+    _m(
+        "stale_leader_read",
+        "a leader answers ReadIndex reads from its own state without confirming that a "
+        "quorum still follows it (a deposed leader after a partition)",
+        "thesis §6.4, §8",
+        ("service-stale", "Linearizable", 6),
+        service=True,
+        read_path=_no_read_index,
+    ),
+    _m(
+        "follower_read",
+        "a follower answers reads from its own applied state",
+        "thesis §6.4, §8",
+        ("service", "Linearizable", 6),
+        service=True,
+        serves_reads=_any_role_reads,
+    ),
+    _m(
+        "unfenced_write",
+        "the guarded resource accepts a lock holder's write without checking its token",
+        "Kleppmann, fencing tokens",
+        ("service-lock", "FencedWrites", 10),
+        service=True,
+        fence_ok=_unchecked,
+    ),
+    _m(
+        "token_per_leader",
+        "a lock grant's token counts the grants of its leader's term, a counter every "
+        "new leader starts afresh: not monotone across leaders",
+        "§5.1, Kleppmann, fencing tokens",
+        ("service-lock", "FencedWrites", 10),
+        service=True,
+        grant_token=_count_in_term,
+    ),
 )
+
+#: The variants of the Raft protocol itself (what a cluster without a service can show).
+PROTOCOL: tuple[Mutant, ...] = tuple(m for m in CATALOG if not m.service)
+#: The variants of the service on Raft.
+SERVICE: tuple[Mutant, ...] = tuple(m for m in CATALOG if m.service)
 
 BY_NAME: dict[str, Mutant] = {m.name: m for m in CATALOG}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from raftmodel import log as rlog
 from raftmodel import quorum
 from raftmodel.messages import Message
-from raftmodel.types import NIL, Index, Log, NodeId, Term
+from raftmodel.types import NIL, Index, Log, NodeId, ReadPath, Role, Term, Token
 
 
 class Rules(NamedTuple):
@@ -49,6 +49,15 @@ class Rules(NamedTuple):
     adopts_higher: Callable[[Message], bool]
     #: The votes a candidate holds when it starts an election, from (votesGranted, its id).
     campaign_votes: Callable[[frozenset[NodeId], NodeId], frozenset[NodeId]]
+    # --- the service on Raft (raftmodel.service); unused when no service runs ---------
+    #: The read path a server takes for the configured one (thesis §6.4).
+    read_path: Callable[[ReadPath], ReadPath]
+    #: May a server in this role answer a client's read? (thesis §6.4: the leader only)
+    serves_reads: Callable[[Role], bool]
+    #: The fencing token of a lock grant, from (the grant entry's term, its index, the log).
+    grant_token: Callable[[Term, Index, Log], Token]
+    #: Does the guarded resource accept a token, given the highest it has accepted?
+    fence_ok: Callable[[Token, Token], bool]
 
 
 def _vote_once(voted: NodeId, candidate: NodeId) -> bool:
@@ -101,6 +110,27 @@ def _self_vote(_votes: frozenset[NodeId], me: NodeId) -> frozenset[NodeId]:
     return frozenset((me,))
 
 
+def _configured(path: ReadPath) -> ReadPath:
+    return path
+
+
+def _leader_reads(role: Role) -> bool:
+    # Thesis §6.4: only a leader can serve a linearizable read (after confirming it leads).
+    return role == Role.LEADER
+
+
+def _term_and_index(term: Term, index: Index, _log: Log) -> Token:
+    # The grant entry's (term, index): committed entries have strictly increasing indexes
+    # and non-decreasing terms along the one committed log (§5.3, Log Matching), so tokens
+    # grow with the grant order, across leaders too.
+    return (term, index)
+
+
+def _not_lower(token: Token, highest: Token) -> bool:
+    # Kleppmann's fencing: refuse a token lower than the highest accepted.
+    return token >= highest
+
+
 RAFT = Rules(
     name="raft",
     quorum=quorum.majority,
@@ -117,4 +147,8 @@ RAFT = Rules(
     next_on_refusal=_back_off_above_match,
     adopts_higher=_always,
     campaign_votes=_self_vote,
+    read_path=_configured,
+    serves_reads=_leader_reads,
+    grant_token=_term_and_index,
+    fence_ok=_not_lower,
 )

@@ -31,6 +31,30 @@ class Role(IntEnum):
         return self.name.capitalize()
 
 
+class ReadPath(IntEnum):
+    """How the service (raftmodel.service) answers a client's read.
+
+    LOG: the read is a log entry like a write, answered when applied (Raft §8).
+    READ_INDEX: the leader notes its commitIndex, confirms with a heartbeat round that a
+    quorum still follows it, and answers once it has applied that far (Raft thesis §6.4).
+    LEADER_LOCAL: the leader answers from its own applied state at once: no confirmation,
+    so a deposed leader that has not heard of its successor answers stale reads (unsafe).
+    """
+
+    LOG = 0
+    READ_INDEX = 1
+    LEADER_LOCAL = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+#: A lock grant's fencing token: compared as a tuple (raftmodel.service).
+Token = tuple[int, int]
+NO_TOKEN: Token = (0, 0)
+
+
 class Entry(NamedTuple):
     """One log entry: the term in which a leader created it and the client's value.
 

@@ -51,6 +51,16 @@ ALLOWED: dict[str, set[str]] = {
     },
     # Histories come from anywhere (Jepsen, other services): no Raft, no other checker.
     "checker.linearizability": {"checker.errors", "checker.files"},
+    # The service on raftmodel: its histories go to the one linearizability checker.
+    "checker.service": {
+        "raftmodel",
+        "checker.linearizability",
+        "checker.traces",
+        "checker.raft",
+        "checker.engine",
+        "checker.errors",
+        "checker.files",
+    },
     "checker.prove": {
         "raftmodel",
         "checker.traces",

@@ -15,7 +15,11 @@ from checker.engine.search import CheckResult, Options, Progress, Strategy, chec
 from checker.errors import BadOption
 from checker.raft.invariants import ALL_NAMES
 from checker.raft.model import RaftModel
+from checker.service import report as service_report
+from checker.service.model import ALL_NAMES as SERVICE_NAMES
+from checker.service.model import ServiceModel
 from raftmodel.cluster import Config
+from raftmodel.service import ServiceConfig
 
 
 def _view_status(model: RaftModel, wanted: bool) -> str:
@@ -111,6 +115,13 @@ def _write_graph(model: RaftModel, options: Options, path: str) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     config = common.preset_config(args, "check")
     options = _options(args)
+    from checker.raft.presets import PRESETS
+
+    preset = PRESETS[args.model]
+    if preset.service is not None:
+        return _check_service(args, common.service_config(args, preset, config), options)
+    if args.reads is not None:
+        raise BadOption(f"--reads chooses a service's read path; {args.model} has no service")
     if args.graph and Path(args.graph).suffix not in (".graphml", ".dot"):
         raise BadOption(f"--graph needs a .graphml or .dot file name, got {args.graph!r}")
     common.check_outputs(args, "out", "json", "graph")
@@ -252,6 +263,76 @@ def _report(
     return code
 
 
+def _check_service(args: argparse.Namespace, sc: ServiceConfig, options: Options) -> int:
+    """``check`` on a ``service`` preset: the service model (checker.service)."""
+    if args.graph or args.check_view:
+        raise BadOption("--graph and --check-view work on cluster presets, not service presets")
+    common.check_outputs(args, "out", "json")
+    model = ServiceModel(sc)
+    desc = common.describe_config(sc.raft) + " " + service_report.describe(sc)
+    print(f"check: model {args.model}: {desc}", flush=True)
+    view = model.fingerprinter(False, options.view).view
+    print(
+        f"       {options.strategy.value}, symmetry off (clients name servers), "
+        f"{'exact states' if options.exact else '64-bit fingerprints'}, "
+        f"inert-message view {'on' if view else 'off'}",
+        flush=True,
+    )
+    res = check(model, options._replace(symmetry=False), _progress)
+    summary: dict[str, Any] = {
+        "model": args.model,
+        "config": desc,
+        "strategy": options.strategy.value,
+        "distinct": res.distinct,
+        "generated": res.generated,
+        "depth": res.depth,
+        "seconds": round(res.elapsed, 3),
+        "coverage": res.coverage,
+        "invariants": list(SERVICE_NAMES),
+    }
+    code = Exit.OK
+    if res.counterexample is not None:
+        cex = res.counterexample
+        mutant = sc.raft.rules.name
+        out = common.default_out(
+            args.out, "traces", "counterexamples", f"{args.model}-{mutant}.itf.json"
+        )
+        service_report.report_violation(
+            sc,
+            cex.states,
+            cex.actions,
+            cex.violation,
+            out=out,
+            description=f"raftcheck check --model {args.model} --mutant {mutant}: "
+            f"{cex.violation.property} ({options.strategy.value})",
+            quiet=args.quiet,
+        )
+        summary["violation"] = {
+            "property": cex.violation.property,
+            "steps": len(cex.actions),
+            "detail": cex.violation.detail,
+            "trace": str(out),
+        }
+        code = Exit.VIOLATION
+    elif res.stopped is not None:
+        print(f"INCONCLUSIVE: {res.stopped}; no violation in the part explored")
+        summary["stopped"] = res.stopped
+        code = Exit.INCONCLUSIVE
+    else:
+        print("PASS: the bounded space is exhausted and every property holds")
+    print(
+        f"stats: {res.distinct:,} distinct states, {res.generated:,} generated, depth "
+        f"{res.depth}, {res.elapsed:.1f}s"
+    )
+    if args.stats:
+        print("coverage: " + ", ".join(f"{k} {v:,}" for k, v in res.coverage.items()))
+    print(f"checked: {', '.join(SERVICE_NAMES)}")
+    summary["exit"] = int(code)
+    if args.json:
+        common.write_json(args.json, summary)
+    return code
+
+
 def register(sub: Any) -> None:
     c = sub.add_parser(
         "check",
@@ -312,6 +393,7 @@ def register(sub: Any) -> None:
         help="with the view on, also check on every transition the Raft rules it relies on "
         "(what the node does, not which rules it was given; about 40%% slower)",
     )
+    common.add_reads_option(g)
     g.add_argument("--max-states", type=common.positive, default=None, help="distinct-state budget")
     g.add_argument("--max-depth", type=common.positive, default=None, help="depth bound")
     g.add_argument(

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from checker.errors import BadOption
 from checker.files import check_writable, write_text_atomic
@@ -31,6 +31,11 @@ from raftmodel import mutants
 from raftmodel.actions import Action
 from raftmodel.cluster import Bounds, ClusterState, Config, init_state
 from raftmodel.network import Semantics
+from raftmodel.service import ServiceConfig
+from raftmodel.types import ReadPath
+
+if TYPE_CHECKING:
+    from checker.raft.presets import Preset
 
 
 class Exit(IntEnum):
@@ -241,6 +246,25 @@ def preset_config(args: argparse.Namespace, verb: str) -> Config:
     )
     init_state(config)  # validates, and carries out the preset's prefix under these bounds
     return config
+
+
+def add_reads_option(g: Any) -> None:
+    g.add_argument(
+        "--reads",
+        choices=[r.label for r in ReadPath],
+        default=None,
+        help="a service preset's read path: log, read-index (thesis §6.4) or leader-local "
+        "(unsafe); default: the preset's",
+    )
+
+
+def service_config(args: argparse.Namespace, preset: Preset, config: Config) -> ServiceConfig:
+    """A service preset's service on ``config``, with ``--reads``."""
+    sc = preset.service_config(config)
+    if args.reads is not None:
+        path = next(r for r in ReadPath if r.label == args.reads)
+        sc = sc._replace(service=sc.service._replace(reads=path))
+    return sc
 
 
 def describe_config(config: Config) -> str:

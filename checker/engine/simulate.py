@@ -65,11 +65,13 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     swarm: bool = False,
     fingerprint: Callable[[S], int] | None = None,
+    on_walk_end: Callable[[int, S], None] | None = None,
 ) -> SimulationResult[S, A]:
     """Take ``walks`` seeded random walks of at most ``depth`` steps each.
 
     Returns the first violating walk (its states, actions and violation), or none, with
-    statistics. Ctrl-C ends the run with ``stopped_early`` set.
+    statistics. Ctrl-C ends the run with ``stopped_early`` set. ``on_walk_end(k, state)``
+    sees the last state of every walk that ends without a violation.
     """
     start = time.monotonic()
     seen = FingerprintSet()
@@ -122,6 +124,8 @@ def simulate(
                     return result(w + 1, hit, False)
                 s = t
             longest = max(longest, len(actions))
+            if on_walk_end is not None:
+                on_walk_end(w, s)
             if progress is not None:
                 progress(w + 1, total_steps)
     except KeyboardInterrupt:

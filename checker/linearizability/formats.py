@@ -30,7 +30,7 @@ from checker.linearizability import edn
 from checker.linearizability.edn import EdnError, Keyword
 from checker.linearizability.history import BadHistory, Event, Kind
 
-FORMATS = ("auto", "edn", "log", "json")
+FORMATS = ("auto", "edn", "log", "json", "itf")
 _KINDS = {k.value: k for k in Kind}
 _NEMESIS = Keyword.of("nemesis")
 _PROCESS = Keyword.of("process")
@@ -67,6 +67,8 @@ def detect(text: str, source: str) -> str:
             return "log"
         if s.startswith("{"):
             rest = s[1:].lstrip(" ,")
+            if rest.startswith('"#meta"') or (not rest and '"#meta"' in text[:4096]):
+                return "itf"
             if rest.startswith('"') or rest.startswith("}"):
                 return "json"
             return "edn"
@@ -221,10 +223,69 @@ def read_json(text: str, source: str = "") -> Iterator[Event]:
         )
 
 
+def _from_itf(value: Any, where: str) -> Any:
+    # ITF values: {"#bigint": "n"} integers, arrays, null, booleans, strings.
+    if isinstance(value, dict):
+        if set(value) == {"#bigint"} and isinstance(value["#bigint"], str):
+            try:
+                return int(value["#bigint"])
+            except ValueError:
+                pass
+        raise BadHistory(
+            where, f"an ITF history value must be a #bigint, an array or null, not {value}"
+        )
+    if isinstance(value, list):
+        return tuple(_from_itf(v, where) for v in value)
+    return _from_json(value, where)
+
+
+def read_itf(text: str, source: str = "") -> Iterator[Event]:
+    """The client events of an ITF trace written by raftcheck's service (checker.service):
+    the last state's ``history``, a list of ``{"process", "type", "f", "value"}`` records
+    in real-time order; an event's "line" is its position in that list."""
+    where = source or "the trace"
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadHistory(
+            f"{where}:{e.lineno}", f"malformed JSON at column {e.colno}: {e.msg}"
+        ) from None
+    except RecursionError:
+        raise BadHistory(where, "JSON nested too deeply") from None
+    states = obj.get("states") if isinstance(obj, dict) else None
+    if not isinstance(states, list) or not states or not isinstance(states[-1], dict):
+        raise BadHistory(where, "not an ITF trace: no states")
+    if "history" not in states[-1]:
+        raise BadHistory(
+            where, "the trace's states have no 'history' variable (a cluster trace has no clients)"
+        )
+    history = states[-1]["history"]
+    if not isinstance(history, list):
+        raise BadHistory(where, "the last state's 'history' is not a list of client events")
+    for n, ev in enumerate(history, 1):
+        at = f"{where}: history event {n}"
+        if not isinstance(ev, dict):
+            raise BadHistory(at, "expected a record {process, type, f, value}")
+        for k in ("process", "type", "f"):
+            if k not in ev:
+                raise BadHistory(at, f"the event has no {k!r}")
+        unknown = sorted(set(ev) - {"process", "type", "f", "value"})
+        if unknown:
+            raise BadHistory(at, f"unknown field {unknown[0]!r}")
+        yield Event(
+            _process(_from_itf(ev["process"], at), at),
+            _kind(ev["type"], at),
+            _f(ev["f"], at),
+            _from_itf(ev.get("value"), at),
+            n,
+        )
+
+
 READERS: dict[str, Callable[[str, str], Iterator[Event]]] = {
     "edn": read_edn,
     "log": read_log,
     "json": read_json,
+    "itf": read_itf,
 }
 
 

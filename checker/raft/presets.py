@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from raftmodel.actions import Action
+from raftmodel import network as net
+from raftmodel import service as sv
+from raftmodel.actions import Action, Receive, SendAppendEntries
 from raftmodel.cluster import Bounds, Config
+from raftmodel.messages import AppendEntries, AppendEntriesResponse, Message
 from raftmodel.network import Semantics
 from raftmodel.script import Script
 
@@ -31,6 +34,18 @@ class Preset(NamedTuple):
     #: used, so a model change that breaks a scripted start breaks those presets alone,
     #: not every command at import.
     start: Callable[[], tuple[Action, ...]] | None = None
+    #: The ``service`` flavour: a key-value and lock service on this cluster, its clients
+    #: and their programs (raftmodel.service); None: the cluster alone.
+    service: sv.Service | None = None
+    #: Client and cluster steps after ``start`` to the state the search starts from.
+    service_start: Callable[[], tuple[sv.AnyAction, ...]] | None = None
+
+    def service_config(self, config: Config) -> sv.ServiceConfig:
+        """The service of this preset on ``config`` (this preset's cluster, with the
+        command line's overrides and variant)."""
+        assert self.service is not None, f"{self.name} has no service"
+        sc = sv.make_config(config, self.service)
+        return sc._replace(prefix=() if self.service_start is None else self.service_start())
 
     @property
     def prefix(self) -> tuple[Action, ...]:
@@ -101,6 +116,61 @@ def figure8_start() -> tuple[Action, ...]:
     s.timeout(2).vote(2, 3).client(2, 1)
     s.deliver("RequestVote", 2, 1, term=2)
     return tuple(s.actions)
+
+
+@cache
+def leader_start(n: int) -> tuple[Action, ...]:
+    """S1 leads term 1 with S2's vote (a service's clients need a leader first)."""
+    s = Script(Config(n, Bounds(max_term=1, max_log=0, max_restarts=0, max_requests=0)))
+    s.timeout(1).vote(1, 2)
+    return tuple(s.actions)
+
+
+@cache
+def two_leaders_start() -> tuple[Action, ...]:
+    """S1 leads term 1 with S2's vote; S2 then leads term 2 with S3's vote, and S1 has not
+    heard of it: a stale leader, as after a partition (3 servers)."""
+    s = Script(Config(3, Bounds(max_term=2, max_log=0, max_restarts=0, max_requests=0)))
+    s.timeout(1).vote(1, 2)
+    s.timeout(2).vote(2, 3)
+    return tuple(s.actions)
+
+
+#: The lock preset's clients: each acquires the lock, then writes to the resource.
+LOCK_SERVICE = sv.Service(
+    ((sv.acquire(), sv.fenced(1)), (sv.acquire(), sv.fenced(2))),
+    max_attempts=1,
+    guesses=(1, 2),
+)
+
+
+@cache
+def lock_granted_start() -> tuple[sv.AnyAction, ...]:
+    """After ``leader_start(2)``: client 1's acquire is appended by S1, replicated to S2,
+    committed and answered (its grant is entry 1 of term 1)."""
+    config = PRESETS["service-lock"]
+    sc = sv.make_config(config.config(), LOCK_SERVICE)
+    s = sv.init_state(sc)
+    acts: list[sv.AnyAction] = [sv.Submit(1), SendAppendEntries(1, 2)]
+    for a in acts:
+        s = _step(s, a, sc)
+    ae = next(m for m in _messages(s) if isinstance(m, AppendEntries) and m.entries)
+    s = _step(s, Receive(ae), sc)
+    aer = next(m for m in _messages(s) if isinstance(m, AppendEntriesResponse) and m.success)
+    s = _step(s, Receive(aer), sc)
+    _step(s, sv.Reply(1), sc)
+    return (*acts, Receive(ae), Receive(aer), sv.Reply(1))
+
+
+def _messages(s: sv.ServiceState) -> list[Message]:
+    return net.messages(s.cluster.network, Semantics.SET)
+
+
+def _step(s: sv.ServiceState, a: sv.AnyAction, sc: sv.ServiceConfig) -> sv.ServiceState:
+    nxt = sv.apply(s, a, sc)
+    if nxt is None:
+        raise ValueError(f"the scripted start's {sv.describe(a)} is not enabled")
+    return nxt
 
 
 PRESETS: dict[str, Preset] = {
@@ -213,6 +283,38 @@ PRESETS: dict[str, Preset] = {
             Semantics.SET,
             "two terms, logs of 1, a request and a restart: the largest preset correct Raft "
             "exhausts (the aim, 3 terms and logs of 2, is out of reach)",
+        ),
+        Preset(
+            "service",
+            2,
+            Bounds(max_term=1, max_log=1, max_restarts=0, max_requests=0, values=(1,)),
+            Semantics.SET,
+            "service: a key-value store on 2 servers, S1 leading term 1; client 1 writes "
+            "key 1, client 2 (who first asks S2) reads it; ReadIndex reads",
+            partial(leader_start, 2),
+            sv.Service(((sv.write(1, 1),), (sv.read(1),))),
+        ),
+        Preset(
+            "service-stale",
+            3,
+            Bounds(max_term=2, max_log=1, max_restarts=0, max_requests=0, values=(1,)),
+            Semantics.SET,
+            "service: 3 servers, S1 still leading term 1 while S2 leads term 2 (a stale "
+            "leader); client 1 reads key 1 at S1, client 2 writes it at S2; ReadIndex reads",
+            two_leaders_start,
+            sv.Service(((sv.read(1),), (sv.write(1, 1),)), max_attempts=1),
+        ),
+        Preset(
+            "service-lock",
+            2,
+            Bounds(max_term=2, max_log=2, max_restarts=0, max_requests=0, values=(1,)),
+            Semantics.SET,
+            "service: a lock with fencing tokens on 2 servers and the resource it guards; "
+            "client 1 holds a grant of term 1 and client 2 (who asks S2) acquires next, "
+            "then both write to the resource",
+            partial(leader_start, 2),
+            LOCK_SERVICE,
+            lock_granted_start,
         ),
     )
 }

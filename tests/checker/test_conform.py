@@ -8,8 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -355,7 +354,7 @@ def test_a_service_variant_is_outside_the_protocols_scope_by_what_it_is() -> Non
     # The catalog's service flag (raftmodel.service's variants: reads, fencing tokens):
     # no search, no scenario, the reason said.
     m = mutants.get("double_vote")
-    service = cast(mutants.Mutant, SimpleNamespace(**m._asdict(), service=True))
+    service = m._replace(service=True)
     assert suite.static_scope(m) is None
     sc, reg = suite.regression(service)
     assert sc is None and reg.out_of_scope is not None

@@ -14,7 +14,7 @@ from raftmodel.network import Semantics
 from raftmodel.rules import RAFT, Rules
 from raftmodel.wellformed import problems
 
-VARIANTS: tuple[Rules, ...] = (RAFT, *(m.rules for m in mutants.CATALOG))
+VARIANTS: tuple[Rules, ...] = (RAFT, *(m.rules for m in mutants.PROTOCOL))
 
 
 def _problems_reached(config: Config, max_states: int | None) -> list[str]:

@@ -252,7 +252,7 @@ def test_tlc_count_matches_on_the_default_preset(
 #: after Init (a prefix) are not the spec's: TLC runs the others.
 TLC_MUTANTS = {
     m.name: (m.preset, m.caught_by, m.shortest)
-    for m in mutants.CATALOG
+    for m in mutants.PROTOCOL
     if not PRESETS[m.preset].prefix
 }
 

@@ -15,6 +15,9 @@ from raftmodel.cluster import Bounds, Config, apply
 from raftmodel.rules import RAFT, Rules
 from raftmodel.script import Script, ScriptError
 
+#: The protocol variants: the service's have their stories in test_service.py.
+PROTOCOL_NAMES = tuple(m.name for m in mutants.PROTOCOL)
+
 BOUNDS = Bounds(max_term=4, max_log=3, max_restarts=1, max_requests=3, values=(1, 2))
 
 
@@ -198,10 +201,10 @@ def _fires(prop: str, s: Script) -> str | None:
 
 
 def test_every_mutant_has_a_story() -> None:
-    assert set(STORIES) == set(mutants.NAMES)
+    assert set(STORIES) == set(PROTOCOL_NAMES)
 
 
-@pytest.mark.parametrize("name", mutants.NAMES)
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_mutant_violates_its_property(name: str) -> None:
     m = mutants.get(name)
     s = Script(_config(name, m.rules))
@@ -215,7 +218,7 @@ def test_mutant_violates_its_property(name: str) -> None:
         assert _fires(m.story, earlier) is None, f"{name}: fired early at step {k}"
 
 
-@pytest.mark.parametrize("name", mutants.NAMES)
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_story_is_impossible_on_correct_raft(name: str) -> None:
     m = mutants.get(name)
     s = Script(_config(name, m.rules))
@@ -247,7 +250,7 @@ def test_docs_show_the_catalog() -> None:
 
 
 def test_every_property_is_exercised_by_some_mutant() -> None:
-    named = {p for m in mutants.CATALOG for p in (m.caught_by, m.story, *m.hunted_by)}
+    named = {p for m in mutants.PROTOCOL for p in (m.caught_by, m.story, *m.hunted_by)}
     assert named == set(_STATE) | set(_TRANSITION)
 
 

@@ -20,7 +20,7 @@ matching deliveries in a row), so macro rules compose primitive actions:
 Each primitive action is recorded with the state it leads to, so a failure is an ITF trace.
 Two kinds of test use the one machine (hyp:tests/nocover/test_stateful.py): the correct
 model must keep every property under several configurations, and each known-bug variant
-in ``raftmodel.mutants.CATALOG`` must be caught, shrunk, written as a trace, and replayed.
+in ``raftmodel.mutants.PROTOCOL`` must be caught, shrunk, written as a trace, and replayed.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ from raftmodel.messages import (
     Message,
     RequestVote,
 )
-from raftmodel.mutants import CATALOG, Mutant
+from raftmodel.mutants import PROTOCOL, Mutant
 from raftmodel.network import Semantics
 from raftmodel.node import step
 from raftmodel.rules import RAFT
@@ -567,7 +567,7 @@ def test_correct_model_soak(config: Config, tmp_path: Path) -> None:
 #: shrunk run, which can differ from check's (BFS) ``caught_by``: a stale truncation shows
 #: as soon as a server's committed prefix is cut (StateMachineSafety) or only once a leader
 #: lacks the entry (LeaderCompleteness), depending on the run.
-FOUND: dict[str, tuple[str, ...]] = {m.name: m.hunted_by for m in CATALOG}
+FOUND: dict[str, tuple[str, ...]] = {m.name: m.hunted_by for m in PROTOCOL}
 
 #: Hunting runs are short (a fresh cluster is where most scenarios start, and short runs
 #: shrink fast) and many: the hardest mutants take a few hundred runs to find, and finding
@@ -590,7 +590,7 @@ SLOW_HUNTS = {"commit_past_last_new", "truncate_after_batch"}
 
 def _hunt_params() -> list[object]:
     params: list[object] = []
-    for m in CATALOG:
+    for m in PROTOCOL:
         marks = [pytest.mark.slow] if m.name in SLOW_HUNTS else []
         if m.name in MODEL_BUGS:
             raises, reason = MODEL_BUGS[m.name]
@@ -600,9 +600,9 @@ def _hunt_params() -> list[object]:
 
 
 def test_found_table_covers_the_catalog() -> None:
-    missing = {m.name for m in CATALOG} - set(FOUND)
+    missing = {m.name for m in PROTOCOL} - set(FOUND)
     assert not missing, f"add the property each new mutant is found by to FOUND: {missing}"
-    assert set(FOUND) <= {m.name for m in CATALOG}, "FOUND names a mutant not in CATALOG"
+    assert set(FOUND) <= {m.name for m in PROTOCOL}, "FOUND names a mutant not in PROTOCOL"
     assert {p for ps in FOUND.values() for p in ps} <= set(ALL_NAMES)
 
 
