@@ -63,8 +63,9 @@ def _cpu_of(pid: int) -> float:
 
 
 def measure(name: str, limit: float) -> dict[str, object]:
-    """Check one preset in a fresh process, stopped (Ctrl-C, so it reports what it
-    reached) once it has used ``limit`` CPU seconds: on a shared machine a wall-clock
+    """Check one preset in a fresh process, stopped once it has used ``limit`` CPU seconds
+    (SIGTERM, which check takes as Ctrl-C and reports how far it got; a background job
+    ignores SIGINT): on a shared machine a wall-clock
     limit would measure the other jobs."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "check.json"
@@ -81,7 +82,7 @@ def measure(name: str, limit: float) -> dict[str, object]:
             time.sleep(0.5)
             try:
                 if _cpu_of(child.pid) > limit:
-                    child.send_signal(signal.SIGINT)
+                    child.send_signal(signal.SIGTERM)
                     break
             except (OSError, IndexError):
                 pass

@@ -174,6 +174,9 @@ def test_a_signal_stops_tlc_and_leaves_no_file(sig: signal.Signals, tmp_path: Pa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A suite started with `&` passes SIGINT on ignored, and Python then installs no
+        # KeyboardInterrupt: the child would never see this test's Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None
