@@ -78,14 +78,13 @@ class Figures(NamedTuple):
     build: str = "pure Python"
 
     def show(self) -> str:
+        cpu = f"{self.cpu_seconds:,.1f}" if self.cpu_seconds < 10 else f"{self.cpu_seconds:,.0f}"
+        build = self.build.split(" (")[0]
         if self.exhausted:
-            return (
-                f"{self.distinct:,} states, depth {self.depth}, {self.cpu_seconds:,.0f} s CPU "
-                f"({self.build.split(' (')[0]})"
-            )
+            return f"{self.distinct:,} states, depth {self.depth}, {cpu} s CPU ({build})"
         return (
             f"not exhausted in {self.limit_seconds:,.0f} s CPU: {self.distinct:,} states, "
-            f"depth {self.depth}"
+            f"depth {self.depth} ({build})"
         )
 
 

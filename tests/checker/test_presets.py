@@ -110,6 +110,13 @@ def test_votes_kept_across_terms_passes_three_server_presets(name: str) -> None:
     assert r.complete and r.counterexample is None
 
 
+def test_every_preset_has_measured_figures() -> None:
+    # bench/presets.py --write measures them; a preset added without running it fails here.
+    measured, meta = figures()
+    assert sorted(measured) == sorted(PRESETS), "run: python bench/presets.py NEW --write"
+    assert {"machine", "date", "measured_by"} <= set(meta)
+
+
 #: Presets cheap enough to measure again in the default run (well under a second each).
 CHEAP = ("elections", "bag", "pair")
 
