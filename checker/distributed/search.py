@@ -43,6 +43,7 @@ from checker.engine.search import (
     Progress,
     Strategy,
     collision_probability,
+    follow_chain,
 )
 from checker.errors import BadOption
 
@@ -373,22 +374,7 @@ class _Driver:
             chain.append(k)
             p, j = parent_p, parent_j
         chain.reverse()
-        fp, successors = self.fpr.fingerprint, self.model.successors
-        first = next(s for s in self.inits if fp(s) == chain[0])
-        states: list[Any] = [first]
-        actions: list[Any] = []
-        for want in chain[1:]:
-            for a, t in successors(states[-1]):
-                if fp(t) == want:
-                    states.append(t)
-                    actions.append(a)
-                    break
-            else:  # pragma: no cover - would mean nondeterministic successors
-                raise RuntimeError(
-                    "counterexample reconstruction failed: the model's successors changed "
-                    "between two calls (hidden nondeterminism: set order, hash(), the clock?)"
-                )
-        return states, actions
+        return follow_chain(self.inits, self.model.successors, self.fpr.fingerprint, chain)
 
 
 __all__ = ["EXTRA", "INSTALL", "Traffic", "Violation", "available", "check"]

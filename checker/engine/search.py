@@ -19,7 +19,7 @@ import gc
 import time
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Generic, NamedTuple, TypeVar
 
@@ -167,20 +167,7 @@ class _Search(Generic[S, A]):
             chain.append(self.fps[i])
             i = self.parents[i]
         chain.reverse()
-        first = next(s for s in self.inits if self.fp(s) == chain[0])
-        states, actions = [first], []
-        for want in chain[1:]:
-            for a, t in self.model.successors(states[-1]):
-                if self.fp(t) == want:
-                    states.append(t)
-                    actions.append(a)
-                    break
-            else:  # pragma: no cover - would mean nondeterministic successors
-                raise RuntimeError(
-                    "counterexample reconstruction failed: the model's successors changed "
-                    "between two calls (hidden nondeterminism: set order, hash(), the clock?)"
-                )
-        return states, actions
+        return follow_chain(self.inits, self.model.successors, self.fp, chain)
 
     def result(
         self, stopped: str | None, cex: Counterexample[S, A] | None, depth: int
@@ -455,6 +442,33 @@ __all__ = [
     "Strategy",
     "check",
     "collision_probability",
+    "follow_chain",
     "reachable",
     "transitions",
 ]
+
+
+def follow_chain(
+    inits: Iterable[S],
+    successors: Callable[[S], Iterable[tuple[A, S]]],
+    fp: Callable[[S], Hashable],
+    chain: Sequence[Hashable],
+) -> tuple[list[S], list[A]]:
+    """The states and actions along ``chain``, a path of fingerprints from an initial
+    state: each step is the successor whose fingerprint is the next one. A search keeps
+    fingerprints only; this turns its parent links back into a counterexample."""
+    first = next(s for s in inits if fp(s) == chain[0])
+    states: list[S] = [first]
+    actions: list[A] = []
+    for want in chain[1:]:
+        for a, t in successors(states[-1]):
+            if fp(t) == want:
+                states.append(t)
+                actions.append(a)
+                break
+        else:  # pragma: no cover - would mean nondeterministic successors
+            raise RuntimeError(
+                "counterexample reconstruction failed: the model's successors changed "
+                "between two calls (hidden nondeterminism: set order, hash(), the clock?)"
+            )
+    return states, actions
