@@ -22,7 +22,7 @@ of the server that first committed it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from raftmodel import network as net
 from raftmodel.actions import (
@@ -103,6 +103,23 @@ class ClusterState(NamedTuple):
     requests: int
 
 
+_tuple_new = tuple.__new__
+
+
+def _cluster(
+    nodes: tuple[NodeState, ...],
+    network: Network,
+    elections: frozenset[Election],
+    committed: frozenset[Committed],
+    restarts: int,
+    requests: int,
+) -> ClusterState:
+    """``ClusterState(...)`` built in C: a NamedTuple's constructor and ``_replace`` are
+    generated Python functions, which stay interpreted in the compiled build, and every
+    transition builds a cluster state (the same value)."""
+    return _tuple_new(ClusterState, (nodes, network, elections, committed, restarts, requests))
+
+
 class BadConfig(ValueError):
     """A configuration no cluster can be built from (e.g. zero servers, a negative bound)."""
 
@@ -176,6 +193,7 @@ def _with_node(
     sent: tuple[Message, ...],
     network: Network,
     config: Config,
+    requests: int,
 ) -> ClusterState | None:
     nodes = s.nodes
     if after is not before:
@@ -188,7 +206,7 @@ def _with_node(
     ):
         return None
     elections, committed = _record(before, after, s.elections, s.committed)
-    return ClusterState(nodes, network, elections, committed, s.restarts, s.requests)
+    return _cluster(nodes, network, elections, committed, s.restarts, requests)
 
 
 def event_of(a: Action) -> tuple[NodeId, Event] | None:
@@ -206,7 +224,7 @@ def event_of(a: Action) -> tuple[NodeId, Event] | None:
     return None
 
 
-_TIMEOUT = ElectionTimeout()
+_TIMEOUT: Final = ElectionTimeout()
 
 
 def _enabled(s: ClusterState, a: Action, config: Config) -> bool:
@@ -246,7 +264,7 @@ def _batches(leader: NodeState, j: NodeId, max_batch: int) -> range:
     return range(1, k + 1) if k else _WHOLE
 
 
-_WHOLE = range(0, 1)
+_WHOLE: Final = range(0, 1)
 
 
 def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
@@ -260,28 +278,28 @@ def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
         before = s.nodes[who - 1]
         after, sent = step(before, event, n, rules)
         network = net.consume(s.network, a.m, sem) if isinstance(a, Receive) else s.network
-        nxt = _with_node(s, before, after, sent, network, config)
-        if nxt is not None and type(a) is ClientRequest:
-            return nxt._replace(requests=s.requests + 1)
-        return nxt
+        requests = s.requests + 1 if type(a) is ClientRequest else s.requests
+        return _with_node(s, before, after, sent, network, config, requests)
     if isinstance(a, Restart):
         if not (1 <= a.i <= n and _under(s.restarts, b.max_restarts)):
             return None
         i = a.i - 1
         after = restart(s.nodes[i], n, rules)
         nodes = (*s.nodes[:i], after, *s.nodes[i + 1 :])
-        return s._replace(nodes=nodes, restarts=s.restarts + 1)
+        return _cluster(nodes, s.network, s.elections, s.committed, s.restarts + 1, s.requests)
     if isinstance(a, Drop):
         if sem is not Semantics.BAG or net.count(s.network, a.m, sem) == 0:
             return None
-        return s._replace(network=net.consume(s.network, a.m, sem))
+        network = net.consume(s.network, a.m, sem)
+        return _cluster(s.nodes, network, s.elections, s.committed, s.restarts, s.requests)
     if isinstance(a, Duplicate):
         if sem is not Semantics.BAG:
             return None
         c = net.count(s.network, a.m, sem)
         if c == 0 or c >= b.max_copies:
             return None
-        return s._replace(network=net.send(s.network, (a.m,), sem))
+        network = net.send(s.network, (a.m,), sem)
+        return _cluster(s.nodes, network, s.elections, s.committed, s.restarts, s.requests)
     raise TypeError(f"not an action: {a!r}")
 
 
@@ -291,7 +309,7 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
     acts: list[Action] = []
     for node in s.nodes:
         if can_time_out(node):
-            acts.append(Timeout(node.id))
+            acts.append(_timeout(node.id))
     mb = config.bounds.max_batch
     for node in s.nodes:
         if is_leader(node):
@@ -301,16 +319,54 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
                 if j != node.id
                 for k in _batches(node, j, mb)
             )
-    msgs = net.messages(s.network, sem)
-    acts.extend(Receive(m) for m in msgs)
+    receives = _receives(s.network, sem)
+    acts.extend(receives)
     for node in s.nodes:
         if is_leader(node):
             acts.extend(ClientRequest(node.id, v) for v in sorted(config.bounds.values))
-    acts.extend(Restart(i) for i in range(1, n + 1))
+    acts.extend(_restarts(n))
     if sem is Semantics.BAG:
-        acts.extend(Drop(m) for m in msgs)
-        acts.extend(Duplicate(m) for m in msgs)
+        acts.extend(Drop(r.m) for r in receives)
+        acts.extend(Duplicate(r.m) for r in receives)
     return acts
+
+
+# The actions of every state are built anew: a NamedTuple's constructor is a generated
+# Python function (interpreted even in the compiled build), so the fixed ones are kept.
+_TIMEOUTS: dict[NodeId, Timeout] = {}
+_RESTARTS: dict[int, tuple[Restart, ...]] = {}
+
+
+def _timeout(i: NodeId) -> Timeout:
+    a = _TIMEOUTS.get(i)
+    if a is None:
+        a = _TIMEOUTS[i] = Timeout(i)
+    return a
+
+
+def _restarts(n: int) -> tuple[Restart, ...]:
+    acts = _RESTARTS.get(n)
+    if acts is None:
+        acts = _RESTARTS[n] = tuple(Restart(i) for i in range(1, n + 1))
+    return acts
+
+
+#: ``Receive`` of each message of a network, in canonical order, per network: many states
+#: share a network (a frozenset caches its hash, so the lookup is cheap), and sorting it
+#: and building the actions was a fifth of enumerating a state's actions. Bounded; the
+#: same values either way.
+_RECEIVES: dict[Network, tuple[Receive, ...]] = {}
+
+
+def _receives(network: Network, sem: Semantics) -> tuple[Receive, ...]:
+    known = _RECEIVES.get(network)
+    if known is None:
+        if len(_RECEIVES) >= 100_000:
+            _RECEIVES.clear()
+        # A network's elements tell its semantics (messages, or (message, copies) pairs),
+        # so the network alone is the key.
+        known = _RECEIVES[network] = tuple(Receive(m) for m in net.messages(network, sem))
+    return known
 
 
 def successors(s: ClusterState, config: Config) -> Iterator[tuple[Action, ClusterState]]:

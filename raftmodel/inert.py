@@ -74,7 +74,7 @@ from raftmodel.messages import (
     RequestVoteResponse,
     message_key,
 )
-from raftmodel.network import Semantics
+from raftmodel.network import Network, Semantics
 from raftmodel.node import NodeState, step
 from raftmodel.rules import RAFT
 from raftmodel.types import NIL, Role
@@ -136,6 +136,15 @@ def live_form(m: Message, dest: NodeState) -> Message | None:
 
 def view(s: ClusterState) -> ClusterState:
     """``s`` with every message replaced by its live form (only when ``applies``)."""
+    network = view_network(s)
+    if network is s.network:
+        return s
+    # tuple.__new__ builds the NamedTuple in C (its _replace is interpreted, even compiled).
+    return _tuple_new(ClusterState, (s.nodes, network, *s[2:]))
+
+
+def view_network(s: ClusterState) -> Network:
+    """The network of ``view(s)``: ``s.network`` itself when no message changes."""
     nodes = s.nodes
     kept = set()
     changed = False
@@ -147,8 +156,11 @@ def view(s: ClusterState) -> ClusterState:
                 continue
         kept.add(f)
     if not changed:
-        return s
-    return s._replace(network=frozenset(kept))
+        return s.network
+    return frozenset(kept)
+
+
+_tuple_new = tuple.__new__
 
 
 def fence_reply(m: Message, dest: NodeState) -> Message | None:

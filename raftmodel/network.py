@@ -59,7 +59,12 @@ def send(net: Network, msgs: Iterable[Message], sem: Semantics) -> Network:
     if not msgs:
         return net
     if sem is Semantics.SET:
-        return net.union(msgs)
+        for m in msgs:
+            if m not in net:
+                return net.union(msgs)
+        # Every message was sent before (a redelivery answered as the first time): the
+        # same set, not a copy of it.
+        return net
     counts = dict(net)
     for m in msgs:
         counts[m] = counts.get(m, 0) + 1

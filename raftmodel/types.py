@@ -8,7 +8,7 @@ is the empty prefix, whose term is 0.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 NodeId = int
 Term = int
@@ -16,7 +16,7 @@ Index = int
 Value = int
 
 #: votedFor when the node has not voted in its current term (Figure 2: "null").
-NIL: NodeId = 0
+NIL: Final[NodeId] = 0
 
 
 class Role(IntEnum):

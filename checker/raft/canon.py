@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from itertools import permutations
 from math import factorial
-from typing import Any, Final, cast
+from typing import Any
 
 from raftmodel import inert
 from raftmodel.actions import Action, describe
@@ -42,7 +42,6 @@ from raftmodel.node import NodeState
 from raftmodel.types import NIL, Role
 
 _tuple_new = tuple.__new__
-_MISSING: Final[Any] = object()
 
 Perm = tuple[int, ...]  # perm[i] = new id of server i; perm[0] == 0 keeps NIL fixed
 
@@ -407,6 +406,10 @@ def canonical_form(
     return best[1]
 
 
+#: ``SymmetricFingerprint``'s cache entry for one node tuple (see its ``__init__``).
+_NodeEntry = tuple[list[tuple[int, Perm, int]] | None, dict[frozenset[Any], frozenset[Any]]]
+
+
 class SymmetricFingerprint:
     """The fingerprint of a state up to server relabelling, at a cost polynomial in n.
 
@@ -439,61 +442,85 @@ class SymmetricFingerprint:
         bag: bool,
         enumeration_limit: int | None = None,
         leaf_limit: int | None = None,
+        view: Callable[[ClusterState], frozenset[Any]] | None = None,
     ) -> None:
+        """``view``: the network of the state to fingerprint instead of ``s`` (the
+        inert-message view's ``view_network``, a function of the network and the servers
+        only: cached with the servers)."""
         self.bag = bag
         self.enumeration_limit = (
             ENUMERATION_LIMIT if enumeration_limit is None else enumeration_limit
         )
         self.leaf_limit = LEAF_LIMIT if leaf_limit is None else leaf_limit
+        self.view = view
         #: States canonicalised by refinement, and those whose walk was cut.
         self.refined = 0
         self.inexact = 0
-        self._node_cache: dict[tuple[NodeState, ...], Any] = {}
-        self._net_cache: dict[tuple[frozenset[Any], Perm], int] = {}
-        self._elect_cache: dict[tuple[frozenset[Election], Perm], int] = {}
+        # Per node tuple: its candidate relabellings as (relabelling number, relabelling,
+        # hash of the relabelled nodes), or None for refinement; and the view of each
+        # network seen with it. A tuple of nodes does not cache its hash, and hashing it is
+        # most of a lookup, so everything keyed by the nodes is found with one lookup.
+        self._node_cache: dict[tuple[NodeState, ...], _NodeEntry] = {}
+        # The same entries by the identity of the node tuple: a step that changes no
+        # server keeps its state's tuple (more than half of the steps on ``default``), and
+        # a hit here hashes one int instead of every server. The tuple is kept with its
+        # entry, so its id is not reused while it is here.
+        self._by_id: dict[int, tuple[tuple[NodeState, ...], _NodeEntry]] = {}
+        self._views = 0
+        # Per network (and elections): the relabelled part's hash per relabelling number.
+        # A frozenset caches its hash, and an int hashes to itself: no tuple is built.
+        self._net_cache: dict[frozenset[Any], dict[int, int]] = {}
+        self._elect_cache: dict[frozenset[Election], dict[int, int]] = {}
+        self._perm_ids: dict[Perm, int] = {}
         self._state_cache: dict[ClusterState, int] = {}
 
-    def _node_part(self, s: ClusterState) -> list[tuple[Perm, int]] | None:
+    def _node_entry(self, s: ClusterState) -> _NodeEntry:
         cache = self._node_cache
-        # One lookup, not ``in`` then ``[]``: a tuple of nodes does not cache its hash, and
-        # hashing it is most of the lookup.
-        known = cache.get(s.nodes, _MISSING)
-        if known is not _MISSING:
-            return cast("list[tuple[Perm, int]] | None", known)
-        if len(cache) > 200_000:
+        if len(cache) > 200_000 or self._views > 300_000:
             cache.clear()
-        r = None
+            self._by_id.clear()
+            self._views = 0
+        part = None
         if tie_count(s) <= self.enumeration_limit:
-            r = [(p, hash(_nodes(s, p))) for p in candidate_perms(s)]
-        cache[s.nodes] = r
-        return r
+            ids = self._perm_ids
+            part = []
+            for p in candidate_perms(s):
+                pid = ids.get(p)
+                if pid is None:
+                    pid = ids[p] = len(ids)
+                part.append((pid, p, hash(_nodes(s, p))))
+        entry: _NodeEntry = (part, {})
+        cache[s.nodes] = entry
+        return entry
 
     def _net_hash(self, net: frozenset[Any], p: Perm) -> int:
-        k = (net, p)
-        h = self._net_cache.get(k)
-        if h is None:
-            if len(self._net_cache) > 500_000:
-                self._net_cache.clear()
-            if self.bag:
-                h = hash(frozenset((_message(m, p), c) for m, c in net))
-            else:
-                h = hash(frozenset(_message(m, p) for m in net))
-            self._net_cache[k] = h
-        return h
-
-    def _elections_hash(self, es: frozenset[Election], p: Perm) -> int:
-        k = (es, p)
-        h = self._elect_cache.get(k)
-        if h is None:
-            if len(self._elect_cache) > 100_000:
-                self._elect_cache.clear()
-            h = hash(frozenset(Election(e.term, p[e.leader]) for e in es))
-            self._elect_cache[k] = h
-        return h
+        if self.bag:
+            return hash(frozenset((_message(m, p), c) for m, c in net))
+        return hash(frozenset(_message(m, p) for m in net))
 
     def __call__(self, s: ClusterState) -> int:
-        part = self._node_part(s)
+        nodes = s.nodes
+        known = self._by_id.get(id(nodes))
+        if known is not None and known[0] is nodes:
+            entry = known[1]
+        else:
+            found = self._node_cache.get(nodes)
+            entry = self._node_entry(s) if found is None else found
+            if len(self._by_id) > 100_000:
+                self._by_id.clear()
+            self._by_id[id(nodes)] = (nodes, entry)
+        part, views = entry
+        net = s.network
+        if self.view is not None:
+            seen = views.get(net)
+            if seen is None:
+                seen = views[net] = self.view(s)
+                self._views += 1
+            net = seen
         if part is None:
+            if net is not s.network:
+                # tuple.__new__, as in _message: NamedTuple's _replace runs in Python.
+                s = _tuple_new(ClusterState, (nodes, net, *s[2:]))
             # A state is reached from many parents; the walk costs far more than a lookup.
             h = self._state_cache.get(s)
             if h is None:
@@ -505,10 +532,27 @@ class SymmetricFingerprint:
                 assert tree.best is not None
                 h = self._state_cache[s] = tree.best[0]
             return h
+        nets = self._net_cache.get(net)
+        if nets is None:
+            if len(self._net_cache) > 200_000:
+                self._net_cache.clear()
+            nets = self._net_cache[net] = {}
+        elections = s.elections
+        els = self._elect_cache.get(elections)
+        if els is None:
+            if len(self._elect_cache) > 50_000:
+                self._elect_cache.clear()
+            els = self._elect_cache[elections] = {}
         best: int | None = None
         rest = (s.committed, s.restarts, s.requests)
-        for p, nh in part:
-            h = hash((nh, self._net_hash(s.network, p), self._elections_hash(s.elections, p), rest))
+        for pid, p, nh in part:
+            neth = nets.get(pid)
+            if neth is None:
+                neth = nets[pid] = self._net_hash(net, p)
+            elh = els.get(pid)
+            if elh is None:
+                elh = els[pid] = hash(frozenset(Election(e.term, p[e.leader]) for e in elections))
+            h = hash((nh, neth, elh, rest))
             if best is None or h < best:
                 best = h
         assert best is not None
@@ -545,12 +589,12 @@ def state_fingerprint(
 ) -> tuple[Callable[[ClusterState], int], bool]:
     """The fingerprint the search identifies states by, and whether the inert-message view
     (``raftmodel.inert``) is part of it: only when asked for and sound for ``config``."""
-    base = (
-        symmetric_fingerprint(config.n, config.semantics is Semantics.BAG)
-        if symmetry
-        else fingerprint
-    )
-    if not (view and inert.applies(config)):
+    applied = view and inert.applies(config)
+    if symmetry:
+        bag = config.semantics is Semantics.BAG
+        return SymmetricFingerprint(bag, view=inert.view_network if applied else None), applied
+    base = fingerprint
+    if not applied:
         return base, False
     forget = inert.view
     # The view of a network depends on the network and the servers only; both are shared
