@@ -286,11 +286,12 @@ def match_index_monotonic(s: ClusterState, _a: Action, t: ClusterState) -> str |
             before.role == after.role == Role.LEADER and before.currentTerm == after.currentTerm
         ):
             continue
-        for j, (m0, m1) in enumerate(zip(before.matchIndex, after.matchIndex, strict=True), 1):
-            if m1 < m0:
+        was, now = before.matchIndex, after.matchIndex
+        for j in range(1, len(now) + 1):  # indexed: compiled, a loop over ints (_NATIVE_ZIP)
+            if now[j - 1] < was[j - 1]:
                 return (
-                    f"leader {after.id}'s matchIndex for {j} went from {m0} down to {m1} "
-                    f"in term {after.currentTerm}"
+                    f"leader {after.id}'s matchIndex for {j} went from {was[j - 1]} down to "
+                    f"{now[j - 1]} in term {after.currentTerm}"
                 )
     return None
 
