@@ -407,7 +407,10 @@ def canonical_form(
 
 
 #: ``SymmetricFingerprint``'s cache entry for one node tuple (see its ``__init__``).
-_NodeEntry = tuple[list[tuple[int, Perm, int]] | None, dict[frozenset[Any], frozenset[Any]]]
+_NodeEntry = tuple[
+    list[tuple[int, Perm, int]] | None,
+    dict[frozenset[Any], tuple[frozenset[Any], dict[int, int]]],
+]
 
 
 class SymmetricFingerprint:
@@ -458,8 +461,9 @@ class SymmetricFingerprint:
         self.inexact = 0
         # Per node tuple: its candidate relabellings as (relabelling number, relabelling,
         # hash of the relabelled nodes), or None for refinement; and the view of each
-        # network seen with it. A tuple of nodes does not cache its hash, and hashing it is
-        # most of a lookup, so everything keyed by the nodes is found with one lookup.
+        # network seen with it, with the view's entry of ``_net_cache``. A tuple of nodes
+        # does not cache its hash, and hashing it is most of a lookup, so everything keyed
+        # by the nodes is found with one lookup.
         self._node_cache: dict[tuple[NodeState, ...], _NodeEntry] = {}
         # The same entries by the identity of the node tuple: a step that changes no
         # server keeps its state's tuple (more than half of the steps on ``default``), and
@@ -476,7 +480,7 @@ class SymmetricFingerprint:
 
     def _node_entry(self, s: ClusterState) -> _NodeEntry:
         cache = self._node_cache
-        if len(cache) > 200_000 or self._views > 300_000:
+        if len(cache) > 200_000:
             cache.clear()
             self._by_id.clear()
             self._views = 0
@@ -492,6 +496,15 @@ class SymmetricFingerprint:
         entry: _NodeEntry = (part, {})
         cache[s.nodes] = entry
         return entry
+
+    def _net_hashes(self, net: frozenset[Any]) -> dict[int, int]:
+        """The relabelled network's hash per relabelling number, filled as needed."""
+        nets = self._net_cache.get(net)
+        if nets is None:
+            if len(self._net_cache) > 200_000:
+                self._net_cache.clear()
+            nets = self._net_cache[net] = {}
+        return nets
 
     def _net_hash(self, net: frozenset[Any], p: Perm) -> int:
         if self.bag:
@@ -511,12 +524,21 @@ class SymmetricFingerprint:
             self._by_id[id(nodes)] = (nodes, entry)
         part, views = entry
         net = s.network
-        if self.view is not None:
-            seen = views.get(net)
-            if seen is None:
-                seen = views[net] = self.view(s)
+        if self.view is None:
+            nets = self._net_hashes(net)
+        else:
+            # The view's network with its hashes, found with one lookup (comparing two equal
+            # networks that are not the same object costs a lookup per message).
+            known_view = views.get(net)
+            if known_view is None:
+                if self._views >= 300_000:  # states are large: keep the views bounded
+                    for _, known_views in self._node_cache.values():
+                        known_views.clear()
+                    self._views = 0
+                seen = self.view(s)
+                known_view = views[net] = (seen, self._net_hashes(seen))
                 self._views += 1
-            net = seen
+            net, nets = known_view
         if part is None:
             if net is not s.network:
                 # tuple.__new__, as in _message: NamedTuple's _replace runs in Python.
@@ -532,11 +554,6 @@ class SymmetricFingerprint:
                 assert tree.best is not None
                 h = self._state_cache[s] = tree.best[0]
             return h
-        nets = self._net_cache.get(net)
-        if nets is None:
-            if len(self._net_cache) > 200_000:
-                self._net_cache.clear()
-            nets = self._net_cache[net] = {}
         elections = s.elections
         els = self._elect_cache.get(elections)
         if els is None:
