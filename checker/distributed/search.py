@@ -83,6 +83,30 @@ class Traffic(NamedTuple):
     owned: tuple[int, ...]
 
 
+def local_cluster(workers: int) -> Any:
+    """A Dask cluster of ``workers`` single-threaded processes on this machine, as
+    ``check`` starts one (bench/ starts it the same way, to time the search alone)."""
+    dask: Any = importlib.import_module("distributed")
+    # Ctrl-C reaches the whole process group: the driver alone acts on it (statistics,
+    # exit 3) and stops the cluster. Workers started with SIGINT ignored keep it ignored
+    # (Python and asyncio install no handler then), so they print no traceback.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        with importlib.import_module("dask").config.set(_QUIET):
+            return dask.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=0,
+                silence_logs=logging.ERROR,
+            )
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
 # --- the worker side: one function per step, run where the partition lives -------------
 
 
@@ -149,24 +173,7 @@ def check(
     dask: Any = importlib.import_module("distributed")
     cluster = None
     if address is None:
-        # Ctrl-C reaches the whole process group: the driver alone acts on it (statistics,
-        # exit 3) and stops the cluster. Workers started with SIGINT ignored keep it
-        # ignored (Python and asyncio install no handler then), so they print no traceback.
-        main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-        try:
-            with importlib.import_module("dask").config.set(_QUIET):
-                cluster = dask.LocalCluster(
-                    n_workers=options.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    memory_limit=0,
-                    silence_logs=logging.ERROR,
-                )
-        finally:
-            if main:
-                signal.signal(signal.SIGINT, previous)
+        cluster = local_cluster(options.workers)
         client = dask.Client(cluster)
     else:
         try:
@@ -391,4 +398,4 @@ class _Driver:
         return follow_chain(self.inits, self.model.successors, self.fpr.fingerprint, chain)
 
 
-__all__ = ["EXTRA", "INSTALL", "Traffic", "Violation", "available", "check"]
+__all__ = ["EXTRA", "INSTALL", "Traffic", "Violation", "available", "check", "local_cluster"]
