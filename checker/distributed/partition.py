@@ -5,8 +5,8 @@ may run several in one process). Per level: ``expand`` computes the successors o
 partition's frontier, checks the transition properties, and packs each successor into
 the outgoing batch of its owner (fingerprint mod N); ``absorb`` takes the batches sent
 to this partition, keeps the states it has not seen, checks the state invariants on
-them, and makes them the next frontier. Batches are pickled bytes, so their size is the
-network volume.
+them, and makes them the next frontier. Batches are pickled bytes (``wire``), so their
+size is the network volume.
 
 Which state stands for a fingerprint matters when the reductions merge states that
 differ (the view forgets inert messages, whose deliveries are still generated): the one
@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import pickle
 import time
 from array import array
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from checker.distributed import wire
 from checker.engine.model import Model, Violation, check_state, first_violation
 from checker.engine.store import FingerprintSet
 
@@ -167,7 +167,7 @@ class Partition:
         for q in range(count):
             if q == me:
                 continue
-            self.outbox[q] = pickle.dumps(out[q], protocol=pickle.HIGHEST_PROTOCOL)
+            self.outbox[q] = wire.dumps(out[q])
             sent_bytes += len(self.outbox[q])
             sent_states += len(out[q])
         return Expanded(
@@ -190,7 +190,7 @@ class Partition:
         locally; in sender order, so the parents recorded are deterministic."""
         with _no_gc():
             start = time.thread_time()
-            parts = [(q, pickle.loads(b) if b else []) for q, b in batches]
+            parts = [(q, wire.loads(b) if b else []) for q, b in batches]
             parts.append((self.index, self.local))
             parts.sort(key=lambda p: p[0])
             self.local = []
