@@ -5,6 +5,7 @@ pickle's own way."""
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from typing import Any, NamedTuple
 
 from checker.distributed import wire
@@ -12,11 +13,12 @@ from checker.raft.model import RaftModel
 from checker.raft.presets import PRESETS
 
 
-def _types(x: Any) -> list[type]:
-    out = [type(x)]
+def _types(x: Any) -> Counter[type]:
+    """The classes in ``x``, counted (a frozenset's order may differ once rebuilt)."""
+    out: Counter[type] = Counter([type(x)])
     if isinstance(x, (tuple, frozenset)):
         for y in x:
-            out.extend(_types(y))
+            out.update(_types(y))
     return out
 
 
