@@ -165,31 +165,32 @@ def test_a_server_of_a_later_term_does_not_confirm() -> None:
 # --- check on the service presets: every variant caught, correct Raft passes --------------------
 
 #: (preset, distinct states, depth) of correct Raft's exhaustive search, view on, no
-#: symmetry. service-stale takes minutes: the slow tier (and docs/linearizability.md).
+#: symmetry. service-stale (141,426 states, about a minute of CPU in pure Python) is the slow
+#: tier's.
 CORRECT = {"service": (1281, 15), "service-lock": (1402, 17)}
+SLOW_CORRECT = {"service-stale": (141426, 22)}
 
 
-@pytest.mark.parametrize("preset", sorted(CORRECT))
-def test_correct_raft_passes_the_service_presets(preset: str) -> None:
+def _passes(preset: str, expected: tuple[int, int]) -> None:
     res = check(ServiceModel(_preset(preset)), Options(symmetry=False, view=True))
     assert res.counterexample is None and res.stopped is None
-    assert (res.distinct, res.depth) == CORRECT[preset]
+    assert (res.distinct, res.depth) == expected
     # Not vacuous: clients complete operations in the space explored, and on the kv
-    # preset ReadIndex reads are confirmed by a quorum and answered.
+    # presets ReadIndex reads are confirmed by a quorum and answered.
     assert res.coverage["Reply"] > 0
     assert res.coverage["Confirm"] > 0 or preset == "service-lock"
 
 
+@pytest.mark.parametrize("preset", sorted(CORRECT))
+def test_correct_raft_passes_the_service_presets(preset: str) -> None:
+    _passes(preset, CORRECT[preset])
+
+
 @pytest.mark.slow
-def test_correct_raft_on_the_stale_leader_preset_within_a_budget() -> None:
-    """service-stale is out of exhaustive reach (452,623 states at depth 17 after 25
-    minutes, docs/linearizability.md): its first 30,000 states hold every property."""
-    res = check(
-        ServiceModel(_preset("service-stale")),
-        Options(symmetry=False, view=True, max_states=30_000),
-    )
-    assert res.counterexample is None
-    assert res.stopped is not None  # a budget: never reported as a pass
+@pytest.mark.parametrize("preset", sorted(SLOW_CORRECT))
+def test_correct_raft_passes_the_stale_leader_preset(preset: str) -> None:
+    """Exhaustive since client 2's write starts appended (presets.stale_write_start)."""
+    _passes(preset, SLOW_CORRECT[preset])
 
 
 @pytest.mark.parametrize("mutant", mutants.SERVICE, ids=lambda m: m.name)
@@ -579,7 +580,7 @@ def test_hypothesis_finds_and_shrinks_every_service_variant(name: str, n: int) -
     mutant = mutants.get(name)
     found = _hunt(mutant.rules, n, max_examples=1000, stateful_step_count=30)
     assert found.violation.property == mutant.caught_by, str(found)
-    assert len(found.actions) <= 120, len(found.actions)
+    assert len(found.actions) <= 200, len(found.actions)  # macro rules: 27 to 155 seen
 
 
 # --- histories: simulate, check and the ITF reader, judged by the one checker -------------------
