@@ -57,6 +57,9 @@ def test_replay_judges_fenced_writes(capsys: pytest.CaptureFixture[str], tmp_pat
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["violation"]["property"] == "FencedWrites"
     assert summary["linearizable"] == "OK" and summary["conforms"]
+    # Its client events are lock events: linearizable says where they are judged.
+    code, _, err = _cli(capsys, "linearizable", str(trace), "--object", "kv")
+    assert code == 2 and "judged by the FencedWrites property" in err
 
 
 def _correct_run() -> tuple[sv.ServiceConfig, list[sv.ServiceState], list[sv.AnyAction]]:
