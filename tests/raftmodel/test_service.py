@@ -398,8 +398,8 @@ class ServiceMachine(RuleBasedStateMachine):
         its leader to some followers (a quorum commits it), answered."""
         if k > self.clients:
             return
-        others = data.draw(st.sets(st.integers(1, self.n), min_size=1), label="followers")
-        self._operation(k, others)
+        followers = data.draw(st.sets(st.integers(1, self.n), min_size=1), label="followers")
+        self._operation(k, followers)
 
     def _operation(self, k: int, followers: Collection[int], retry: bool = False) -> None:
         """Submit, on to the next server after a refusal; the leader replicates to
