@@ -262,6 +262,13 @@ def read_itf(text: str, source: str = "") -> Iterator[Event]:
     history = states[-1]["history"]
     if not isinstance(history, list):
         raise BadHistory(where, "the last state's 'history' is not a list of client events")
+    if not history and states[-1].get("lockHistory"):
+        raise BadHistory(
+            where,
+            "no key-value operations: this trace's client events are lock events "
+            "('lockHistory'), judged by the FencedWrites property (raftcheck replay), not "
+            "by the lock object, which has no leases",
+        )
     for n, ev in enumerate(history, 1):
         at = f"{where}: history event {n}"
         if not isinstance(ev, dict):
