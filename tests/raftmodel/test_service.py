@@ -606,6 +606,9 @@ def test_check_writes_a_trace_and_history_the_checker_reads(
         code, stdout, _ = _cli(capsys, "linearizable", str(path), "--object", "kv", "--quiet")
         assert code == 1, stdout
         assert "cannot be placed: #1 p2 key 1: read → nil" in stdout
+        # Both files say they are keyed: without --object they are judged as the kv store.
+        code, stdout, _ = _cli(capsys, "linearizable", str(path))
+        assert code == 1 and "not linearizable as a kv" in stdout, stdout
 
 
 def test_simulate_writes_a_history_the_checker_passes(
@@ -618,9 +621,10 @@ def test_simulate_writes_a_history_the_checker_passes(
     )  # fmt: skip
     assert code == 0, stdout
     assert "the last walk's client history written to" in stdout
-    assert all(json.loads(x)["process"] in (1, 2) for x in hist.read_text().splitlines())
-    code, stdout, _ = _cli(capsys, "linearizable", str(hist), "--object", "kv")
-    assert code == 0, stdout
+    ops = [json.loads(x) for x in hist.read_text().splitlines()]
+    assert ops and all(op["process"] in (1, 2) and "key" in op for op in ops)
+    code, stdout, _ = _cli(capsys, "linearizable", str(hist))
+    assert code == 0 and "object kv" in stdout, stdout
 
 
 def test_reads_choose_the_read_path(capsys: pytest.CaptureFixture[str]) -> None:
