@@ -33,6 +33,7 @@ COMPILED: tuple[str, ...] = (
     "raftmodel.node",
     "raftmodel.quorum",
     "raftmodel.rules",
+    "raftmodel.service",
     "raftmodel.types",
     "checker.distributed.partition",
     "checker.engine.model",
