@@ -36,8 +36,9 @@ from raftmodel.cluster import (
     candidate_actions,
     event_of,
     init_state,
+    model_rules,
 )
-from raftmodel.messages import AppendEntries, Message, RequestVote
+from raftmodel.messages import AppendEntries, AppendEntriesResponse, Message, RequestVote
 from raftmodel.node import NodeState, step
 from raftmodel.types import NIL, Role
 
@@ -83,6 +84,8 @@ def message_fields(m: Message, level: Level) -> dict[str, Any]:
         if level.msg is not None and k not in level.msg:
             continue
         v = getattr(m, k)
+        if k == "lastLogIndex" and type(m) is AppendEntriesResponse and v == 0:
+            continue  # no hint (Bounds.refusal_hint off, or a success): as before it existed
         out[k] = [_entry(e) for e in v] if k == "entries" else v
     return out
 
@@ -121,6 +124,8 @@ def project(
     batch = getattr(config.bounds, "max_batch", 0)
     if batch:
         header["max_batch"] = batch
+    if config.bounds.refusal_hint:
+        header["refusal_hint"] = config.bounds.refusal_hint
     events: list[dict[str, Any]] = []
     vc = [[0] * (n + 1) for _ in range(n + 1)]
     sent_vc: dict[Message, list[int]] = {}
@@ -141,7 +146,7 @@ def project(
         driven = event_of(a)
         assert driven is not None
         i, ev = driven
-        _, sent = step(s.nodes[i - 1], ev, n, config.rules)
+        _, sent = step(s.nodes[i - 1], ev, n, model_rules(config))
         after = t.nodes[i - 1]
         body: dict[str, Any]
         if isinstance(a, Timeout):
