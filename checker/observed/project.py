@@ -212,6 +212,7 @@ def random_run(
     max_log: int = 40,
     values: tuple[int, ...] = (1, 2, 3),
     max_batch: int = 0,
+    refusal_hint: int = 0,
 ) -> tuple[Config, list[ClusterState], list[Action]]:
     """A seeded walk of ``steps`` steps (simulate-style) of the model with unbounded terms,
     requests and restarts and logs of at most ``max_log`` entries (so that the cost of a
@@ -227,7 +228,7 @@ def random_run(
     }
     if max_batch:  # batched AppendEntries (raftmodel's Bounds.max_batch, when it has one)
         bounds["max_batch"] = max_batch
-    config = Config(n, Bounds(**bounds))
+    config = Config(n, Bounds(refusal_hint=refusal_hint, **bounds))
     rng = random.Random(seed)
     s = init_state(config)
     states = [s]

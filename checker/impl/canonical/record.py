@@ -275,7 +275,6 @@ class Recorder:
         self._emit(i, "receive", views, msg=msg, lagging=lagging)
         done.add(i)
 
-
     def _probing(self, m: b.Msg) -> bool:
         """Is the received ``m`` an AppendEntries or a reply between a leader and a
         follower from which the leader has had no success in ``m``'s term (6.)?"""
