@@ -352,7 +352,7 @@ CATALOG: tuple[Mutant, ...] = (
         "a leader answers ReadIndex reads from its own state without confirming that a "
         "quorum still follows it (a deposed leader after a partition)",
         "thesis §6.4, §8",
-        ("service-stale", "Linearizable", 6),
+        ("service-stale", "Linearizable", 5),
         service=True,
         read_path=_no_read_index,
     ),

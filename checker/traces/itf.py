@@ -676,20 +676,23 @@ STDIN = "<stdin>"
 
 def read_trace(path: str | os.PathLike[str]) -> Trace:
     """Read and decode a trace file; ``"-"`` reads standard input."""
+    return read_trace_text(*read_text(path))
+
+
+def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """A trace file's text and its name in messages; ``"-"`` reads standard input."""
     if str(path) == "-":
         try:
-            text = sys.stdin.buffer.read().decode("utf-8")
+            return sys.stdin.buffer.read().decode("utf-8"), STDIN
         except (OSError, UnicodeDecodeError) as e:
             raise TraceFormatError(STDIN, f"cannot read: {e}") from None
-        return read_trace_text(text, STDIN)
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8"), str(p)
     except FileNotFoundError:
         raise TraceFormatError(str(p), "no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TraceFormatError(str(p), f"cannot read: {e}") from None
-    return read_trace_text(text, str(p))
 
 
 def read_trace_text(text: str, name: str) -> Trace:
