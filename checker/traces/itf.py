@@ -84,6 +84,9 @@ MESSAGE_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
     for t in (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse)
 }
 _BOOL_FIELDS = {"voteGranted", "success"}
+#: Message fields written only when not 0, and read as 0 when absent: a refusal's hint
+#: (Bounds.refusal_hint), so traces written before it existed read and write unchanged.
+_ELIDED_AT_ZERO: dict[type, tuple[str, ...]] = {AppendEntriesResponse: ("lastLogIndex",)}
 _ROLES = {r.label: r for r in Role}
 
 
@@ -130,7 +133,7 @@ def encode_message(m: Message) -> dict[str, Any]:
     value: dict[str, Any] = {}
     v: Any
     for k, v in zip(m._fields, m, strict=True):
-        if k == "mtype":
+        if k == "mtype" or (k in _ELIDED_AT_ZERO.get(type(m), ()) and v == 0):
             continue
         if k in _BOOL_FIELDS:
             value[k] = bool(v)
@@ -385,6 +388,9 @@ def decode_message(v: Any, path: str, n: int) -> Message:
     args: list[Any] = []
     for f in fields:
         fp = f"{path}.value.{f}"
+        if f not in body and f in _ELIDED_AT_ZERO.get(typ, ()):
+            args.append(0)
+            continue
         raw = _D.field(body, f, f"{path}.value")
         if f in _BOOL_FIELDS:
             args.append(_D.bool_(raw, fp))
