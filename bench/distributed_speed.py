@@ -7,7 +7,9 @@ For each preset: the single-process search (``raftcheck check``'s default engine
 and symmetry on) in this process, then ``--engine distributed`` with each worker count on
 a local Dask cluster (or the cluster at ``--address``). Prints wall seconds (the
 cluster's start apart: it is paid once per run), the speed-up over one process, distinct
-states per second, each worker's own rate (states it owns per CPU second of its expand
+states per second, the CPU seconds of the whole run (the driver and the local cluster's
+processes: on a shared machine the wall-clock speed-up depends on the neighbours, the CPU
+does not), each worker's own rate (states it owns per CPU second of its expand
 and absorb work; one process: distinct states per CPU second), and the network volume:
 bytes and states sent between workers, per distinct state. The counts must be equal, or
 the script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
@@ -19,7 +21,6 @@ Default presets: two-terms, deep. Say the machine's load (uptime) with the figur
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -29,6 +30,23 @@ from checker.distributed import search as dsearch
 from checker.engine.search import Options, check
 from checker.raft.model import RaftModel
 from checker.raft.presets import PRESETS
+
+
+def _cluster_cpu() -> float:
+    """CPU seconds of this process and its children so far (a local cluster's workers and
+    nannies; a remote cluster's are not seen): on a shared machine, what the run cost
+    whatever the others did."""
+    import psutil  # a dependency of Dask's distributed
+
+    me = psutil.Process()
+    total = time.process_time()
+    for child in me.children(recursive=True):
+        try:
+            t = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
 
 
 def main() -> int:
@@ -41,8 +59,6 @@ def main() -> int:
     if not dsearch.available():
         print(f"needs the '{dsearch.EXTRA}' extra: {dsearch.INSTALL}")
         return 2
-    from distributed import LocalCluster
-
     one_min, five_min, _ = os.getloadavg()
     print(f"load: {one_min:.1f} {five_min:.1f} (1 and 5 min); {os.cpu_count()} cores")
     ok = True
@@ -65,19 +81,15 @@ def main() -> int:
             t0 = time.monotonic()
             address = a.address
             if address is None:
-                cluster = LocalCluster(
-                    n_workers=w,
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    memory_limit=0,
-                    silence_logs=logging.ERROR,
-                )
+                cluster = dsearch.local_cluster(w)
                 address = cluster.scheduler_address
             up = time.monotonic() - t0
             try:
+                cpu0 = _cluster_cpu()
                 start = time.monotonic()
                 r = dsearch.check(model, base._replace(workers=w), None, address, seen.append)
                 secs = time.monotonic() - start
+                cpu = _cluster_cpu() - cpu0
             finally:
                 if cluster is not None:
                     cluster.close()
@@ -92,7 +104,8 @@ def main() -> int:
             print(
                 f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask)  {secs:7.1f}s  "
                 f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
-                f"(cluster start {up:.1f}s)  per worker {rates} states per CPU s  network "
+                f"(cluster start {up:.1f}s)  CPU {cpu:.1f}s, {cpu / one_cpu:.2f}x one process's "
+                f"(driver and workers)  per worker {rates} states per CPU s  network "
                 f"{t.bytes / 1e6:.1f} MB, {t.states:,} states sent, {per_state:.0f} B each, "
                 f"{t.bytes / max(1, r.distinct):.0f} B per distinct state"
                 + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}"),

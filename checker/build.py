@@ -18,7 +18,8 @@ import os
 from importlib.machinery import EXTENSION_SUFFIXES
 
 #: The search's hot path: raftmodel (every successor is ``node.step``), the engine's
-#: search and fingerprint table, and the Raft model's fingerprint and properties.
+#: search and fingerprint table, the distributed search's partition (its workers' loop),
+#: and the Raft model's fingerprint and properties.
 #: (raftmodel's ``__init__`` only re-exports: an editable install imports a package's
 #: ``__init__`` from its source, so it stays Python.)
 COMPILED: tuple[str, ...] = (
@@ -32,7 +33,9 @@ COMPILED: tuple[str, ...] = (
     "raftmodel.node",
     "raftmodel.quorum",
     "raftmodel.rules",
+    "raftmodel.service",
     "raftmodel.types",
+    "checker.distributed.partition",
     "checker.engine.model",
     "checker.engine.search",
     "checker.engine.store",

@@ -12,6 +12,8 @@ guards here (never inside the node), written once and mirrored by the TLA+ spec:
   ClientRequest(i,v)     i is leader, requests < max_requests, len(log) < max_log, v in values
   Restart(i)             restarts < max_restarts
   Drop(m), Duplicate(m)  BAG only; Duplicate needs copies(m) < max_copies
+  (refusal_hint = 1)     a refusal carries the follower's last log index and the leader's
+                         nextIndex may jump with it (§5.3; a model option, not a guard)
   (BAG) any action whose successor holds more than max_copies copies of a message is disabled
 
 History variables (for invariants only; no node reads them): ``elections``, every
@@ -22,6 +24,7 @@ of the server that first committed it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from raftmodel import network as net
@@ -47,7 +50,7 @@ from raftmodel.node import (
     restart,
     step,
 )
-from raftmodel.rules import RAFT, Rules
+from raftmodel.rules import RAFT, Rules, with_refusal_hint
 from raftmodel.types import Index, NodeId, Role, Term, Value
 
 
@@ -64,6 +67,12 @@ class Bounds(NamedTuple):
     #: (one SendAppendEntries per follower); k >= 1 makes each batch size 1..k its own
     #: action, as real leaders batch (canonical/raft, etcd, PySyncObj).
     max_batch: int = 0
+    #: 1: a refused AppendEntries carries the follower's last log index and the leader
+    #: moves nextIndex with it (§5.3's optimisation, as canonical/raft and etcd do;
+    #: raftmodel.rules.retry_from); 0: Figure 2's one-entry decrement. A model option
+    #: rather than a bound, kept here so presets, the CLI, ITF and TLC carry it like
+    #: max_batch.
+    refusal_hint: int = 0
 
 
 class Config(NamedTuple):
@@ -140,6 +149,8 @@ def validate(config: Config) -> None:
         raise BadConfig(f"max_copies must be >= 1, got {b.max_copies}")
     if b.max_batch < 0:
         raise BadConfig(f"max_batch must be >= 0, got {b.max_batch}")
+    if b.refusal_hint not in (0, 1):
+        raise BadConfig(f"refusal_hint must be 0 or 1, got {b.refusal_hint}")
 
 
 def init_state(config: Config) -> ClusterState:
@@ -267,9 +278,22 @@ def _batches(leader: NodeState, j: NodeId, max_batch: int) -> range:
 _WHOLE: Final = range(0, 1)
 
 
+def model_rules(config: Config) -> Rules:
+    """The rules every node steps under: ``config.rules``, with the refusal hint when
+    ``Bounds.refusal_hint`` is on (whoever calls ``node.step`` for a config uses these)."""
+    if config.bounds.refusal_hint:
+        return _hinted(config.rules)
+    return config.rules
+
+
+@lru_cache(maxsize=64)
+def _hinted(rules: Rules) -> Rules:
+    return with_refusal_hint(rules)
+
+
 def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
     """The successor of ``s`` under ``a``, or None when ``a`` is not enabled in ``s``."""
-    rules, n, b, sem = config.rules, config.n, config.bounds, config.semantics
+    rules, n, b, sem = model_rules(config), config.n, config.bounds, config.semantics
     driven = event_of(a)
     if driven is not None:
         if not _enabled(s, a, config):
@@ -397,5 +421,6 @@ __all__ = [
     "enabled_actions",
     "event_of",
     "init_state",
+    "model_rules",
     "successors",
 ]

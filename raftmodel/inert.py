@@ -65,7 +65,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from raftmodel.actions import Action, Receive, Restart
-from raftmodel.cluster import ClusterState, Config
+from raftmodel.cluster import ClusterState, Config, model_rules
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -261,7 +261,7 @@ class Guard:
             msgs = (
                 fresh if not changed else [m for m in s.network if m.dest in changed or m in fresh]
             )
-        n, rules = self.config.n, self.config.rules
+        n, rules = self.config.n, model_rules(self.config)
         found = None
         for m in msgs:
             if not 1 <= m.dest <= n:

@@ -66,13 +66,19 @@ class AppendEntries(NamedTuple):
 
 class AppendEntriesResponse(NamedTuple):
     """Reply to AppendEntries. ``matchIndex`` is the last index known to match on
-    success (prevLogIndex + len(entries)), which lets a leader tolerate reordering."""
+    success (prevLogIndex + len(entries)), which lets a leader tolerate reordering.
+    ``lastLogIndex`` is the refusing follower's last log index, the hint of §5.3's
+    optimisation ("the follower can include ... the first index it stores" for the
+    conflicting term; canonical/raft and etcd send the last index), so the leader can
+    skip back past the entries the follower lacks. It is 0 unless the model's option
+    ``Bounds.refusal_hint`` is on (and on every success): Figure 2's reply has no hint."""
 
     source: NodeId
     dest: NodeId
     term: Term
     success: bool
     matchIndex: Index
+    lastLogIndex: Index = 0
     #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
     #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
     mtype: int = 3

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from raftmodel import log as rlog
 from raftmodel.messages import AppendEntries, Message, RequestVote, RequestVoteResponse
-from raftmodel.rules import RAFT, Rules
+from raftmodel.rules import RAFT, Rules, retry_from
 from raftmodel.types import NIL, Index, Log, NodeId, ReadPath, Role, Term, Token
 
 
@@ -127,8 +127,8 @@ def _match_from_own_log(_match: Index, _replied: Index, leader_last: Index) -> I
     return leader_last
 
 
-def _back_off_to_one(next_index: Index, _match: Index) -> Index:
-    return max(next_index - 1, 1)
+def _back_off_to_one(next_index: Index, _match: Index, hint: Index | None) -> Index:
+    return max(retry_from(next_index, hint), 1)
 
 
 def _requests_only(m: Message) -> bool:
@@ -352,7 +352,7 @@ CATALOG: tuple[Mutant, ...] = (
         "a leader answers ReadIndex reads from its own state without confirming that a "
         "quorum still follows it (a deposed leader after a partition)",
         "thesis §6.4, §8",
-        ("service-stale", "Linearizable", 6),
+        ("service-stale", "Linearizable", 5),
         service=True,
         read_path=_no_read_index,
     ),

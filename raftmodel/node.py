@@ -312,7 +312,10 @@ def _on_append_entries(
         )
         if commit != s.commitIndex:
             s = _updated(s, commitIndex=commit)
-        return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
+        # §5.3's optimisation, under the model option: the refusal names the follower's
+        # last log index, so the leader can skip the entries the follower lacks.
+        hint = len(s.log) if rules.refusal_hint else 0
+        return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0, hint),)
     # Steps 3-4: truncate a conflicting suffix and append what is new.
     log = rules.merge(s.log, m.prevLogIndex, m.entries)
     # The index of the last new entry; never past the log's end, which only a variant that
@@ -340,8 +343,10 @@ def _on_append_entries_response(
             s, matchIndex=_put(s.matchIndex, j, match), nextIndex=_put(s.nextIndex, j, nxt)
         )
         return _advance_commit(s, n, rules), NO_MESSAGES
-    # Figure 2, Leaders: on a consistency-check failure, decrement nextIndex and retry.
-    nxt = rules.next_on_refusal(s.nextIndex[j], s.matchIndex[j])
+    # Figure 2, Leaders: on a consistency-check failure, decrement nextIndex and retry
+    # (with the model option, jump using the follower's hint: §5.3).
+    hint = m.lastLogIndex if rules.refusal_hint else None
+    nxt = rules.next_on_refusal(s.nextIndex[j], s.matchIndex[j], hint)
     return _updated(s, nextIndex=_put(s.nextIndex, j, nxt)), NO_MESSAGES
 
 

@@ -42,8 +42,9 @@ class Rules(NamedTuple):
     #: A leader's new matchIndex for a follower that accepted, from (matchIndex, the
     #: reply's matchIndex, the leader's lastLogIndex) (Figure 2, Rules for Leaders).
     match_update: Callable[[Index, Index, Index], Index]
-    #: A leader's new nextIndex for a follower that refused, from (nextIndex, matchIndex).
-    next_on_refusal: Callable[[Index, Index], Index]
+    #: A leader's new nextIndex for a follower that refused, from (nextIndex, matchIndex,
+    #: the refusal's lastLogIndex hint, or None when refusals carry none: §5.3).
+    next_on_refusal: Callable[[Index, Index, Index | None], Index]
     #: Does a message from a higher term make the receiver adopt the term? (§5.1) If
     #: not, the receiver steps down in its own term and drops the message.
     adopts_higher: Callable[[Message], bool]
@@ -58,6 +59,11 @@ class Rules(NamedTuple):
     grant_token: Callable[[Term, Index, Log], Token]
     #: Does the guarded resource accept a token, given the highest it has accepted?
     fence_ok: Callable[[Token, Token], bool]
+    # --- a model option, not a variant --------------------------------------------------
+    #: Do refusals carry the follower's last log index, for the leader's next_on_refusal
+    #: (§5.3)? Set from ``Bounds.refusal_hint`` by the cluster (``with_refusal_hint``),
+    #: so that every variant runs with or without it.
+    refusal_hint: bool = False
 
 
 def _vote_once(voted: NodeId, candidate: NodeId) -> bool:
@@ -94,11 +100,24 @@ def _highest_match(match: Index, replied: Index, _leader_last: Index) -> Index:
     return max(match, replied)
 
 
-def _back_off_above_match(next_index: Index, match: Index) -> Index:
-    # Figure 2: decrement nextIndex and retry, but never to matchIndex or below: a stale
-    # refusal (from an AppendEntries sent before a later one succeeded) cannot undo what
-    # the follower acknowledged (etcd's Progress.MaybeDecrTo keeps Next > Match too).
-    return max(next_index - 1, match + 1)
+def retry_from(next_index: Index, hint: Index | None) -> Index:
+    """Where a leader retries after a refusal, before any floor: Figure 2's decrement,
+    or, with the follower's hint (§5.3), just past the follower's last entry when that is
+    lower: the entries between are ones the follower does not have (canonical/raft's
+    progressMaybeDecrement in probe mode: min(rejected, last_index + 1)). Never above
+    nextIndex - 1, so a hint from a longer log (a conflicting suffix, a stale reply) never
+    moves nextIndex past the leader's log or forward."""
+    if hint is None:
+        return next_index - 1
+    return min(next_index - 1, hint + 1)
+
+
+def _back_off_above_match(next_index: Index, match: Index, hint: Index | None) -> Index:
+    # Figure 2: decrement nextIndex (or jump to the hint, §5.3) and retry, but never to
+    # matchIndex or below: a stale refusal (from an AppendEntries sent before a later one
+    # succeeded, or a hint from before the follower caught up) cannot undo what the
+    # follower acknowledged (etcd's Progress.MaybeDecrTo keeps Next > Match too).
+    return max(retry_from(next_index, hint), match + 1)
 
 
 def _always(_m: Message) -> bool:
@@ -129,6 +148,11 @@ def _term_and_index(term: Term, index: Index, _log: Log) -> Token:
 def _not_lower(token: Token, highest: Token) -> bool:
     # Kleppmann's fencing: refuse a token lower than the highest accepted.
     return token >= highest
+
+
+def with_refusal_hint(rules: Rules) -> Rules:
+    """``rules`` with refusals carrying the follower's last log index (§5.3)."""
+    return rules._replace(refusal_hint=True)
 
 
 RAFT = Rules(

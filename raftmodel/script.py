@@ -20,7 +20,7 @@ from raftmodel.actions import (
     SendAppendEntries,
     Timeout,
 )
-from raftmodel.cluster import ClusterState, Config, apply, event_of, init_state
+from raftmodel.cluster import ClusterState, Config, apply, event_of, init_state, model_rules
 from raftmodel.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -111,7 +111,7 @@ class Script:
         if driven is None:
             return ()
         who, event = driven
-        return step(self.state.nodes[who - 1], event, self.config.n, self.config.rules)[1]
+        return step(self.state.nodes[who - 1], event, self.config.n, model_rules(self.config))[1]
 
     def _only(self, a: Action) -> Message:
         out = self.sent(a)

@@ -258,7 +258,7 @@ def _fresh_machine(sc: ServiceConfig) -> Machine:
     return Machine(0, (NIL,) * sc.service.keys, 0, NO_TOKEN, ((0, ()),) * len(sc.service.programs))
 
 
-def _first_guess(sc: ServiceConfig, c: int) -> NodeId:
+def first_guess(sc: ServiceConfig, c: int) -> NodeId:
     g = sc.service.guesses
     return g[c - 1] if g else (c - 1) % sc.raft.n + 1
 
@@ -271,7 +271,7 @@ def init_state(sc: ServiceConfig) -> ServiceState:
     raft = sc.raft._replace(prefix=())
     c0 = cluster.init_state(raft)
     clients = tuple(
-        Client(0, False, False, _first_guess(sc, c), 0, False, NO_TOKEN, 0, False)
+        Client(0, False, False, first_guess(sc, c), 0, False, NO_TOKEN, 0, False)
         for c in sc.clients
     )
     s = ServiceState(
@@ -664,6 +664,7 @@ __all__ = [
     "catch_up",
     "describe",
     "fenced",
+    "first_guess",
     "init_state",
     "make_config",
     "read",

@@ -63,7 +63,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
         bounds = " ".join(
             f"{f.field}={bounds_table.show(getattr(b, f.field))}"
             for f in bounds_table.BOUND_FIELDS
-            if not f.bag_only or p.semantics.value == "bag"
+            if (not f.bag_only or p.semantics.value == "bag") and bounds_table.shown(f, b)
         )
         size = fig.show() if fig else "not measured (python bench/presets.py --write)"
         rows.append([p.name, str(p.servers), p.semantics.value, bounds, p.about, size])
@@ -72,7 +72,11 @@ def cmd_presets(args: argparse.Namespace) -> int:
                 "name": p.name,
                 "servers": p.servers,
                 "semantics": p.semantics.value,
-                "bounds": {f.field: getattr(b, f.field) for f in bounds_table.BOUND_FIELDS},
+                "bounds": {
+                    f.field: getattr(b, f.field)
+                    for f in bounds_table.BOUND_FIELDS
+                    if bounds_table.shown(f, b)
+                },
                 "values": list(b.values),
                 "about": p.about,
                 "measured": fig._asdict() if fig else None,

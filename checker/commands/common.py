@@ -274,7 +274,7 @@ def describe_config(config: Config) -> str:
         + " ".join(
             f"{f.field}={bounds_table.show(getattr(b, f.field))}"
             for f in bounds_table.BOUND_FIELDS
-            if not f.bag_only
+            if not f.bag_only and bounds_table.shown(f, b)
         )
         + f" values={','.join(map(str, b.values))}"
     )

@@ -101,10 +101,13 @@ def _code(res: Result) -> Exit:
 
 def cmd_linearizable(args: argparse.Namespace) -> int:
     common.check_outputs(args, "json")
-    if args.object not in MODELS:
+    if args.object is not None and args.object not in MODELS:
         raise BadOption(f"unknown object {args.object!r}; known: {', '.join(MODELS)}")
-    model = MODELS[args.object]
     text, source = formats.read_text(args.history)
+    name = args.object
+    if name is None:
+        name = "kv" if formats.keyed(text, args.format, source) else "register"
+    model = MODELS[name]
     events = formats.read(text, args.format, source)
     h = history.build(events, model.validate, source)
     unknown = sum(1 for op in h.ops if op.ret is None)
@@ -153,9 +156,11 @@ def register(sub: Any) -> None:
     r.add_argument("history", metavar="HISTORY", help="the history file ('-': stdin)")
     r.add_argument(
         "--object",
-        default="register",
+        default=None,
         metavar="OBJECT",
-        help=f"the object's sequential specification: {', '.join(MODELS)} (default register)",
+        help=f"the object's sequential specification: {', '.join(MODELS)} (default: kv for "
+        'a keyed history, JSON lines with "key" or an ITF trace\'s client events; '
+        "register otherwise)",
     )
     r.add_argument(
         "--format",

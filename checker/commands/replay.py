@@ -9,15 +9,23 @@ from typing import Any
 from checker.commands import common
 from checker.commands.common import Exit
 from checker.raft.invariants import ALL_NAMES
-from checker.raft.report import render_step
+from checker.raft.report import render_node, render_step
+from checker.service import replay as service_replay
+from checker.service import report as service_report
+from checker.service.history import KV_FNS, linearizable
+from checker.service.model import ALL_NAMES as SERVICE_NAMES
 from checker.traces import itf
 from checker.traces.replay import replay
 from raftmodel import mutants
+from raftmodel import service as sv
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     common.check_outputs(args, "json")
-    trace = itf.read_trace(args.trace)
+    obj = itf.parse_json(*itf.read_text(args.trace))
+    if service_replay.is_service_trace(obj):
+        return _replay_service(args, service_replay.decode(obj))
+    trace = itf.decode_trace(obj)
     rules = trace.config.rules if args.mutant is None else mutants.rules_for(args.mutant)
     mutant = rules.name
     result = replay(trace, rules)
@@ -75,6 +83,77 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return code
 
 
+def _replay_service(args: argparse.Namespace, trace: service_replay.ServiceTrace) -> int:
+    """A service trace (check or simulate on a service preset): its steps with the client
+    events they add, every property of the service model, and the key-value history of
+    the last state checked by the linearizability checker."""
+    rules = None if args.mutant is None else mutants.rules_for(args.mutant)
+    sc = trace.config
+    mutant = sc.raft.rules.name if rules is None else rules.name
+    result = service_replay.replay(trace, rules)
+    states = result.states
+    if not args.quiet:
+        raft = sc.raft._replace(rules=rules or sc.raft.rules)
+        print(
+            f"replaying {args.trace}: {result.total} steps, {common.describe_config(raft)} "
+            f"{service_report.describe(sc)}"
+        )
+        for k, st in enumerate(states):
+            head = "start" if k == 0 and sc.prefix else "initial state"
+            print(f"step {k}: " + (head if k == 0 else sv.describe(result.actions[k - 1])))
+            print("  " + " | ".join(render_node(x) for x in st.cluster.nodes))
+            print("  " + service_report.render_clients(st))
+            for e in service_replay.new_events(states, k):
+                print(f"  client {e.client} {e.ev.name} {e.f.name} key {e.key} {list(e.value)}")
+            if result.violation and result.violation[0] == k:
+                v = result.violation[1]
+                print(f"  !! {v.property} violated: {v.detail}")
+    common.judged(SERVICE_NAMES)
+    summary: dict[str, Any] = {
+        "trace": str(args.trace),
+        "mutant": mutant,
+        "steps": result.total,
+        "agreed": result.agreed,
+        "conforms": result.divergence is None,
+    }
+    code = Exit.OK
+    if result.violation:
+        k, v = result.violation
+        print(f"VIOLATION: {v.property} at step {k}: {v.detail}")
+        summary["violation"] = {"property": v.property, "step": k, "detail": v.detail}
+        code = Exit.VIOLATION
+    if result.divergence:
+        d = result.divergence
+        print(
+            f"DIVERGES at step {d.step}: {d.reason}; the trace leaves the model "
+            f"({mutant}) after {result.agreed} agreeing steps"
+        )
+        for line in d.details:
+            print(f"  {line}")
+        summary["divergence"] = {"step": d.step, "reason": d.reason, "details": list(d.details)}
+        code = Exit.VIOLATION
+    lin = result.linearizability
+    history = states[-1].history if states else ()
+    ops = sum(1 for e in history if e.ev is sv.Ev.invoke and e.f in KV_FNS)
+    if lin.verdict is lin.verdict.OK:
+        print(f"client history: {ops} key-value operations, linearizable")
+    else:  # the same checker and words as the Linearizable property
+        print(f"history check: {linearizable(history) or lin.verdict.value}")
+    summary["linearizable"] = lin.verdict.name
+    if lin.verdict is lin.verdict.VIOLATION:
+        code = Exit.VIOLATION
+    elif lin.verdict is lin.verdict.UNKNOWN and code == Exit.OK:
+        code = Exit.INCONCLUSIVE
+    if code == Exit.OK:
+        print(
+            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
+            f"(checked: {', '.join(SERVICE_NAMES)})"
+        )
+    if args.json:
+        common.write_json(args.json, summary)
+    return code
+
+
 def register(sub: Any) -> None:
     r = sub.add_parser(
         "replay",
@@ -83,7 +162,8 @@ def register(sub: Any) -> None:
         "trace's first state, compare every state, print each step and report "
         "the property the trace violates or the step where it leaves the model. "
         "Exit 0 the trace replays and no property is violated, 1 a violation or a "
-        "divergence, 2 a malformed trace.",
+        "divergence, 2 a malformed trace, 3 a client history the linearizability "
+        "checker could not judge within its budget.",
     )
     r.add_argument("trace", metavar="TRACE", help="an ITF JSON trace file ('-': stdin)")
     r.add_argument(

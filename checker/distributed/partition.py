@@ -5,8 +5,8 @@ may run several in one process). Per level: ``expand`` computes the successors o
 partition's frontier, checks the transition properties, and packs each successor into
 the outgoing batch of its owner (fingerprint mod N); ``absorb`` takes the batches sent
 to this partition, keeps the states it has not seen, checks the state invariants on
-them, and makes them the next frontier. Batches are pickled bytes, so their size is the
-network volume.
+them, and makes them the next frontier. Batches are pickled bytes (``wire``), so their
+size is the network volume.
 
 Which state stands for a fingerprint matters when the reductions merge states that
 differ (the view forgets inert messages, whose deliveries are still generated): the one
@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import pickle
 import time
 from array import array
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from checker.distributed import wire
 from checker.engine.model import Model, Violation, check_state, first_violation
 from checker.engine.store import FingerprintSet
 
@@ -76,12 +76,15 @@ class Absorbed(NamedTuple):
 def _no_gc() -> Iterator[None]:
     # As in checker.engine.search: states hold no cycles, and the collector would traverse
     # the frontier again and again. Only for the step: the worker's own machinery runs
-    # with it on.
+    # with it on. What the step allocated is frozen (moved out of the collector's
+    # generations; reference counting still frees it): re-enabled, the collector would
+    # otherwise traverse those millions of objects, a third of a worker's CPU time.
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
 
@@ -164,7 +167,7 @@ class Partition:
         for q in range(count):
             if q == me:
                 continue
-            self.outbox[q] = pickle.dumps(out[q], protocol=pickle.HIGHEST_PROTOCOL)
+            self.outbox[q] = wire.dumps(out[q])
             sent_bytes += len(self.outbox[q])
             sent_states += len(out[q])
         return Expanded(
@@ -185,18 +188,19 @@ class Partition:
     def absorb(self, batches: list[tuple[int, bytes]]) -> Absorbed:
         """The batches sent to this partition, as (sender, bytes), with its own kept
         locally; in sender order, so the parents recorded are deterministic."""
-        parts = [(q, pickle.loads(b) if b else []) for q, b in batches]
-        parts.append((self.index, self.local))
-        parts.sort(key=lambda p: p[0])
-        self.local = []
-        return self._take(parts)
+        with _no_gc():
+            start = time.thread_time()
+            parts = [(q, wire.loads(b) if b else []) for q, b in batches]
+            parts.append((self.index, self.local))
+            parts.sort(key=lambda p: p[0])
+            self.local = []
+            return self._take_new(parts, start)
 
     def _take(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
         with _no_gc():
-            return self._take_new(parts)
+            return self._take_new(parts, time.thread_time())
 
-    def _take_new(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
-        start = time.thread_time()
+    def _take_new(self, parts: list[tuple[int, list[Item]]], start: float) -> Absorbed:
         model, seen, fps = self.model, self.seen, self.fps
         pp, pi = self.parent_part, self.parent_index
         # The least-ranked candidate of each fingerprint not seen before.

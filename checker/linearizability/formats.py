@@ -19,6 +19,7 @@ needs no reader here: it builds ``Event`` values and calls ``history.build``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -262,6 +263,13 @@ def read_itf(text: str, source: str = "") -> Iterator[Event]:
     history = states[-1]["history"]
     if not isinstance(history, list):
         raise BadHistory(where, "the last state's 'history' is not a list of client events")
+    if not history and states[-1].get("lockHistory"):
+        raise BadHistory(
+            where,
+            "no key-value operations: this trace's client events are lock events "
+            "('lockHistory'), judged by the FencedWrites property (raftcheck replay), not "
+            "by the lock object, which has no leases",
+        )
     for n, ev in enumerate(history, 1):
         at = f"{where}: history event {n}"
         if not isinstance(ev, dict):
@@ -313,15 +321,35 @@ def _to_json_value(v: Any) -> Any:
     return v
 
 
-def to_json(ev: Event) -> str:
-    return json.dumps(
-        {
-            "process": _to_json_value(ev.process),
-            "type": ev.kind.value,
-            "f": ev.f,
-            "value": _to_json_value(ev.value),
-        }
-    )
+def to_json(ev: Event, keyed: bool = False) -> str:
+    """One JSON line; ``keyed``: the value is ``(key, value)``, written as the kv object's
+    ``"key"`` and ``"value"`` (so that the reader knows the history is keyed)."""
+    op: dict[str, Any] = {"process": _to_json_value(ev.process), "type": ev.kind.value, "f": ev.f}
+    if keyed:
+        key, value = ev.value
+        op["key"] = _to_json_value(key)
+        op["value"] = _to_json_value(value)
+    else:
+        op["value"] = _to_json_value(ev.value)
+    return json.dumps(op)
+
+
+def keyed(text: str, fmt: str = "auto", source: str = "") -> bool:
+    """Whether the history says its values are ``[key value]``: JSON lines with ``"key"``,
+    or the client events of an ITF trace (the service's key-value store). Other formats
+    cannot say it: a ``[a b]`` value may as well be a cas-register's ``[old new]``."""
+    if fmt == "auto":
+        fmt = detect(text, source)
+    if fmt == "itf":
+        return True
+    if fmt != "json":
+        return False
+    for _, line in _lines(text):
+        with contextlib.suppress(json.JSONDecodeError, RecursionError):
+            op = json.loads(line)
+            if isinstance(op, dict) and "key" in op:
+                return True
+    return False
 
 
 WRITERS: dict[str, Callable[[Event], str]] = {"edn": to_edn, "log": to_log, "json": to_json}

@@ -49,7 +49,8 @@ MESSAGE_FIELDS: dict[type, tuple[str, ...]] = {
     RequestVote: ("lastLogIndex", "lastLogTerm"),
     RequestVoteResponse: ("voteGranted",),
     AppendEntries: ("prevLogIndex", "prevLogTerm", "entries", "leaderCommit"),
-    AppendEntriesResponse: ("success", "matchIndex"),
+    # lastLogIndex: a refusal's hint (§5.3), when the model runs with refusal_hint.
+    AppendEntriesResponse: ("success", "matchIndex", "lastLogIndex"),
 }
 _BOOL_FIELDS = frozenset({"voteGranted", "success"})
 STATE_FIELDS = (
@@ -104,6 +105,9 @@ class Observed(NamedTuple):
     #: The most entries the implementation sends in one AppendEntries (0: the whole
     #: suffix from nextIndex, the paper's; the header's ``max_batch``).
     max_batch: int = 0
+    #: 1: the implementation's leader moves nextIndex with the follower's hint on a
+    #: refusal (§5.3; raftmodel's ``Bounds.refusal_hint``; the header's ``refusal_hint``).
+    refusal_hint: int = 0
 
 
 # --- small decoders ----------------------------------------------------------------------------
@@ -176,6 +180,7 @@ class _Header(NamedTuple):
     values: tuple[int, ...] | None
     start: dict[str, Any] | None
     max_batch: int
+    refusal_hint: int
 
 
 def _header(obj: Any, where: str) -> _Header:
@@ -210,7 +215,10 @@ def _header(obj: Any, where: str) -> _Header:
         values = tuple(sorted({_int(x, where, "values", 0) for x in raw}))
     start = _obj(o["start"], where, "start") if "start" in o else None
     max_batch = _int(o["max_batch"], where, "max_batch", 0) if "max_batch" in o else 0
-    return _Header(tuple(servers), clock, o.get("node"), values, start, max_batch)
+    hint = o.get("refusal_hint", 0)
+    if hint not in (0, 1) or isinstance(hint, bool):
+        raise TraceFormatError(where, f"refusal_hint: {_show(hint)}; expected 0 or 1")
+    return _Header(tuple(servers), clock, o.get("node"), values, start, max_batch, hint)
 
 
 def _json_line(text: str, where: str) -> Any:
@@ -495,6 +503,7 @@ def read_ndjson(texts: Sequence[tuple[str, str]]) -> Observed:
         tuple(name for name, _ in texts),
         clock,
         max(h.max_batch for h in headers),
+        max(h.refusal_hint for h in headers),
     )
 
 

@@ -54,6 +54,7 @@ from raftmodel.cluster import (
     candidate_actions,
     event_of,
     init_state,
+    model_rules,
     successors,
 )
 from raftmodel.messages import (
@@ -142,6 +143,8 @@ def config_for(obs: Observed, rules: Rules = RAFT) -> Config:
                 f"{obs.sources[0]}:header", "max_batch: this model has no batched AppendEntries"
             )
         unbounded["max_batch"] = obs.max_batch
+    if obs.refusal_hint:
+        unbounded["refusal_hint"] = obs.refusal_hint
     if obs.config is not None:
         return obs.config._replace(bounds=obs.config.bounds._replace(**unbounded), prefix=())
     return Config(obs.n, Bounds(**unbounded), Semantics.SET, rules)
@@ -368,7 +371,7 @@ class Matcher:
             driven = event_of(a)
             if driven is not None:
                 who, ev = driven
-                _, sent = step(s.nodes[who - 1], ev, self.config.n, self.config.rules)
+                _, sent = step(s.nodes[who - 1], ev, self.config.n, model_rules(self.config))
                 if _ambiguous_token(s, a):
                     # The token may stand for the candidate's own request delivered again,
                     # which the voter may grant again: either reply may be logged.
@@ -396,7 +399,7 @@ class Matcher:
         driven = event_of(a)
         assert driven is not None
         who, ev = driven
-        return step(c.state.nodes[who - 1], ev, self.config.n, self.config.rules)[1]
+        return step(c.state.nodes[who - 1], ev, self.config.n, model_rules(self.config))[1]
 
     def attempts(self, c: Candidate, e: Event) -> Iterator[Action | None]:
         """The model steps that may stand for the event (None: no step, the state as is)."""

@@ -36,8 +36,9 @@ from raftmodel.cluster import (
     candidate_actions,
     event_of,
     init_state,
+    model_rules,
 )
-from raftmodel.messages import AppendEntries, Message, RequestVote
+from raftmodel.messages import AppendEntries, AppendEntriesResponse, Message, RequestVote
 from raftmodel.node import NodeState, step
 from raftmodel.types import NIL, Role
 
@@ -83,6 +84,8 @@ def message_fields(m: Message, level: Level) -> dict[str, Any]:
         if level.msg is not None and k not in level.msg:
             continue
         v = getattr(m, k)
+        if k == "lastLogIndex" and type(m) is AppendEntriesResponse and v == 0:
+            continue  # no hint (Bounds.refusal_hint off, or a success): as before it existed
         out[k] = [_entry(e) for e in v] if k == "entries" else v
     return out
 
@@ -121,6 +124,8 @@ def project(
     batch = getattr(config.bounds, "max_batch", 0)
     if batch:
         header["max_batch"] = batch
+    if config.bounds.refusal_hint:
+        header["refusal_hint"] = config.bounds.refusal_hint
     events: list[dict[str, Any]] = []
     vc = [[0] * (n + 1) for _ in range(n + 1)]
     sent_vc: dict[Message, list[int]] = {}
@@ -141,7 +146,7 @@ def project(
         driven = event_of(a)
         assert driven is not None
         i, ev = driven
-        _, sent = step(s.nodes[i - 1], ev, n, config.rules)
+        _, sent = step(s.nodes[i - 1], ev, n, model_rules(config))
         after = t.nodes[i - 1]
         body: dict[str, Any]
         if isinstance(a, Timeout):
@@ -207,6 +212,7 @@ def random_run(
     max_log: int = 40,
     values: tuple[int, ...] = (1, 2, 3),
     max_batch: int = 0,
+    refusal_hint: int = 0,
 ) -> tuple[Config, list[ClusterState], list[Action]]:
     """A seeded walk of ``steps`` steps (simulate-style) of the model with unbounded terms,
     requests and restarts and logs of at most ``max_log`` entries (so that the cost of a
@@ -222,7 +228,7 @@ def random_run(
     }
     if max_batch:  # batched AppendEntries (raftmodel's Bounds.max_batch, when it has one)
         bounds["max_batch"] = max_batch
-    config = Config(n, Bounds(**bounds))
+    config = Config(n, Bounds(refusal_hint=refusal_hint, **bounds))
     rng = random.Random(seed)
     s = init_state(config)
     states = [s]

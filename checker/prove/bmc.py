@@ -71,7 +71,15 @@ from raftmodel.actions import (
     Timeout,
     describe,
 )
-from raftmodel.cluster import Bounds, ClusterState, Config, apply, event_of, init_state
+from raftmodel.cluster import (
+    Bounds,
+    ClusterState,
+    Config,
+    apply,
+    event_of,
+    init_state,
+    model_rules,
+)
 from raftmodel.messages import (
     AppendEntriesResponse,
     Message,
@@ -386,7 +394,7 @@ class _Concretizer:
         driven = event_of(a)
         assert driven is not None, a
         node, event = driven
-        _, out = node_step(self.s.nodes[node - 1], event, self.config.n, self.config.rules)
+        _, out = node_step(self.s.nodes[node - 1], event, self.config.n, model_rules(self.config))
         if len(out) != 1:
             raise ConcretizeError(f"S{node} sends {len(out)} messages, expected one")
         return out[0]

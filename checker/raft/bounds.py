@@ -32,6 +32,9 @@ class BoundField(NamedTuple):
     #: The value an ITF trace leaves out of ``#meta.config.bounds`` and its reader assumes
     #: when the key is absent: traces written before the bound existed read unchanged.
     elided: int | None = None
+    #: A model option shown (check header, TLC cfg, preset table) only when it differs
+    #: from ``elided``: the outputs written before it existed stay byte for byte.
+    quiet: bool = False
 
 
 BOUND_FIELDS: tuple[BoundField, ...] = (
@@ -73,6 +76,18 @@ BOUND_FIELDS: tuple[BoundField, ...] = (
         optional=False,
         elided=0,
     ),
+    BoundField(
+        "refusal_hint",
+        "--refusal-hint",
+        "refusalHint",
+        "RefusalHint",
+        "1: a refused AppendEntries carries the follower's last log index and the leader "
+        "moves nextIndex with it (§5.3, as canonical/raft and etcd); 0: Figure 2's "
+        "one-entry decrement",
+        optional=False,
+        elided=0,
+        quiet=True,
+    ),
 )
 
 assert {b.field for b in BOUND_FIELDS} | {"values"} == set(Bounds._fields), (
@@ -84,6 +99,11 @@ def show(v: int | None) -> str:
     return "none" if v is None else str(v)
 
 
+def shown(f: BoundField, b: Bounds) -> bool:
+    """Is ``f`` written out for ``b``? Always, unless a quiet option at its default."""
+    return not (f.quiet and getattr(b, f.field) == f.elided)
+
+
 def describe(b: Bounds) -> str:
     """The bounds as ``max_term=1 max_log=1 ...`` (the check header's words)."""
-    return " ".join(f"{f.field}={show(getattr(b, f.field))}" for f in BOUND_FIELDS)
+    return " ".join(f"{f.field}={show(getattr(b, f.field))}" for f in BOUND_FIELDS if shown(f, b))

@@ -20,7 +20,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from checker.raft.bounds import BOUND_FIELDS, show
+from checker.raft.bounds import BOUND_FIELDS, show, shown
 from checker.raft.invariants import check_state, check_step
 from checker.traces.itf import Trace
 from checker.traces.replay import replay
@@ -119,7 +119,7 @@ def _metadata(trace: Trace, source: str) -> list[tuple[str, str]]:
     bounds = " ".join(
         f"{f.field}={show(getattr(c.bounds, f.field))}"
         for f in BOUND_FIELDS
-        if f.field != "max_copies"
+        if f.field != "max_copies" and shown(f, c.bounds)
     )
     rows = [
         ("trace", source),

@@ -92,4 +92,4 @@ def linearizable(history: tuple[HistoryEvent, ...]) -> str | None:
 
 def jsonl(history: Iterable[HistoryEvent]) -> str:
     """The kv history as raftcheck's JSON lines (docs/linearizability.md)."""
-    return "".join(formats.to_json(e) + "\n" for e in kv_events(history))
+    return "".join(formats.to_json(e, keyed=True) + "\n" for e in kv_events(history))

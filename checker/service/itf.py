@@ -4,8 +4,11 @@ the service's (``machines``, ``clients``, ``reads``, ``resource``) and the clien
 ``type``, ``f``, ``value``: ``raftcheck linearizable TRACE --object kv`` reads the last
 state's), and ``lockHistory``, the lock and fenced-write events.
 
-These traces are written for reading and for the history; ``raftcheck replay`` replays
-cluster traces only (it refuses the extra variables).
+``#meta.config.service`` records the service (programs, keys, read path, attempts, the
+clients' first guesses) and ``start``, the scripted steps from Init to the first state
+(cluster and client actions, as the states' ``#meta`` write them): ``raftcheck replay``
+(``checker.service.replay``) rebuilds the first state from them and re-executes the
+trace, comparing every state as this module encodes it.
 """
 
 from __future__ import annotations
@@ -112,6 +115,8 @@ def encode_trace(
         "keys": sc.service.keys,
         "reads": sc.service.reads.label,
         "maxAttempts": sc.service.max_attempts,
+        "guesses": [itf._int(sv.first_guess(sc, c)) for c in sc.clients],
+        "start": [encode_action(a, False) for a in (*sc.raft.prefix, *sc.prefix)],
     }
     rows = []
     for k, s in enumerate(states):

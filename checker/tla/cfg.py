@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checker.raft.bounds import BOUND_FIELDS
+from checker.raft.bounds import BOUND_FIELDS, shown
 from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
 from checker.raft.presets import PRESETS
 from checker.tla.jar import SPEC_DIR
@@ -61,7 +61,11 @@ def cfg_text(
         "CONSTANTS",
         f"    Server = {servers}",
         f"    Nil = {nil}",
-        *(f"    {f.tla} = {_bound(getattr(b, f.field))}" for f in BOUND_FIELDS if not f.bag_only),
+        *(
+            f"    {f.tla} = {_bound(getattr(b, f.field))}"
+            for f in BOUND_FIELDS
+            if not f.bag_only and shown(f, b)
+        ),
         "    Values = {" + ", ".join(str(v) for v in sorted(b.values)) + "}",
         f"    MaxCopies = {b.max_copies}",
         f'    Network = "{config.semantics.value}"',

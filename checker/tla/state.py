@@ -116,7 +116,9 @@ def _message_uncached(r: Any, sv: Servers) -> Message:
             r["leaderCommit"],
         )
     if t == "AppendEntriesResponse":
-        return AppendEntriesResponse(src, dst, r["term"], r["success"], r["matchIndex"])
+        return AppendEntriesResponse(
+            src, dst, r["term"], r["success"], r["matchIndex"], r.get("lastLogIndex", 0)
+        )
     raise StateMapError(f"unknown message type {t!r}")
 
 

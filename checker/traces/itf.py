@@ -84,6 +84,9 @@ MESSAGE_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
     for t in (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse)
 }
 _BOOL_FIELDS = {"voteGranted", "success"}
+#: Message fields written only when not 0, and read as 0 when absent: a refusal's hint
+#: (Bounds.refusal_hint), so traces written before it existed read and write unchanged.
+_ELIDED_AT_ZERO: dict[type, tuple[str, ...]] = {AppendEntriesResponse: ("lastLogIndex",)}
 _ROLES = {r.label: r for r in Role}
 
 
@@ -130,7 +133,7 @@ def encode_message(m: Message) -> dict[str, Any]:
     value: dict[str, Any] = {}
     v: Any
     for k, v in zip(m._fields, m, strict=True):
-        if k == "mtype":
+        if k == "mtype" or (k in _ELIDED_AT_ZERO.get(type(m), ()) and v == 0):
             continue
         if k in _BOOL_FIELDS:
             value[k] = bool(v)
@@ -385,6 +388,9 @@ def decode_message(v: Any, path: str, n: int) -> Message:
     args: list[Any] = []
     for f in fields:
         fp = f"{path}.value.{f}"
+        if f not in body and f in _ELIDED_AT_ZERO.get(typ, ()):
+            args.append(0)
+            continue
         raw = _D.field(body, f, f"{path}.value")
         if f in _BOOL_FIELDS:
             args.append(_D.bool_(raw, fp))
@@ -670,20 +676,23 @@ STDIN = "<stdin>"
 
 def read_trace(path: str | os.PathLike[str]) -> Trace:
     """Read and decode a trace file; ``"-"`` reads standard input."""
+    return read_trace_text(*read_text(path))
+
+
+def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """A trace file's text and its name in messages; ``"-"`` reads standard input."""
     if str(path) == "-":
         try:
-            text = sys.stdin.buffer.read().decode("utf-8")
+            return sys.stdin.buffer.read().decode("utf-8"), STDIN
         except (OSError, UnicodeDecodeError) as e:
             raise TraceFormatError(STDIN, f"cannot read: {e}") from None
-        return read_trace_text(text, STDIN)
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8"), str(p)
     except FileNotFoundError:
         raise TraceFormatError(str(p), "no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TraceFormatError(str(p), f"cannot read: {e}") from None
-    return read_trace_text(text, str(p))
 
 
 def read_trace_text(text: str, name: str) -> Trace:

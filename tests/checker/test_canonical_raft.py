@@ -132,15 +132,15 @@ def test_stored_divergence_trace_is_the_scenario(cache: Path) -> None:
     assert schedule.previous_term_commit(cache_dir=cache).trace == STORED.read_text()
 
 
-@pytest.mark.slow
 @needs_libraft
 def test_previous_term_commit_is_rejected_at_the_commit() -> None:
     """canonical/raft 0.15 commits an entry of an earlier term by counting replicas
     (canonical/raft#220): the validator rejects the trace at that event, naming the
-    leader's commitIndex (raftmodel's leader keeps it below the term-2 entry). Three
-    hidden steps explain canonical/raft's hint-based nextIndex before it (19 s)."""
+    leader's commitIndex (raftmodel's leader keeps it below the term-2 entry). The new
+    leader's probe, refused with the follower's hint, is logged and followed by the
+    model's refusal_hint without hidden steps (it needed three, 19 s, before)."""
     lines = STORED.read_text().splitlines()
-    res = _validate(STORED.read_text(), hidden=3)
+    res = _validate(STORED.read_text())
     assert res.verdict == "rejected" and res.failed_event is not None
     line = int(res.failed_event.where.rsplit(":", 1)[1])
     event = json.loads(lines[line - 1])
@@ -149,6 +149,30 @@ def test_previous_term_commit_is_rejected_at_the_commit() -> None:
     assert event["state"]["commitIndex"] == 2
     assert res.mismatches[0].field == "node 2 commitIndex"
     assert (res.mismatches[0].expected, res.mismatches[0].observed) == ("1", "2")
+
+
+@needs_libraft
+def test_probing_refusal_is_logged_with_its_hint(cache: Path) -> None:
+    """6. A leader's probe that the follower rejects, before any success from it, is
+    logged with its refusal and the follower's last index; the model's refusal_hint
+    follows it. The same trace with the hint changed is rejected at the refusal."""
+    run = schedule.run_schedule(8, 3, cache_dir=cache)
+    lines = run.trace.splitlines()
+    assert json.loads(lines[0])["refusal_hint"] == 1
+    refused = [
+        k
+        for k, line in enumerate(lines)
+        if '"type": "AppendEntriesResponse"' in line and '"success": false' in line
+    ]
+    assert refused and all('"lastLogIndex"' in lines[k] for k in refused)
+    assert _validate(run.trace).verdict == "ok"
+    k = refused[0]
+    event = json.loads(lines[k])
+    event["msg"]["lastLogIndex"] += 1
+    lines[k] = json.dumps(event)
+    res = _validate("\n".join(lines) + "\n")
+    assert res.verdict == "rejected" and res.failed_event is not None
+    assert res.failed_event.where.endswith(f":{k + 1}")
 
 
 @needs_libraft

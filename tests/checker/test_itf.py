@@ -83,6 +83,37 @@ def test_unbatched_traces_carry_no_batch_fields(tmp_path: Path) -> None:
     assert itf.read_trace(p).config.bounds.max_batch == 0
 
 
+def test_refusal_hint_round_trip(tmp_path: Path) -> None:
+    # refusalHint and a refusal's lastLogIndex are written when set and read back; off
+    # (and on a success) both are left out, so traces without the hint are unchanged.
+    cfg = Config(2, Bounds(max_term=2, max_log=2, max_restarts=1, max_requests=2, refusal_hint=1))
+    s = Script(cfg).timeout(1).vote(1, 2).client(1, 1).replicate(1, 2).client(1, 1)
+    s.restart(1).timeout(1).vote(1, 2, term=2).send_append(1, 2)
+    s.deliver("AppendEntries", 1, 2, term=2)
+    t = itf.make_trace(cfg, s.states, s.actions)
+    p = tmp_path / "hint.json"
+    itf.write_trace(p, t)
+    obj = json.loads(p.read_text())
+    assert obj["#meta"]["config"]["bounds"]["refusalHint"] == {"#bigint": "1"}
+    replies = [
+        m["value"]
+        for st in obj["states"]
+        for m in st["messages"]["#set"]
+        if m["tag"] == "AppendEntriesResponse"
+    ]
+    assert {(r["success"], "lastLogIndex" in r) for r in replies} == {(True, False), (False, True)}
+    back = itf.read_trace(p)
+    assert back.config == cfg and list(back.states) == list(t.states)
+    refusals = [m for m in back.states[-1].network if m.mtype == 3 and not m.success]
+    assert [m.lastLogIndex for m in refusals] == [1]
+    q = tmp_path / "again.json"
+    itf.write_trace(q, back)
+    assert p.read_bytes() == q.read_bytes()
+    off = tmp_path / "off.json"
+    itf.write_trace(off, _bag_trace())
+    assert "refusalHint" not in off.read_text()
+
+
 def test_no_null_and_explicit_no_vote(tmp_path: Path) -> None:
     p = tmp_path / "t.json"
     itf.write_trace(p, stories.build(stories.STORIES[2]))

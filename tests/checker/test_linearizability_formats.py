@@ -147,6 +147,12 @@ def test_kv_values_and_the_json_key_field() -> None:
     json_text = '{"process": 0, "type": "invoke", "f": "write", "key": "k1", "value": 3}\n'
     (ev,) = formats.read(json_text)
     assert ev.value == ("k1", 3)
+    # A keyed history says so (the command's default object is then kv); a [a b] value
+    # in EDN or plain JSON says nothing: it may be a cas-register's [old new].
+    assert formats.keyed(json_text)
+    assert formats.read(formats.to_json(ev, keyed=True)) == [ev]
+    assert not formats.keyed(edn_text)
+    assert not formats.keyed(formats.to_json(ev))
 
 
 @pytest.mark.parametrize("fmt", ["edn", "log", "json"])

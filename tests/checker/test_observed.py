@@ -541,3 +541,26 @@ def test_a_batching_implementation_names_its_batch_bound(
     del header["max_batch"]
     res = _validate(project.dumps(header, evs))
     assert res.verdict == "rejected" and res.mismatches[0].field == "msg.entries"
+
+
+def test_an_implementation_that_jumps_with_the_hint_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # refusal_hint in the header: the model's refusals carry the follower's last index
+    # (§5.3) and its leader jumps with it, so a projected hinted run validates; without
+    # the key the model's refusal names no index and the logged one differs.
+    config, states, actions = project.random_run(5, 600, refusal_hint=1)
+    header, evs = project.project(config, states, actions)
+    assert header["refusal_hint"] == 1
+    assert any(
+        e.get("msg", {}).get("lastLogIndex", 0) > 0 for e in evs if "success" in e.get("msg", {})
+    )
+    res = _validate(project.dumps(header, evs))
+    assert res.verdict == "ok", (res.failed_event, res.mismatches)
+    del header["refusal_hint"]
+    res = _validate(project.dumps(header, evs))
+    assert res.verdict == "rejected" and res.mismatches[0].field == "msg.lastLogIndex"
+    p = tmp_path / "bad.ndjson"
+    p.write_text(json.dumps({**json.loads(HEADER), "refusal_hint": 2}) + "\n")
+    code, _, err = _run(["validate", str(p)], capsys)
+    assert code == 2 and "refusal_hint: 2; expected 0 or 1" in err

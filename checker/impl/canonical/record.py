@@ -26,8 +26,14 @@ The normalisations (docs/canonical-raft.md, each tested in tests/checker/test_ca
 5. Disk latency: a follower stores entries before it advances its commit index, one
    fixture step after the model would; ``commitIndex`` is therefore logged only when it
    changes (``commit`` events), never as a stale value on a receive.
-6. Message fields the model computes differently (AppendEntries' prevLogIndex and its
-   batch from canonical/raft's own nextIndex, the reply's hint) are not logged: the
+6. nextIndex (§5.3): canonical/raft's leader jumps back with the follower's hint, as the
+   model does with ``Bounds.refusal_hint`` (the header says ``refusal_hint: 1``). While a
+   leader probes a follower (no successful reply from it yet in its term), both start at
+   the leader's last index + 1 and move alike, so a rejected AppendEntries and its
+   refusal are logged, the refusal with its hint (``lastLogIndex``). Once the leader has
+   heard a success it pipelines: canonical/raft advances nextIndex when it sends, which
+   the model does not, so a rejected append and its refusal are then not logged (for the
+   model, lost). AppendEntries' prevLogIndex and its batch are never logged: the
    follower's resulting log is, in full.
 """
 
@@ -85,6 +91,9 @@ class Recorder:
         #: Whether the model's commitIndex of a server is known to equal canonical/raft's
         #: (5.): not after a step-down logged as a restart, until the next change.
         self._commit_known = [True] * fx.n
+        #: (leader id, follower id, term) for which the leader has received a successful
+        #: AppendEntries reply: it pipelines from then on (6.).
+        self._acked: set[tuple[int, int, int]] = set()
         #: The servers' state before any event (the header's ``start``, 1.).
         self._start = {
             str(i + 1): {
@@ -105,6 +114,9 @@ class Recorder:
             "clock": "order",
             "implementation": "canonical/raft 0.15 (Debian libraft2), raft/fixture.h",
             "start": self._start,
+            # 6. canonical/raft's leader moves nextIndex with the follower's hint (§5.3;
+            # progressMaybeDecrement): the model runs with Bounds.refusal_hint on.
+            "refusal_hint": 1,
         }
         if seed is not None:
             h["seed"] = seed
@@ -230,6 +242,8 @@ class Recorder:
             return
         i = m.server
         v = views[i]
+        if m.type == b.APPEND_ENTRIES_RESULT and m.a == 0:
+            self._acked.add((i + 1, m.peer, m.term))
         if not self._changed(i, v) and (
             m.term != v.term
             or (m.type == b.REQUEST_VOTE_RESULT and role(v) != "Candidate")
@@ -237,9 +251,9 @@ class Recorder:
         ):
             self.normalised["3. ignored or stale message"] += 1
             return  # ignored (leader stickiness), stale or late: lost, for the model
-        if not self._changed(i, v) and _rejected(m, later):
-            self.normalised["6. rejected append or its reply"] += 1
-            return  # 6. a rejected AppendEntries (canonical/raft's own nextIndex) and its reply
+        if not self._changed(i, v) and _rejected(m, later) and not self._probing(m):
+            self.normalised["6. rejected pipelined append or its reply"] += 1
+            return  # 6. a rejected pipelined AppendEntries (its optimistic nextIndex), its reply
         msg: dict[str, Any] = {"type": _MSG_NAMES[m.type], "from": m.peer, "term": m.term}
         if m.type == b.REQUEST_VOTE:
             msg["lastLogIndex"] = m.a
@@ -253,11 +267,21 @@ class Recorder:
             msg["success"] = m.a == 0
             if m.a == 0 and m.b <= v.last_index:
                 msg["matchIndex"] = m.b
+            elif m.a != 0:
+                msg["lastLogIndex"] = m.b  # 6. the refusal's hint: the follower's last index
         # 5. A follower's commit moves after its disk write; a leader's only when its
         # last stored entry reaches a quorum (not every index, as Figure 2's rule).
         lagging = (m.type == b.APPEND_ENTRIES and m.d > 0) or m.type == b.APPEND_ENTRIES_RESULT
         self._emit(i, "receive", views, msg=msg, lagging=lagging)
         done.add(i)
+
+    def _probing(self, m: b.Msg) -> bool:
+        """Is the received ``m`` an AppendEntries or a reply between a leader and a
+        follower from which the leader has had no success in ``m``'s term (6.)?"""
+        # Server ids as in the trace: ``peer`` is one already, ``server`` an index.
+        if m.type == b.APPEND_ENTRIES:
+            return (m.peer, m.server + 1, m.term) not in self._acked
+        return (m.server + 1, m.peer, m.term) not in self._acked
 
 
 def _rejected(m: b.Msg, later: list[b.Msg]) -> bool:

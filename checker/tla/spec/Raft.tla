@@ -24,6 +24,10 @@
 (*    the whole suffix, as Ongaro's spec does.                             *)
 (*  - `elections` and `committed` are history variables, read only by the  *)
 (*    invariants (as in MongoStaticRaft).                                  *)
+(*  - RefusalHint = 1 (a model option: defined below as 0, set by a cfg's  *)
+(*    "RefusalHint = 1") makes a refusal carry the follower's last log     *)
+(*    index and the leader jump nextIndex with it (Section 5.3), as        *)
+(*    canonical/raft and etcd do; 0 is Figure 2's one-entry decrement.     *)
 (*  - Variant selects a known-bug variant, named as in raftmodel/mutants.py;*)
 (*    "raft" is the correct protocol. Each variant changes one rule.       *)
 (*                                                                         *)
@@ -47,6 +51,10 @@ CONSTANTS
     MaxBatch,           \* entries per AppendEntries; 0: the whole suffix
     Network,            \* "set" or "bag"
     Variant             \* "raft" or a known-bug variant of raftmodel/mutants.py
+
+\* A model option, not a CONSTANT, so that the cfgs written before it need no line:
+\* a cfg sets "RefusalHint = 1" to turn it on (raftmodel's Bounds.refusal_hint).
+RefusalHint == 0
 
 VARIABLES
     currentTerm, votedFor, log,         \* persistent (Figure 2)
@@ -169,9 +177,15 @@ MatchUpdate(mi, replied, lastIndex) ==
       [] Variant = "match_from_own_log" -> lastIndex
       [] OTHER -> Max(mi, replied)
 
+\* Where a leader retries after a refusal (raftmodel.rules.retry_from): Figure 2's
+\* decrement or, with the hint (Section 5.3), just past the follower's last entry
+\* when that is lower; never above ni - 1.
+RetryFrom(ni, h) == IF RefusalHint = 1 THEN Min(ni - 1, h + 1) ELSE ni - 1
+
 \* Figure 2, Rules for Leaders: nextIndex after a refusal, never to matchIndex or below.
-NextOnRefusal(ni, mi) ==
-    IF Variant = "next_below_match" THEN Max(ni - 1, 1) ELSE Max(ni - 1, mi + 1)
+NextOnRefusal(ni, mi, h) ==
+    IF Variant = "next_below_match" THEN Max(RetryFrom(ni, h), 1)
+    ELSE Max(RetryFrom(ni, h), mi + 1)
 
 \* Section 5.1: a message of a higher term makes the receiver adopt the term
 \* (if not, it steps down in its own term and drops the message).
@@ -196,9 +210,9 @@ AE(i, j, t, pi, pt, ents, lc) ==
     [mtype |-> AppendEntries, source |-> i, dest |-> j, term |-> t,
      prevLogIndex |-> pi, prevLogTerm |-> pt, entries |-> ents,
      leaderCommit |-> lc]
-AER(i, j, t, ok, mi) ==
+AER(i, j, t, ok, mi, h) ==
     [mtype |-> AppendEntriesResponse, source |-> i, dest |-> j, term |-> t,
-     success |-> ok, matchIndex |-> mi]
+     success |-> ok, matchIndex |-> mi, lastLogIndex |-> h]
 
 \* The distinct messages that can be delivered.
 InFlight == IF Network = "set" THEN messages ELSE DOMAIN messages
@@ -310,7 +324,7 @@ HandleRequestVoteResponse(s, m) ==
 \* a lower term gets here only under stale_append_accepted, and is adopted.
 HandleAppendEntries(s, m) ==
     IF m.term >= s.currentTerm /\ s.role = Leader
-    THEN Out(s, {AER(s.id, m.source, s.currentTerm, FALSE, 0)})
+    THEN Out(s, {AER(s.id, m.source, s.currentTerm, FALSE, 0, 0)})
     ELSE
       LET f == IF m.term < s.currentTerm \/ s.role = Candidate
                THEN BecomeFollower(s, m.term) ELSE s
@@ -318,13 +332,14 @@ HandleAppendEntries(s, m) ==
       IF ~Consistent(f.log, m.prevLogIndex, m.prevLogTerm)
       THEN Out([f EXCEPT !.commitIndex =
                    FollowerCommit(@, m.leaderCommit, m.prevLogIndex + Len(m.entries), FALSE)],
-               {AER(f.id, m.source, f.currentTerm, FALSE, 0)})
+               {AER(f.id, m.source, f.currentTerm, FALSE, 0,
+                    IF RefusalHint = 1 THEN Len(f.log) ELSE 0)})
       ELSE
         LET lg == MergeLog(f.log, m.prevLogIndex, m.entries)
             lastNew == Min(m.prevLogIndex + Len(m.entries), Len(lg))
             ci == FollowerCommit(f.commitIndex, m.leaderCommit, lastNew, TRUE)
         IN  Out([f EXCEPT !.log = lg, !.commitIndex = ci],
-                {AER(f.id, m.source, f.currentTerm, TRUE, lastNew)})
+                {AER(f.id, m.source, f.currentTerm, TRUE, lastNew, 0)})
 
 \* Figure 2, Rules for Leaders: track the follower's progress and commit, or
 \* step nextIndex back after a failed consistency check.
@@ -335,12 +350,13 @@ HandleAppendEntriesResponse(s, m) ==
         THEN Out(AdvanceCommit([s EXCEPT
                     !.matchIndex[j] = MatchUpdate(@, m.matchIndex, Len(s.log)),
                     !.nextIndex[j] = Max(@, m.matchIndex + 1)]), {})
-        ELSE Out([s EXCEPT !.nextIndex[j] = NextOnRefusal(@, s.matchIndex[j])], {})
+        ELSE Out([s EXCEPT !.nextIndex[j] =
+                     NextOnRefusal(@, s.matchIndex[j], m.lastLogIndex)], {})
 
 \* Section 5.1: a stale request is refused with our term; a stale response ignored.
 Fence(s, m) ==
     CASE m.mtype = RequestVote -> Out(s, {RVR(s.id, m.source, s.currentTerm, FALSE)})
-      [] m.mtype = AppendEntries -> Out(s, {AER(s.id, m.source, s.currentTerm, FALSE, 0)})
+      [] m.mtype = AppendEntries -> Out(s, {AER(s.id, m.source, s.currentTerm, FALSE, 0, 0)})
       [] OTHER -> Out(s, {})
 
 Handle(s, m) ==
