@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.commands import common
 from checker.commands.common import Exit
 from checker.errors import BadOption
-from checker.prove.encodings import CTI_MODE, encoding
-from checker.prove.induction import ConjunctResult, prove, vacuity
 from checker.traces.itf import write_trace
 from raftmodel import mutants
+
+if TYPE_CHECKING:
+    from checker.prove.induction import ConjunctResult
 
 EXIT_OK, EXIT_CTI, EXIT_INCONCLUSIVE = Exit.OK, Exit.VIOLATION, Exit.INCONCLUSIVE
 
@@ -36,6 +37,11 @@ def _print_result(r: ConjunctResult, formula: dict[str, tuple[str, str]]) -> Non
 
 
 def _run(model: str, args: argparse.Namespace) -> int:
+    # Imported here, as bmc and refinement below: they import z3, which would otherwise
+    # cost every command's start (about 40 ms) whatever its verb.
+    from checker.prove.encodings import CTI_MODE, encoding
+    from checker.prove.induction import prove, vacuity
+
     enc = encoding(model, args.servers, args.mutant)
     names = [c.name for c in enc.conjuncts]
     for d in args.drop:
