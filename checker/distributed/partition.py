@@ -38,6 +38,8 @@ from checker.distributed import wire
 from checker.engine.model import Model, Violation, check_state, first_violation
 from checker.engine.store import FingerprintSet
 
+_new = tuple.__new__
+
 #: (fingerprint, index of the parent in the sender's partition, rank, state)
 Item = tuple[int, int, int, Any]
 #: Bits of a rank per level: a state may have at most 2**RANK_BITS successors.
@@ -115,6 +117,8 @@ class Partition:
         #: (state, index here, rank), in rank order.
         self.frontier: list[tuple[Any, int, int]] = []
         self.outbox: list[bytes] = [b""] * count
+        #: The parts of the states kept, each value once (``_shared``).
+        self.parts: dict[Any, Any] = {}
         self.local: list[Item] = []
 
     def seed(self, items: list[Item]) -> Absorbed:
@@ -220,6 +224,7 @@ class Partition:
             fps.append(k)
             pp.append(sender)
             pi.append(parent)
+            t = self._shared(t)
             v = check_state(model, t)
             if v is not None:
                 violation = (rank, j, v)
@@ -229,6 +234,32 @@ class Partition:
         return Absorbed(
             len(frontier), len(fps), len(frontier), violation, time.thread_time() - start
         )
+
+    def _shared(self, t: Any) -> Any:
+        """``t`` made of the objects this partition already holds where it has equal ones:
+        its tuple and frozenset fields replaced by the first equal value met here. A
+        state another partition sent arrives as new objects (unpickled), and the model's
+        caches find a state's parts by identity first, then by equality (a deep
+        comparison): the one process's states share their parts, and so should a
+        partition's, whichever partition generated them. On two-terms, two partitions in
+        one process spent 47% more CPU than one before this."""
+        if not isinstance(t, tuple) or type(t).__dictoffset__:
+            return t
+        table = self.parts
+        if len(table) > 500_000:
+            table.clear()
+        fields: list[Any] = []
+        changed = False
+        for f in t:
+            if isinstance(f, (tuple, frozenset)):
+                known = table.get(f)
+                if known is None:
+                    table[f] = f
+                elif known is not f:
+                    f = known
+                    changed = True
+            fields.append(f)
+        return _new(type(t), fields) if changed else t
 
     def has_successors(self) -> bool:
         """At the depth bound: whether any state of the frontier has a successor."""
