@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
         "agreed": result.agreed,
         "conforms": result.conforms,
     }
+
+    def record(prop: str, detail: str, step: int) -> None:
+        common.record_finding(prop, detail, trace=trace, path=path, step=step)
+
+    code = _verdicts(result, mutant, summary, record)
+    if code == Exit.OK:
+        print(
+            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
+            f"(checked: {common.checked()})"
+        )
+    if args.json:
+        common.write_json(args.json, summary)
+    return code
+
+
+def _verdicts(
+    result: Any,
+    mutant: str,
+    summary: dict[str, Any],
+    record: Callable[[str, str, int], None] | None,
+) -> Exit:
+    """Print the violation and the divergence of a replay (a cluster's or a service's),
+    put them in the JSON summary, and hand them to ``record`` (the CI outputs)."""
     code = Exit.OK
     if result.violation:
         k, v = result.violation
         print(f"VIOLATION: {v.property} at step {k}: {v.detail}")
         summary["violation"] = {"property": v.property, "step": k, "detail": v.detail}
-        common.record_finding(v.property, v.detail, trace=trace, path=path, step=k)
+        if record is not None:
+            record(v.property, v.detail, k)
         code = Exit.VIOLATION
     if result.divergence:
         d = result.divergence
@@ -71,15 +96,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         for line in d.details:
             print(f"  {line}")
         summary["divergence"] = {"step": d.step, "reason": d.reason, "details": list(d.details)}
-        common.record_finding("Divergence", d.reason, trace=trace, path=path, step=d.step)
+        if record is not None:
+            record("Divergence", d.reason, d.step)
         code = Exit.VIOLATION
-    if code == Exit.OK:
-        print(
-            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
-            f"(checked: {common.checked()})"
-        )
-    if args.json:
-        common.write_json(args.json, summary)
     return code
 
 
@@ -116,22 +135,7 @@ def _replay_service(args: argparse.Namespace, trace: service_replay.ServiceTrace
         "agreed": result.agreed,
         "conforms": result.divergence is None,
     }
-    code = Exit.OK
-    if result.violation:
-        k, v = result.violation
-        print(f"VIOLATION: {v.property} at step {k}: {v.detail}")
-        summary["violation"] = {"property": v.property, "step": k, "detail": v.detail}
-        code = Exit.VIOLATION
-    if result.divergence:
-        d = result.divergence
-        print(
-            f"DIVERGES at step {d.step}: {d.reason}; the trace leaves the model "
-            f"({mutant}) after {result.agreed} agreeing steps"
-        )
-        for line in d.details:
-            print(f"  {line}")
-        summary["divergence"] = {"step": d.step, "reason": d.reason, "details": list(d.details)}
-        code = Exit.VIOLATION
+    code = _verdicts(result, mutant, summary, None)
     lin = result.linearizability
     history = states[-1].history if states else ()
     ops = sum(1 for e in history if e.ev is sv.Ev.invoke and e.f in KV_FNS)
