@@ -1,7 +1,7 @@
 """The partitioned search on Dask with 1 and 2 workers against one process, in one run.
 
 Usage: python bench/distributed_speed.py [PRESET ...] [--workers 1,2] [--max-depth D]
-                                         [--address ADDR]
+                                         [--address ADDR] [--rounds N]
 
 For each preset: the single-process search (``raftcheck check``'s default engine, view
 and symmetry on) in this process, then ``--engine distributed`` with each worker count on
@@ -15,7 +15,9 @@ bytes and states sent between workers, per distinct state. The counts must be eq
 the script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
 the same counts (a rate over the first levels; a state budget would stop the levels at
 different points).
-Default presets: two-terms, deep. Say the machine's load (uptime) with the figures.
+``--rounds N`` alternates the runs N times and prints the best wall time of each side
+and their ratio (a shared machine's neighbours slow single runs by 10-20%). Default
+presets: two-terms, deep. Say the machine's load (uptime) with the figures.
 """
 
 from __future__ import annotations
@@ -49,12 +51,43 @@ def _cluster_cpu() -> float:
     return total
 
 
+def _one(model: RaftModel, base: Options) -> tuple[Any, float, float]:
+    start, cpu = time.monotonic(), time.process_time()
+    one = check(model, base)
+    return one, time.monotonic() - start, time.process_time() - cpu
+
+
+def _many(
+    model: RaftModel, base: Options, w: int, address: str | None
+) -> tuple[Any, float, float, float, dsearch.Traffic]:
+    seen: list[dsearch.Traffic] = []
+    cluster: Any = None
+    t0 = time.monotonic()
+    if address is None:
+        cluster = dsearch.local_cluster(w)
+        address = cluster.scheduler_address
+    up = time.monotonic() - t0
+    try:
+        cpu0 = _cluster_cpu()
+        start = time.monotonic()
+        r = dsearch.check(model, base._replace(workers=w), None, address, seen.append)
+        secs = time.monotonic() - start
+        cpu = _cluster_cpu() - cpu0
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return r, secs, cpu, up, seen[0]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("presets", nargs="*", default=["two-terms", "deep"])
     p.add_argument("--workers", default="1,2", help="worker counts (default 1,2)")
     p.add_argument("--max-depth", type=int, default=None, help="stop every run at depth D")
     p.add_argument("--address", default=None, help="an existing Dask scheduler")
+    p.add_argument(
+        "--rounds", type=int, default=1, help="alternate the runs this many times (best of each)"
+    )
     a = p.parse_args()
     if not dsearch.available():
         print(f"needs the '{dsearch.EXTRA}' extra: {dsearch.INSTALL}")
@@ -62,55 +95,59 @@ def main() -> int:
     one_min, five_min, _ = os.getloadavg()
     print(f"load: {one_min:.1f} {five_min:.1f} (1 and 5 min); {os.cpu_count()} cores")
     ok = True
+    counts = [int(x) for x in a.workers.split(",")]
     for preset in a.presets:
         model = RaftModel(PRESETS[preset].config())
         base = Options(view=True, max_depth=a.max_depth)
-        start, cpu = time.monotonic(), time.process_time()
-        one = check(model, base)
-        one_s, one_cpu = time.monotonic() - start, time.process_time() - cpu
-        print(
-            f"{preset:<10} one process      {one_s:7.1f}s  {one.distinct / one_s:8,.0f} states/s  "
-            f"({one.distinct / one_cpu:,.0f} per CPU s)  "
-            f"{one.distinct:,} distinct, {one.generated:,} generated, depth {one.depth}"
-            + (f" ({one.stopped})" if one.stopped else ""),
-            flush=True,
-        )
-        for w in (int(x) for x in a.workers.split(",")):
-            seen: list[dsearch.Traffic] = []
-            cluster: Any = None
-            t0 = time.monotonic()
-            address = a.address
-            if address is None:
-                cluster = dsearch.local_cluster(w)
-                address = cluster.scheduler_address
-            up = time.monotonic() - t0
-            try:
-                cpu0 = _cluster_cpu()
-                start = time.monotonic()
-                r = dsearch.check(model, base._replace(workers=w), None, address, seen.append)
-                secs = time.monotonic() - start
-                cpu = _cluster_cpu() - cpu0
-            finally:
-                if cluster is not None:
-                    cluster.close()
-            same = (r.distinct, r.generated, r.depth) == (one.distinct, one.generated, one.depth)
-            ok &= same
-            t = seen[0]
-            rates = ", ".join(
-                f"{o / (e + b):,.0f}" if e + b else "-"
-                for o, e, b in zip(t.owned, t.expand_seconds, t.absorb_seconds, strict=True)
-            )
-            per_state = t.bytes / max(1, t.states)
+        ones: list[tuple[float, float]] = []
+        manys: dict[int, list[tuple[float, float]]] = {w: [] for w in counts}
+        for round_ in range(1, a.rounds + 1):
+            one, one_s, one_cpu = _one(model, base)
+            ones.append((one_s, one_cpu))
             print(
-                f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask)  {secs:7.1f}s  "
-                f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
-                f"(cluster start {up:.1f}s)  CPU {cpu:.1f}s, {cpu / one_cpu:.2f}x one process's "
-                f"(driver and workers)  per worker {rates} states per CPU s  network "
-                f"{t.bytes / 1e6:.1f} MB, {t.states:,} states sent, {per_state:.0f} B each, "
-                f"{t.bytes / max(1, r.distinct):.0f} B per distinct state"
-                + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}"),
+                f"{preset:<10} one process      {one_s:7.1f}s  "
+                f"{one.distinct / one_s:8,.0f} states/s  "
+                f"({one.distinct / one_cpu:,.0f} per CPU s)  "
+                f"{one.distinct:,} distinct, {one.generated:,} generated, depth {one.depth}"
+                + (f" ({one.stopped})" if one.stopped else "")
+                + (f"  [round {round_}]" if a.rounds > 1 else ""),
                 flush=True,
             )
+            for w in counts:
+                r, secs, cpu, up, t = _many(model, base, w, a.address)
+                manys[w].append((secs, cpu))
+                same = (r.distinct, r.generated, r.depth) == (
+                    one.distinct,
+                    one.generated,
+                    one.depth,
+                )
+                ok &= same
+                rates = ", ".join(
+                    f"{o / (e + b):,.0f}" if e + b else "-"
+                    for o, e, b in zip(t.owned, t.expand_seconds, t.absorb_seconds, strict=True)
+                )
+                per_state = t.bytes / max(1, t.states)
+                print(
+                    f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask)  {secs:7.1f}s  "
+                    f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
+                    f"(cluster start {up:.1f}s)  CPU {cpu:.1f}s, {cpu / one_cpu:.2f}x one "
+                    f"process's (driver and workers)  per worker {rates} states per CPU s  "
+                    f"network {t.bytes / 1e6:.1f} MB, {t.states:,} states sent, "
+                    f"{per_state:.0f} B each, {t.bytes / max(1, r.distinct):.0f} B per distinct "
+                    "state"
+                    + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}")
+                    + (f"  [round {round_}]" if a.rounds > 1 else ""),
+                    flush=True,
+                )
+        if a.rounds > 1:
+            best_one = min(ones)
+            for w in counts:
+                best = min(manys[w])
+                print(
+                    f"{preset:<10} best of {a.rounds}: one process {best_one[0]:.1f}s, {w} "
+                    f"worker{'s' if w > 1 else ''} {best[0]:.1f}s: x{best_one[0] / best[0]:.2f}",
+                    flush=True,
+                )
     return 0 if ok else 1
 
 

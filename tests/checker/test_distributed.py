@@ -90,6 +90,19 @@ def test_a_mutant_gets_a_shortest_counterexample_that_replays(address: str) -> N
         s = t
 
 
+@pytest.mark.parametrize("depth", [0, 1, 4, 9])
+def test_a_depth_bound_stops_it_where_one_process_stops(address: str, depth: int) -> None:
+    # The bound cuts the expansion, not the absorption, of the level it stops at (the
+    # workers absorb one level and expand the next in one step).
+    model = RaftModel(PRESETS["terms"].config())
+    options = Options(view=True, workers=2, max_depth=depth)
+    one = check(model, options._replace(workers=1))
+    many = dsearch.check(model, options, None, address)
+    assert (many.distinct, many.generated, many.depth) == (one.distinct, one.generated, one.depth)
+    assert many.coverage == one.coverage and many.stopped == one.stopped
+    assert one.stopped is not None and "depth bound" in one.stopped
+
+
 def test_a_state_budget_stops_it_inconclusive(address: str) -> None:
     model = RaftModel(PRESETS["terms"].config())
     r = dsearch.check(model, Options(view=True, workers=2, max_states=200), None, address)
