@@ -406,11 +406,29 @@ def canonical_form(
     return best[1]
 
 
+class _Network:
+    """``SymmetricFingerprint``'s entry for one network seen with one node tuple: the
+    network it fingerprints (the view's, or itself), that network's relabelled hashes
+    (an entry of ``_net_cache``), and the last fingerprint computed with them, with the
+    rest of the state it was computed for. A state is reached from many parents (about
+    18 transitions per distinct state on two-terms), and its servers and network, met
+    again, nearly always come with the same elections and counters: the fingerprint is
+    then one comparison away, without the relabellings."""
+
+    __slots__ = ("committed", "elections", "fp", "nets", "requests", "restarts", "seen")
+
+    def __init__(self, seen: frozenset[Any], nets: dict[int, int]) -> None:
+        self.seen = seen
+        self.nets = nets
+        self.elections: frozenset[Election] | None = None
+        self.committed: frozenset[Any] | None = None
+        self.restarts = -1
+        self.requests = -1
+        self.fp = 0
+
+
 #: ``SymmetricFingerprint``'s cache entry for one node tuple (see its ``__init__``).
-_NodeEntry = tuple[
-    list[tuple[int, Perm, int]] | None,
-    dict[frozenset[Any], tuple[frozenset[Any], dict[int, int]]],
-]
+_NodeEntry = tuple[list[tuple[int, Perm, int]] | None, dict[frozenset[Any], _Network]]
 
 
 class SymmetricFingerprint:
@@ -460,8 +478,8 @@ class SymmetricFingerprint:
         self.refined = 0
         self.inexact = 0
         # Per node tuple: its candidate relabellings as (relabelling number, relabelling,
-        # hash of the relabelled nodes), or None for refinement; and the view of each
-        # network seen with it, with the view's entry of ``_net_cache``. A tuple of nodes
+        # hash of the relabelled nodes), or None for refinement; and each network seen
+        # with it (``_Network``). A tuple of nodes
         # does not cache its hash, and hashing it is most of a lookup, so everything keyed
         # by the nodes is found with one lookup.
         self._node_cache: dict[tuple[NodeState, ...], _NodeEntry] = {}
@@ -524,21 +542,19 @@ class SymmetricFingerprint:
             self._by_id[id(nodes)] = (nodes, entry)
         part, views = entry
         net = s.network
-        if self.view is None:
-            nets = self._net_hashes(net)
-        else:
-            # The view's network with its hashes, found with one lookup (comparing two equal
-            # networks that are not the same object costs a lookup per message).
-            known_view = views.get(net)
-            if known_view is None:
-                if self._views >= 300_000:  # states are large: keep the views bounded
-                    for _, known_views in self._node_cache.values():
-                        known_views.clear()
-                    self._views = 0
-                seen = self.view(s)
-                known_view = views[net] = (seen, self._net_hashes(seen))
-                self._views += 1
-            net, nets = known_view
+        # The network's entry found with one lookup (comparing two equal networks that
+        # are not the same object costs a lookup per message).
+        seen_net = views.get(net)
+        if seen_net is None:
+            if self._views >= 300_000:  # states are large: keep the entries bounded
+                for _, known_views in self._node_cache.values():
+                    known_views.clear()
+                self._views = 0
+            # The view of a network is a function of the network and the servers only.
+            seen = net if self.view is None else self.view(s)
+            seen_net = views[net] = _Network(seen, self._net_hashes(seen))
+            self._views += 1
+        net = seen_net.seen
         if part is None:
             if net is not s.network:
                 # tuple.__new__, as in _message: NamedTuple's _replace runs in Python.
@@ -554,14 +570,22 @@ class SymmetricFingerprint:
                 assert tree.best is not None
                 h = self._state_cache[s] = tree.best[0]
             return h
-        elections = s.elections
+        elections, committed, restarts, requests = s.elections, s.committed, s.restarts, s.requests
+        if (
+            seen_net.restarts == restarts
+            and seen_net.requests == requests
+            and seen_net.elections == elections
+            and seen_net.committed == committed
+        ):
+            return seen_net.fp
         els = self._elect_cache.get(elections)
         if els is None:
             if len(self._elect_cache) > 50_000:
                 self._elect_cache.clear()
             els = self._elect_cache[elections] = {}
+        nets = seen_net.nets
         best: int | None = None
-        rest = (s.committed, s.restarts, s.requests)
+        rest = (committed, restarts, requests)
         for pid, p, nh in part:
             neth = nets.get(pid)
             if neth is None:
@@ -573,6 +597,8 @@ class SymmetricFingerprint:
             if best is None or h < best:
                 best = h
         assert best is not None
+        seen_net.elections, seen_net.committed = elections, committed
+        seen_net.restarts, seen_net.requests, seen_net.fp = restarts, requests, best
         return best
 
 
