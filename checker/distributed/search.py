@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from checker.distributed.partition import Absorbed, Expanded, Item, Partition, owner
 from checker.engine.model import Model, Violation, check_state
@@ -46,6 +46,8 @@ from checker.engine.search import (
     follow_chain,
 )
 from checker.errors import BadOption
+
+T = TypeVar("T")
 
 #: The partitions of the runs this worker process takes part in, by run id.
 _PARTITIONS: dict[str, Partition] = {}
@@ -135,7 +137,8 @@ def _w_take(run: str, q: int) -> bytes:
 
 
 def _w_receive(run: str, batches: list[tuple[int, bytes]]) -> None:
-    _INBOX[run] = batches
+    if run in _PARTITIONS:  # not after the run's cleanup (an interrupted run)
+        _INBOX[run] = batches
 
 
 def _w_step(
@@ -144,7 +147,7 @@ def _w_step(
     """Absorb the batches received (if ``absorb``), then expand the frontier (if
     ``expand`` and the absorption found no violation)."""
     part = _part(run)
-    absorbed = part.absorb(_INBOX.pop(run, [])) if absorb else None
+    absorbed = part.absorb(_INBOX.pop(run)) if absorb else None
     if not expand or (absorbed is not None and absorbed.violation is not None):
         return absorbed, None
     return absorbed, part.expand(deadline)
@@ -164,6 +167,14 @@ def _w_drop(run: str) -> None:
 
 
 # --- the driver --------------------------------------------------------------------------
+
+
+def _every(parts: list[T | None]) -> list[T]:
+    """Every worker's part of a step (a step that ended the run may lack some)."""
+    out = [x for x in parts if x is not None]
+    if len(out) != len(parts):
+        raise RuntimeError("a worker skipped its part of a step")
+    return out
 
 
 def check(
@@ -207,9 +218,10 @@ def check(
     finally:
         if cluster is None:
             # An existing cluster lives on: leave no partition behind on its workers (a
-            # failing cleanup must not hide the verdict).
+            # failing cleanup must not hide the verdict). Not pure: Dask runs equal pure
+            # calls once, on one worker.
             with contextlib.suppress(Exception):
-                client.gather([client.submit(_w_drop, run, workers=[w]) for w in used])
+                client.gather([client.submit(_w_drop, run, workers=[w], pure=False) for w in used])
         client.close()
         if cluster is not None:
             cluster.close()
@@ -324,16 +336,19 @@ class _Driver:
         # One task per worker and level: absorb what the level before sent (``pending``),
         # then expand the frontier that makes, so that a level costs one round of tasks
         # and one barrier, not two. What the step expanded is counted only once the
-        # absorption's checks (a violation, the budgets) have let the run go on.
+        # absorption's checks (a violation, the state budget) have let the run go on.
         pending = False
+        # Whether this level's absorption may reach the state budget: then it runs alone,
+        # so that no level past the budget is expanded (a budget is a memory cap too).
+        near_budget = False
         while pending or frontier:
-            expand = o.max_depth is None or depth + pending < o.max_depth
+            at_bound = o.max_depth is not None and depth + pending >= o.max_depth
+            expand = not at_bound and not (pending and near_budget)
             deadline = None if o.time_limit is None else time.time() + self._left()
-            steps: list[tuple[Absorbed | None, Expanded | None]] = self._all(
-                _w_step, pending, expand, deadline
-            )
+            steps = self._all(_w_step, pending, expand, deadline)
+            late = False
             if pending:
-                absorbed = [a for a, _ in steps if a is not None]
+                absorbed = _every([a for a, _ in steps])
                 for q, r in enumerate(absorbed):
                     self.absorb_s[q] += r.seconds
                     self.owned[q] = r.distinct
@@ -347,9 +362,8 @@ class _Driver:
                     cex = Counterexample(v, tuple(states), tuple(actions))
                     return self.result(None, cex, depth + 1)
                 frontier = nxt
-                if not frontier:
-                    break
-                depth += 1
+                if frontier:
+                    depth += 1
                 if self.progress is not None:
                     self.progress(
                         Progress(
@@ -360,20 +374,29 @@ class _Driver:
                             time.monotonic() - self.start,
                         )
                     )
+                if not frontier:
+                    break
                 if o.max_states is not None and self.distinct >= o.max_states:
                     return self.result(
                         f"state budget of {o.max_states:,} distinct states reached", None, depth
                     )
-                if o.time_limit is not None and self._left() <= 0:
-                    return self.result(self._time_stop(), None, depth)
+                # Past the deadline the step's expansion was cut at its first state (it
+                # counts nothing) or during it (the part done is counted, as one
+                # process counts a level it was stopped in).
+                late = o.time_limit is not None and self._left() <= 0
             self.depth = depth
-            if not expand:
+            if at_bound:
                 if any(self._all(_w_probe)):
                     return self.result(
                         f"depth bound of {o.max_depth} cut off enabled actions", None, depth
                     )
                 return self.result(None, None, depth)
-            expanded = [e for _, e in steps if e is not None]
+            if not expand:
+                if late:
+                    return self.result(self._time_stop(), None, depth)
+                pending = near_budget = False
+                continue
+            expanded = _every([e for _, e in steps])
             for p, e in enumerate(expanded):
                 self.generated += e.generated
                 self.coverage.update(e.coverage)
@@ -387,7 +410,7 @@ class _Driver:
                 states, actions = self._rebuild(p, parent)
                 cex = Counterexample(v, (*states, t), (*actions, a))
                 return self.result(None, cex, depth + 1)
-            if any(e.cut for e in expanded):
+            if late or any(e.cut for e in expanded):
                 return self.result(self._time_stop(), None, depth)
             # Every batch moves to its owner before any worker starts the next step: a
             # worker runs compiled code without letting its event loop serve a batch
@@ -405,6 +428,9 @@ class _Driver:
             self.client.gather(received)
             del takes, received
             pending = True
+            # The level's new states are at most the transitions it generated.
+            level = sum(e.generated for e in expanded)
+            near_budget = o.max_states is not None and self.distinct + level >= o.max_states
         self.depth = depth
         return self.result(None, None, depth)
 

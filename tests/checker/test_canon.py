@@ -27,6 +27,7 @@ from raftmodel.messages import Message, RequestVote, RequestVoteResponse
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState
 from raftmodel.rules import Rules
+from raftmodel.script import Script
 from raftmodel.types import Role
 from tests.support import needs_pure_python
 
@@ -288,3 +289,31 @@ def test_check_view_reports_a_node_bug_as_a_violation(monkeypatch: pytest.Monkey
     r = check(RaftModel(config, check_view=True), Options(view=True))
     assert r.counterexample is not None
     assert r.counterexample.violation.property in ("InertViewSound", "ElectionSafety")
+
+
+@pytest.mark.parametrize("view", [True, False])
+def test_a_remembered_fingerprint_is_for_the_whole_state(view: bool) -> None:
+    # SymmetricFingerprint remembers, per node tuple and network, the last fingerprint
+    # with the elections, committed entries and counters it was computed for: a state
+    # that differs in one of those alone must get its own.
+    config = PRESETS["deep"].config()
+    # S1 leads term 1, commits a request on S2, and sends S3 a heartbeat.
+    script = Script(config).timeout(1).vote(1, 2).client(1).replicate(1, 2)
+    s = script.send_append(1, 3).state
+    assert s.elections and s.committed and s.network
+    variants = [
+        s._replace(elections=frozenset()),
+        s._replace(committed=frozenset()),
+        s._replace(restarts=s.restarts + 1),
+        s._replace(requests=s.requests + 1),
+    ]
+    shared, _ = canon.state_fingerprint(config, True, view)
+
+    def fresh(x: ClusterState) -> int:
+        return canon.state_fingerprint(config, True, view)[0](x)
+
+    for t in variants:
+        assert fresh(t) != fresh(s)
+        equal_network = t._replace(network=frozenset(list(s.network)))
+        for x in (s, t, s, t, equal_network, s):
+            assert shared(x) == fresh(x)

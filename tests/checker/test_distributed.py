@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from checker.engine.search import CheckResult, Options, check
+from checker.engine.search import CheckResult, Options, Progress, check
 from checker.raft.model import RaftModel
 from checker.raft.presets import PRESETS
 from raftmodel import mutants
@@ -75,19 +75,49 @@ def test_the_counts_are_one_process_s(
     _same(check(model, options._replace(workers=1)), dsearch.check(model, options, None, address))
 
 
-def test_a_mutant_gets_a_shortest_counterexample_that_replays(address: str) -> None:
-    config = PRESETS["elections"].config()._replace(rules=mutants.rules_for("double_vote"))
+@pytest.mark.parametrize(
+    ("preset", "mutant", "prop"),
+    [
+        # a state invariant, found as a worker absorbs the states sent to it
+        ("elections", "double_vote", "ElectionSafety"),
+        # a transition property, found as a worker expands its frontier (after absorbing)
+        ("terms", "stale_append_accepted", "TermsMonotonic"),
+    ],
+)
+def test_a_mutant_gets_a_shortest_counterexample_that_replays(
+    address: str, preset: str, mutant: str, prop: str
+) -> None:
+    config = PRESETS[preset].config()._replace(rules=mutants.rules_for(mutant))
     model = RaftModel(config)
     one = check(model, Options(view=True))
     many = dsearch.check(model, Options(view=True, workers=2), None, address)
     assert one.counterexample is not None and many.counterexample is not None
     cex = many.counterexample
-    assert len(cex.actions) == len(one.counterexample.actions)
-    assert cex.violation.property == one.counterexample.violation.property
+    assert len(cex.actions) == len(one.counterexample.actions) == many.depth
+    assert cex.violation.property == one.counterexample.violation.property == prop
     s = cex.states[0]
     for a, t in zip(cex.actions, cex.states[1:], strict=True):
         assert apply(s, a, config) == t
         s = t
+
+
+def test_progress_is_reported_per_level(address: str) -> None:
+    seen: list[Progress] = []
+    model = RaftModel(PRESETS["terms"].config())
+    r = dsearch.check(model, Options(view=True, workers=2), seen.append, address)
+    assert [p.depth for p in seen][:-1] == list(range(1, r.depth + 1))
+    assert seen[-1].depth == r.depth and seen[-1].queue == 0
+    assert (seen[-1].distinct, seen[-1].generated) == (r.distinct, r.generated)
+
+
+def test_a_run_leaves_nothing_on_the_workers(address: str) -> None:
+    from distributed import Client
+
+    model = RaftModel(PRESETS["elections"].config())
+    dsearch.check(model, Options(view=True, workers=2), None, address)
+    with Client(address) as client:
+        left = client.run(lambda: (len(dsearch._PARTITIONS), len(dsearch._INBOX)))
+    assert set(left.values()) == {(0, 0)}
 
 
 @pytest.mark.parametrize("depth", [0, 1, 4, 9])
@@ -103,11 +133,16 @@ def test_a_depth_bound_stops_it_where_one_process_stops(address: str, depth: int
     assert one.stopped is not None and "depth bound" in one.stopped
 
 
-def test_a_state_budget_stops_it_inconclusive(address: str) -> None:
+@pytest.mark.parametrize("budget", [200, 2_000])
+def test_a_state_budget_stops_it_inconclusive(address: str, budget: int) -> None:
     model = RaftModel(PRESETS["terms"].config())
-    r = dsearch.check(model, Options(view=True, workers=2, max_states=200), None, address)
+    r = dsearch.check(model, Options(view=True, workers=2, max_states=budget), None, address)
     assert not r.complete and r.stopped is not None and "state budget" in r.stopped
-    assert r.distinct >= 200
+    assert r.distinct >= budget
+    # It stops after absorbing the level that reached the budget, before expanding it:
+    # one process bounded at that depth has the same counts.
+    one = check(model, Options(view=True, max_depth=r.depth))
+    assert (r.distinct, r.generated, r.coverage) == (one.distinct, one.generated, one.coverage)
 
 
 def test_the_cli_on_an_existing_cluster(address: str) -> None:
