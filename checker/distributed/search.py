@@ -132,8 +132,13 @@ def _w_seed(run: str, items: list[Item]) -> Absorbed:
     return _part(run).seed(items)
 
 
-def _w_take(run: str, q: int) -> bytes:
-    return _part(run).take_outbox(q)
+def _w_take(run: str, q: int, _step: Any) -> bytes:
+    # ``_step``: the sender's step of the level, an argument so that Dask runs this after
+    # it, on the same worker (the value does not travel). A run that ended at that step
+    # may have dropped its partition already (nothing is taken then; a partition lost in
+    # a run that goes on fails its next step).
+    part = _PARTITIONS.get(run)
+    return b"" if part is None else part.take_outbox(q)
 
 
 def _w_receive(run: str, batches: list[tuple[int, bytes]]) -> None:
@@ -345,7 +350,17 @@ class _Driver:
             at_bound = o.max_depth is not None and depth + pending >= o.max_depth
             expand = not at_bound and not (pending and near_budget)
             deadline = None if o.time_limit is None else time.time() + self._left()
-            steps = self._all(_w_step, pending, expand, deadline)
+            stepping = [self._on(p, _w_step, pending, expand, deadline) for p in range(self.n)]
+            # The batches move as soon as their sender's step is done, without a round
+            # trip through this driver; the next step starts once all have moved: a
+            # worker runs compiled code without letting its event loop serve a batch
+            # (mypyc's loops never release the GIL), so a batch asked for while its
+            # sender worked waited for that whole step (the two workers' absorptions ran
+            # one after the other, 10% of the run's wall time on two-terms).
+            received = self._exchange(stepping) if expand else []
+            steps: list[tuple[Absorbed | None, Expanded | None]] = list(
+                self.client.gather(stepping)
+            )
             late = False
             if pending:
                 absorbed = _every([a for a, _ in steps])
@@ -412,27 +427,27 @@ class _Driver:
                 return self.result(None, cex, depth + 1)
             if late or any(e.cut for e in expanded):
                 return self.result(self._time_stop(), None, depth)
-            # Every batch moves to its owner before any worker starts the next step: a
-            # worker runs compiled code without letting its event loop serve a batch
-            # (mypyc's loops never release the GIL), so a batch asked for while its
-            # sender worked waited for that whole step (the two workers' absorptions ran
-            # one after the other, 10% of the run's wall time on two-terms).
-            takes = [
-                [self._on(p, _w_take, q) if p != q else None for q in range(self.n)]
-                for p in range(self.n)
-            ]
-            received = [
-                self._on(q, _w_receive, [(p, takes[p][q]) for p in range(self.n) if p != q])
-                for q in range(self.n)
-            ]
             self.client.gather(received)
-            del takes, received
+            del stepping, received
             pending = True
             # The level's new states are at most the transitions it generated.
             level = sum(e.generated for e in expanded)
             near_budget = o.max_states is not None and self.distinct + level >= o.max_states
         self.depth = depth
         return self.result(None, None, depth)
+
+    def _exchange(self, stepping: list[Any]) -> list[Any]:
+        """Tasks that move each worker's batches to their owners after its step (``q``'s
+        receive holds the batches for ``q``'s next step)."""
+        n = self.n
+        takes = [
+            [self._on(p, _w_take, q, stepping[p]) if p != q else None for q in range(n)]
+            for p in range(n)
+        ]
+        return [
+            self._on(q, _w_receive, [(p, takes[p][q]) for p in range(n) if p != q])
+            for q in range(n)
+        ]
 
     def _left(self) -> float:
         assert self.options.time_limit is not None
