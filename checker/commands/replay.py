@@ -61,10 +61,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
         common.record_finding(prop, detail, trace=trace, path=path, step=step)
 
     code = _verdicts(result, mutant, summary, record)
+    return _finish(code, result.total, mutant, common.checked(), args, summary)
+
+
+def _finish(
+    code: int, steps: int, mutant: str, checked: str, args: Any, summary: dict[str, Any]
+) -> int:
+    """The OK line of a replay that passed, and the JSON summary if asked for."""
     if code == Exit.OK:
         print(
-            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
-            f"(checked: {common.checked()})"
+            f"OK: all {steps} steps replay on {mutant} and no property is violated "
+            f"(checked: {checked})"
         )
     if args.json:
         common.write_json(args.json, summary)
@@ -148,14 +155,7 @@ def _replay_service(args: argparse.Namespace, trace: service_replay.ServiceTrace
         code = Exit.VIOLATION
     elif lin.verdict is lin.verdict.UNKNOWN and code == Exit.OK:
         code = Exit.INCONCLUSIVE
-    if code == Exit.OK:
-        print(
-            f"OK: all {result.total} steps replay on {mutant} and no property is violated "
-            f"(checked: {', '.join(SERVICE_NAMES)})"
-        )
-    if args.json:
-        common.write_json(args.json, summary)
-    return code
+    return _finish(code, result.total, mutant, ", ".join(SERVICE_NAMES), args, summary)
 
 
 def register(sub: Any) -> None:
