@@ -9,7 +9,12 @@ against tens of microseconds to generate the state.
 
 The queue keeps at most ``buffer`` states in memory at each end; the middle is written
 to a temporary file in pickled batches and read back in order, so a wide BFS level costs
-disk, not RAM. The file is deleted when the queue is closed or collected.
+disk, not RAM. The file is deleted when the queue is closed or collected. A raft state
+held in memory costs about 1 to 1.5 KB and pickled about 180 bytes, but pickling and
+loading it back costs about 13 microseconds of the 180 a state costs the compiled search:
+the default buffer (50,000 states at each end, some 150 MB at most) keeps the queues of
+the presets that finish in minutes off the disk (two-terms peaks at 30,000) and caps the
+memory of the wider ones.
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ class FingerprintSet:
 class SpillQueue(Generic[T]):
     """A FIFO queue that holds at most about ``2 * buffer`` items in memory."""
 
-    def __init__(self, buffer: int = 5_000) -> None:
+    def __init__(self, buffer: int = 50_000) -> None:
         self._buffer = buffer
         self._head: deque[T] = deque()  # next to pop
         self._tail: list[T] = []  # last pushed

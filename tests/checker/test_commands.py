@@ -3,12 +3,15 @@ stdout, ``--json -``, SIGTERM, unwritable outputs, refused options, internal err
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -162,3 +165,22 @@ def test_an_ascii_terminal_gets_escapes_not_a_traceback(cli: Cli, args: list[str
     r = cli(*args, env={"PYTHONIOENCODING": "ascii"})
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_console_script_returns_the_verbs_exit_code_and_freezes_the_heap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyproject's [project.scripts] entry: main's exit code, then the heap frozen so that
+    # the interpreter's last collections skip the search's caches on the way out.
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, name = scripts["raftcheck"].split(":")
+    entry = getattr(importlib.import_module(module), name)
+    out = tmp_path / "trace.itf.json"
+    argv = ["raftcheck", "check", "--model", "elections", "--mutant", "double_vote"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--quiet", "--out", str(out)])
+    gc.unfreeze()
+    try:
+        assert entry() == 1 and out.exists()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
