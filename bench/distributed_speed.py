@@ -80,7 +80,7 @@ def _one(preset: str, max_depth: int | None) -> _One:
 
 
 def _many(
-    model: RaftModel, base: Options, w: int, address: str | None
+    model: RaftModel, base: Options, w: int, address: str | None, by_locality: bool | None
 ) -> tuple[Any, float, float, float, dsearch.Traffic]:
     seen: list[dsearch.Traffic] = []
     cluster: Any = None
@@ -92,13 +92,22 @@ def _many(
     try:
         cpu0 = _cluster_cpu()
         start = time.monotonic()
-        r = dsearch.check(model, base._replace(workers=w), None, address, seen.append)
+        r = dsearch.check(model, base._replace(workers=w), None, address, seen.append, by_locality)
         secs = time.monotonic() - start
         cpu = _cluster_cpu() - cpu0
     finally:
         if cluster is not None:
             cluster.close()
     return r, secs, cpu, up, seen[0]
+
+
+#: --route: the engine's ``by_locality`` per run, and each run's label.
+_ROUTES: dict[str, list[tuple[bool | None, str]]] = {
+    "auto": [(None, "")],
+    "fingerprint": [(False, " by fingerprint")],
+    "locality": [(True, " by locality")],
+    "both": [(False, " by fingerprint"), (True, " by locality")],
+}
 
 
 def main() -> int:
@@ -109,6 +118,13 @@ def main() -> int:
     p.add_argument("--address", default=None, help="an existing Dask scheduler")
     p.add_argument(
         "--rounds", type=int, default=1, help="alternate the runs this many times (best of each)"
+    )
+    p.add_argument(
+        "--route",
+        choices=sorted(_ROUTES),
+        default="auto",
+        help="how states are routed to workers: as the engine decides (auto), by "
+        "fingerprint, by the model's locality key, or both side by side",
     )
     a = p.parse_args()
     if not dsearch.available():
@@ -122,7 +138,8 @@ def main() -> int:
         model = RaftModel(PRESETS[preset].config())
         base = Options(view=True, max_depth=a.max_depth)
         ones: list[tuple[float, float]] = []
-        manys: dict[int, list[tuple[float, float]]] = {w: [] for w in counts}
+        runs = [(w, by, label) for w in counts for by, label in _ROUTES[a.route]]
+        manys: dict[tuple[int, str], list[tuple[float, float]]] = {(w, x): [] for w, _, x in runs}
         for round_ in range(1, a.rounds + 1):
             one = _one(preset, a.max_depth)
             one_s, one_cpu = one.seconds, one.cpu
@@ -136,9 +153,9 @@ def main() -> int:
                 + (f"  [round {round_}]" if a.rounds > 1 else ""),
                 flush=True,
             )
-            for w in counts:
-                r, secs, cpu, up, t = _many(model, base, w, a.address)
-                manys[w].append((secs, cpu))
+            for w, by, label in runs:
+                r, secs, cpu, up, t = _many(model, base, w, a.address, by)
+                manys[w, label].append((secs, cpu))
                 same = (r.distinct, r.generated, r.depth) == (
                     one.distinct,
                     one.generated,
@@ -151,7 +168,7 @@ def main() -> int:
                 )
                 per_state = t.bytes / max(1, t.states)
                 print(
-                    f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask)  {secs:7.1f}s  "
+                    f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask){label}  {secs:7.1f}s  "
                     f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
                     f"(cluster start {up:.1f}s)  CPU {cpu:.1f}s, {cpu / one_cpu:.2f}x one "
                     f"process's (driver and workers)  per worker {rates} states per CPU s  "
@@ -164,11 +181,12 @@ def main() -> int:
                 )
         if a.rounds > 1:
             best_one = min(ones)
-            for w in counts:
-                best = min(manys[w])
+            for w, _, label in runs:
+                best = min(manys[w, label])
                 print(
                     f"{preset:<10} best of {a.rounds}: one process {best_one[0]:.1f}s, {w} "
-                    f"worker{'s' if w > 1 else ''} {best[0]:.1f}s: x{best_one[0] / best[0]:.2f}",
+                    f"worker{'s' if w > 1 else ''}{label} {best[0]:.1f}s: "
+                    f"x{best_one[0] / best[0]:.2f}",
                     flush=True,
                 )
     return 0 if ok else 1

@@ -3,7 +3,8 @@
 A ``Partition`` is plain Python and knows no Dask (``search`` runs one per worker; tests
 may run several in one process). Per level: ``expand`` computes the successors of the
 partition's frontier, checks the transition properties, and packs each successor into
-the outgoing batch of its owner (fingerprint mod N); ``absorb`` takes the batches sent
+the outgoing batch of its owner (its routing key mod N: the fingerprint, or the model's
+locality key, as ``checker.distributed.search`` decides); ``absorb`` takes the batches sent
 to this partition, keeps the states it has not seen, checks the state invariants on
 them, and makes them the next frontier. Batches are pickled bytes (``wire``), so their
 size is the network volume.
@@ -91,23 +92,33 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def owner(fp: int, count: int) -> int:
-    """The partition that owns a fingerprint (Python's modulo is never negative)."""
-    return fp % count
+def owner(key: int, count: int) -> int:
+    """The partition that owns a routing key: a state's fingerprint, or its locality key
+    (Python's modulo is never negative)."""
+    return key % count
 
 
 class Partition:
     """Partition ``index`` of ``count`` of ``model``'s state space."""
 
     def __init__(
-        self, model: Model[Any, Any], index: int, count: int, symmetry: bool, view: bool
+        self,
+        model: Model[Any, Any],
+        index: int,
+        count: int,
+        symmetry: bool,
+        view: bool,
+        by_locality: bool = False,
     ) -> None:
+        """``by_locality``: route each successor by the model's locality key (its
+        fingerprinter's ``locality``), not by its fingerprint (``route``)."""
         self.model = model
         self.index = index
         self.count = count
         fpr = model.fingerprinter(symmetry, view)
         self.fp = fpr.fingerprint
         self.props = (*model.transition_properties, *fpr.assumptions)
+        self.route = fpr.locality if by_locality else None
         self.seen = FingerprintSet()
         self.sent = FingerprintSet()
         # Per state of this partition: its fingerprint and its parent (partition, index).
@@ -140,6 +151,7 @@ class Partition:
             self.index,
         )
         successors, kind = model.successors, model.kind
+        route = self.route
         out: list[list[Item]] = [[] for _ in range(count)]
         generated = 0
         coverage: Counter[str] = Counter()
@@ -160,7 +172,7 @@ class Partition:
                     break
                 k = fp(t)
                 if sent.add(k):
-                    out[k % count].append((k, i, base + c, t))
+                    out[owner(k if route is None else route(t), count)].append((k, i, base + c, t))
             if c >> RANK_BITS:
                 raise RuntimeError(f"a state with more than {1 << RANK_BITS} successors")
             if violation is not None:

@@ -15,6 +15,11 @@ loaded 2-core machine (Ray: about 14 s, and a much larger install), which keeps 
 and short runs cheap; a multi-machine cluster is one ``dask scheduler`` and one
 ``dask worker`` per machine.
 
+Routing: a state belongs to the worker its routing key names (key mod N): its
+fingerprint, or, in runs of up to ``LOCALITY_UP_TO`` workers, the model's locality key.
+Either is a function of the fingerprint's class, so every candidate of one fingerprint
+meets at one owner, and the counts do not depend on the choice.
+
 Budgets: the state budget and the time limit are checked between levels, and the time
 limit inside a level too (each worker stops expanding at the deadline); Ctrl-C and SIGTERM
 end the run with the statistics so far. A stopped run is never complete.
@@ -56,6 +61,17 @@ _INBOX: dict[str, list[tuple[int, bytes]]] = {}
 
 EXTRA = "distributed"
 INSTALL = f"pip install -e '.[{EXTRA}]'"
+
+#: Runs of at most this many workers route states by the model's locality key (a key most
+#: steps keep, as distributed SPIN partitions by a process's local state: Lerda and Sisto
+#: 1999), so that most successors stay on the worker that made them: half the bytes sent,
+#: and the fingerprint caches of one worker see fewer distinct servers and networks
+#: (deep on 2 workers: 83 s against 96 s, per-worker CPU per state within 4 to 8% of one
+#: process's against 16%). A locality key has few values (about 500 on two-terms), so the
+#: levels split unevenly across more workers (two-terms, the slower worker's share of
+#: each level above its even share: 2 workers 7.5%, 4 workers 19%, 8 workers 74%; by
+#: fingerprint 1 to 4%): larger runs route by fingerprint. docs/checker.md has the figures.
+LOCALITY_UP_TO = 2
 
 
 #: Dask's own housekeeping, turned down for the local cluster (its workers inherit the
@@ -122,9 +138,15 @@ def _part(run: str) -> Partition:
 
 
 def _w_create(
-    run: str, model: Model[Any, Any], index: int, count: int, symmetry: bool, view: bool
+    run: str,
+    model: Model[Any, Any],
+    index: int,
+    count: int,
+    symmetry: bool,
+    view: bool,
+    by_locality: bool,
 ) -> int:
-    _PARTITIONS[run] = Partition(model, index, count, symmetry, view)
+    _PARTITIONS[run] = Partition(model, index, count, symmetry, view, by_locality)
     return index
 
 
@@ -188,10 +210,13 @@ def check(
     progress: Callable[[Progress], None] | None = None,
     address: str | None = None,
     traffic: Callable[[Traffic], None] | None = None,
+    by_locality: bool | None = None,
 ) -> CheckResult[Any, Any]:
     """Explore ``model`` on a Dask cluster (BFS, fingerprints): the counts of
     ``checker.engine.search.check`` with one process, and a shortest counterexample.
-    ``traffic``, if given, is called at the end with what travelled (bench/)."""
+    ``traffic``, if given, is called at the end with what travelled (bench/).
+    ``by_locality``: route states by the model's locality key rather than by fingerprint;
+    None decides by the number of workers (``LOCALITY_UP_TO``)."""
     if options.strategy is not Strategy.BFS or options.exact:
         raise BadOption("the distributed engine runs BFS on fingerprints: not dfs, swarm, exact")
     if not available():
@@ -215,7 +240,7 @@ def check(
         if n > len(workers):
             raise BadOption(f"--workers {n}: the cluster at {address} has {len(workers)} workers")
         used = workers[:n]
-        driver = _Driver(client, used, run, model, options, progress)
+        driver = _Driver(client, used, run, model, options, progress, by_locality)
         result = driver.run()
         if traffic is not None and driver.traffic is not None:
             traffic(driver.traffic)
@@ -241,12 +266,17 @@ class _Driver:
         model: Model[Any, Any],
         options: Options,
         progress: Callable[[Progress], None] | None,
+        by_locality: bool | None,
     ) -> None:
         self.client, self.workers, self.run_id = client, workers, run
         self.model, self.options, self.progress = model, options, progress
         self.n = len(workers)
         self.start = time.monotonic()
         self.fpr = model.fingerprinter(options.symmetry, options.view)
+        if by_locality is None:
+            by_locality = self.n <= LOCALITY_UP_TO
+        #: The routing key's function: the model's locality key, or None (fingerprints).
+        self.route = self.fpr.locality if by_locality else None
         self.inits = list(model.init_states())
         self.generated = 0
         self.distinct = 0
@@ -313,6 +343,7 @@ class _Driver:
                     self.n,
                     o.symmetry,
                     o.view,
+                    self.route is not None,
                     workers=[w],
                     allow_other_workers=False,
                     pure=False,
@@ -331,7 +362,8 @@ class _Driver:
             if v is not None:
                 self.distinct = len(seen)
                 return self.result(None, Counterexample(v, (s,), ()), 0)
-            seeds[owner(k, self.n)].append((k, -1, rank, s))
+            key = k if self.route is None else self.route(s)
+            seeds[owner(key, self.n)].append((k, -1, rank, s))
         absorbed: list[Absorbed] = list(
             self.client.gather([self._on(p, _w_seed, seeds[p]) for p in range(self.n)])
         )

@@ -63,6 +63,10 @@ class Fingerprinter(NamedTuple, Generic[S]):
     #: model's own transition properties: a violation means the reduction may have merged
     #: inequivalent states, and is reported (with its trace) instead of a verdict.
     assumptions: tuple[TransitionProperty[S, Any], ...] = ()
+    #: A coarser key that most steps keep (None: none known), equal for states with
+    #: equal fingerprints: the distributed search routes a state to the worker that owns
+    #: its key, so that most successors stay where they were made.
+    locality: Callable[[S], int] | None = None
 
 
 class Properties(Protocol[S, A]):

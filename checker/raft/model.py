@@ -70,7 +70,7 @@ class RaftModel:
         assumptions: tuple[TransitionProperty[ClusterState, Action], ...] = ()
         if applied and self.check_view:
             assumptions = (VIEW_SOUND._replace(check=canon.view_guard(self.config)),)
-        return Fingerprinter(fp, key, symmetry, applied, assumptions)
+        return Fingerprinter(fp, key, symmetry, applied, assumptions, canon.locality)
 
     def describe_state(self, s: ClusterState) -> str:
         return " | ".join(render_node(x) for x in s.nodes)

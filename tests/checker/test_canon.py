@@ -77,6 +77,24 @@ def test_fingerprints_are_exactly_the_orbits(name: str, limit: int | None) -> No
         assert fp.refined == len(_states(name))
 
 
+@pytest.mark.parametrize("name", ["elections", "elections-bag", "2servers-t2"])
+def test_states_of_one_fingerprint_share_their_locality_key(name: str) -> None:
+    # The distributed search may route states by ``locality``: every candidate of one
+    # fingerprint must meet at one owner, so the key is a function of the fingerprint's
+    # class (every relabelling of a state, and its view), with the view and symmetry on.
+    config = SPACES[name]
+    fp = RaftModel(config).fingerprinter(True, True)
+    assert fp.locality is canon.locality  # the view applies to SET networks only
+    keys: dict[int, int] = {}
+    for s in _states(name):
+        for p in perms(config.n):
+            r = relabel(s, p, config.semantics is Semantics.BAG)
+            for t in (r, inert.view(r)) if fp.view else (r,):
+                assert keys.setdefault(fp.fingerprint(t), canon.locality(t)) == canon.locality(t)
+    # and it is coarser than the fingerprint, not constant
+    assert 1 < len(set(keys.values())) < len(keys)
+
+
 def test_refinement_is_taken_only_past_the_enumeration_limit() -> None:
     # Every 3-server state enumerates (at most 3! ties): their fingerprints are unchanged.
     fp = SymmetricFingerprint(False)

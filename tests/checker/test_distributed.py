@@ -75,6 +75,19 @@ def test_the_counts_are_one_process_s(
     _same(check(model, options._replace(workers=1)), dsearch.check(model, options, None, address))
 
 
+@pytest.mark.parametrize("preset", ["elections", "bag"])
+def test_the_counts_do_not_depend_on_the_routing(address: str, preset: str) -> None:
+    # Two workers route by the model's locality key unless told otherwise (the tests
+    # above); by fingerprint, as larger runs do, the counts are the same.
+    model = RaftModel(PRESETS[preset].config())
+    options = Options(view=True, workers=2)
+    one = check(model, options._replace(workers=1))
+    _same(one, dsearch.check(model, options, None, address, by_locality=False))
+    traffic: list[dsearch.Traffic] = []
+    _same(one, dsearch.check(model, options, None, address, traffic.append, by_locality=True))
+    assert sum(traffic[0].owned) == one.distinct
+
+
 @pytest.mark.parametrize(
     ("preset", "mutant", "prop"),
     [
