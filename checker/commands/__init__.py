@@ -10,6 +10,7 @@ values and raise ``checker.errors`` exceptions. Nothing imports this package but
 from __future__ import annotations
 
 import argparse
+import gc
 import shlex
 import sys
 from collections.abc import Sequence
@@ -98,7 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return common.run(args.verb, args.func, args)
 
 
-__all__ = ["Exit", "build_parser", "main"]
+def entry() -> int:
+    """``main`` for a process that ends with it (the console script). A search leaves
+    millions of objects behind (its caches), and the interpreter's last collections would
+    traverse them all on the way out: 1.2 s after 120,000 states of two-terms. Frozen,
+    they are skipped; the process is ending, so nothing is left uncollected that matters."""
+    code = main()
+    gc.freeze()
+    return code
+
+
+__all__ = ["Exit", "build_parser", "entry", "main"]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
