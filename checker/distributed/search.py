@@ -66,8 +66,8 @@ INSTALL = f"pip install -e '.[{EXTRA}]'"
 #: steps keep, as distributed SPIN partitions by a process's local state: Lerda and Sisto
 #: 1999), so that most successors stay on the worker that made them: half the bytes sent,
 #: and the fingerprint caches of one worker see fewer distinct servers and networks
-#: (deep on 2 workers: 83 to 88 s against 96 to 98 s; a worker's CPU per state 4 to 13%
-#: above one process's against 16 to 19%). A locality key has few values (427 on
+#: (deep on 2 workers: 83 to 88 s against 96 to 98 s; a worker's CPU per state 5 to 9%
+#: above one process's against 20 to 43%). A locality key has few values (427 on
 #: two-terms), so the levels split unevenly across more workers (two-terms, the slower
 #: worker's share of each level above its even share: 2 workers 11%, 4 workers 63%,
 #: 8 workers 92%; by fingerprint 1 to 4%): larger runs route by fingerprint.
