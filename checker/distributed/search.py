@@ -406,7 +406,7 @@ class _Driver:
                 bad = [(r.violation, q) for q, r in enumerate(absorbed) if r.violation is not None]
                 if bad:
                     (_, j, v), q = min(bad, key=lambda h: h[0][0])
-                    states, actions = self._rebuild(q, j)
+                    states, actions = self._rebuild(q, j, depth + 1)
                     cex = Counterexample(v, tuple(states), tuple(actions))
                     return self.result(None, cex, depth + 1)
                 frontier = nxt
@@ -455,7 +455,7 @@ class _Driver:
             hits = [(e.violation, p) for p, e in enumerate(expanded) if e.violation is not None]
             if hits:
                 (_, parent, a, t, v), p = min(hits, key=lambda h: h[0][0])
-                states, actions = self._rebuild(p, parent)
+                states, actions = self._rebuild(p, parent, depth)
                 cex = Counterexample(v, (*states, t), (*actions, a))
                 return self.result(None, cex, depth + 1)
             if late or any(e.cut for e in expanded):
@@ -489,11 +489,15 @@ class _Driver:
     def _time_stop(self) -> str:
         return f"time limit of {self.options.time_limit:g}s reached"
 
-    def _rebuild(self, p: int, j: int) -> tuple[list[Any], list[Any]]:
-        """The states and actions from an initial state to state ``j`` of partition ``p``:
-        the fingerprint chain from the partitions, then the successors that match it."""
-        chain = []
+    def _rebuild(self, p: int, j: int, depth: int) -> tuple[list[Any], list[Any]]:
+        """The states and actions from an initial state to state ``j`` of partition ``p``,
+        at ``depth``: the fingerprint chain from the partitions, then the successors that
+        match it."""
+        chain: list[int] = []
         while j != -1:
+            # A parent pointer recorded wrong could make a cycle: an error, not a hang.
+            if len(chain) > depth:
+                raise RuntimeError(f"a parent chain longer than the state's depth, {depth}")
             k, parent_p, parent_j = self._on(p, _w_link, j).result()
             chain.append(k)
             p, j = parent_p, parent_j

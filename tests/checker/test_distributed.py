@@ -192,3 +192,23 @@ def test_sigterm_ends_it_with_the_statistics_so_far(address: str) -> None:
     out, err = p.communicate(timeout=120)
     assert p.returncode == 3, err
     assert "INCONCLUSIVE: interrupted" in out and "PASS" not in out
+
+
+def test_a_parent_chain_that_loops_is_an_error_not_a_hang() -> None:
+    # A partition that recorded a parent wrong could point a state back at itself; the
+    # rebuild of a counterexample follows at most the violating state's depth of links.
+    class Link:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+        def result(self) -> object:
+            return self.value
+
+    class Loop:
+        def submit(self, fn: object, run: str, j: int, **where: object) -> Link:
+            return Link((7, 0, j))  # state j's parent: itself
+
+    model = RaftModel(PRESETS["elections"].config())
+    driver = dsearch._Driver(Loop(), ["w"], "run", model, Options(view=True), None, None)
+    with pytest.raises(RuntimeError, match="longer than the state's depth, 3"):
+        driver._rebuild(0, 5, 3)
