@@ -10,8 +10,12 @@ cluster's start apart: it is paid once per run), the speed-up over one process, 
 states per second, the CPU seconds of the whole run (the driver and the local cluster's
 processes: on a shared machine the wall-clock speed-up depends on the neighbours, the CPU
 does not), each worker's own rate (states it owns per CPU second of its expand
-and absorb work; one process: distinct states per CPU second), and the network volume:
-bytes and states sent between workers, per distinct state. The counts must be equal, or
+and absorb work; one process: distinct states per CPU second), the network volume:
+bytes and states sent between workers, per distinct state, the states handed over to
+balance the levels, and the critical path: the slowest worker's CPU seconds per level,
+summed, what workers with cores of their own would wait for (more workers than cores
+make the wall time the sum of their CPU; the critical path still says what as many
+machines would take, the transfers apart). The counts must be equal, or
 the script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
 the same counts (a rate over the first levels; a state budget would stop the levels at
 different points).
@@ -80,7 +84,12 @@ def _one(preset: str, max_depth: int | None) -> _One:
 
 
 def _many(
-    model: RaftModel, base: Options, w: int, address: str | None, by_locality: bool | None
+    model: RaftModel,
+    base: Options,
+    w: int,
+    address: str | None,
+    by_locality: bool | None,
+    balance: bool | None,
 ) -> tuple[Any, float, float, float, dsearch.Traffic]:
     seen: list[dsearch.Traffic] = []
     cluster: Any = None
@@ -92,7 +101,9 @@ def _many(
     try:
         cpu0 = _cluster_cpu()
         start = time.monotonic()
-        r = dsearch.check(model, base._replace(workers=w), None, address, seen.append, by_locality)
+        r = dsearch.check(
+            model, base._replace(workers=w), None, address, seen.append, by_locality, balance
+        )
         secs = time.monotonic() - start
         cpu = _cluster_cpu() - cpu0
     finally:
@@ -101,12 +112,18 @@ def _many(
     return r, secs, cpu, up, seen[0]
 
 
-#: --route: the engine's ``by_locality`` per run, and each run's label.
-_ROUTES: dict[str, list[tuple[bool | None, str]]] = {
-    "auto": [(None, "")],
-    "fingerprint": [(False, " by fingerprint")],
-    "locality": [(True, " by locality")],
-    "both": [(False, " by fingerprint"), (True, " by locality")],
+_BY_FP = (False, None, " by fingerprint")
+_BY_LOCALITY = (True, None, " by locality")
+_UNBALANCED = (True, False, " by locality, unbalanced")
+#: --route: the engine's ``by_locality`` and ``balance`` per run, and each run's label.
+_ROUTES: dict[str, list[tuple[bool | None, bool | None, str]]] = {
+    "auto": [(None, None, "")],
+    "fingerprint": [_BY_FP],
+    "locality": [_BY_LOCALITY],
+    "unbalanced": [_UNBALANCED],
+    "both": [_BY_FP, _BY_LOCALITY],
+    "balance": [_UNBALANCED, _BY_LOCALITY],
+    "all": [_BY_FP, _UNBALANCED, _BY_LOCALITY],
 }
 
 
@@ -124,7 +141,9 @@ def main() -> int:
         choices=sorted(_ROUTES),
         default="auto",
         help="how states are routed to workers: as the engine decides (auto), by "
-        "fingerprint, by the model's locality key, or both side by side",
+        "fingerprint, by the model's locality key (levels balanced, as the engine does; "
+        "unbalanced: not), both (fingerprint, locality), balance (locality unbalanced and "
+        "balanced) or all three side by side",
     )
     a = p.parse_args()
     if not dsearch.available():
@@ -138,8 +157,10 @@ def main() -> int:
         model = RaftModel(PRESETS[preset].config())
         base = Options(view=True, max_depth=a.max_depth)
         ones: list[tuple[float, float]] = []
-        runs = [(w, by, label) for w in counts for by, label in _ROUTES[a.route]]
-        manys: dict[tuple[int, str], list[tuple[float, float]]] = {(w, x): [] for w, _, x in runs}
+        runs = [(w, by, bal, label) for w in counts for by, bal, label in _ROUTES[a.route]]
+        manys: dict[tuple[int, str], list[tuple[float, float]]] = {
+            (w, x): [] for w, _, _, x in runs
+        }
         for round_ in range(1, a.rounds + 1):
             one = _one(preset, a.max_depth)
             one_s, one_cpu = one.seconds, one.cpu
@@ -153,8 +174,8 @@ def main() -> int:
                 + (f"  [round {round_}]" if a.rounds > 1 else ""),
                 flush=True,
             )
-            for w, by, label in runs:
-                r, secs, cpu, up, t = _many(model, base, w, a.address, by)
+            for w, by, bal, label in runs:
+                r, secs, cpu, up, t = _many(model, base, w, a.address, by, bal)
                 manys[w, label].append((secs, cpu))
                 same = (r.distinct, r.generated, r.depth) == (
                     one.distinct,
@@ -167,6 +188,7 @@ def main() -> int:
                     for o, e, b in zip(t.owned, t.expand_seconds, t.absorb_seconds, strict=True)
                 )
                 per_state = t.bytes / max(1, t.states)
+                worker_cpu = sum(t.expand_seconds) + sum(t.absorb_seconds)
                 print(
                     f"{preset:<10} {w} worker{'s' if w > 1 else ' '} (Dask){label}  {secs:7.1f}s  "
                     f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
@@ -174,14 +196,18 @@ def main() -> int:
                     f"process's (driver and workers)  per worker {rates} states per CPU s  "
                     f"network {t.bytes / 1e6:.1f} MB, {t.states:,} states sent, "
                     f"{per_state:.0f} B each, {t.bytes / max(1, r.distinct):.0f} B per distinct "
-                    "state"
+                    f"state  {t.handed:,} states handed over to balance the levels  "
+                    f"worker CPU {worker_cpu:.1f}s ({r.distinct / max(1e-9, worker_cpu):,.0f} "
+                    "distinct states per worker-CPU s)  "
+                    f"critical path {t.critical:.1f}s (the slowest worker's CPU per level, "
+                    f"summed; x{t.critical * w / max(1e-9, worker_cpu):.2f} of an even share)"
                     + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}")
                     + (f"  [round {round_}]" if a.rounds > 1 else ""),
                     flush=True,
                 )
         if a.rounds > 1:
             best_one = min(ones)
-            for w, _, label in runs:
+            for w, _, _, label in runs:
                 best = min(manys[w, label])
                 print(
                     f"{preset:<10} best of {a.rounds}: one process {best_one[0]:.1f}s, {w} "

@@ -156,14 +156,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         where = f"the Dask cluster at {args.address}" if args.address else "a local Dask cluster"
         n = options.workers
         count = f"{n} worker{'s' if n > 1 else ''}" if n else "every worker"
-        up_to = dsearch.LOCALITY_UP_TO
-        route = (
-            f"states routed by locality key up to {up_to} workers, by fingerprint beyond"
-            if not n
-            else "states routed by locality key"
-            if n <= up_to
-            else "states routed by fingerprint"
-        )
+        route = dsearch.routing(model, options)
         print(f"       distributed: {count} of {where}, one partition each, {route}", flush=True)
     if args.graph:
         _write_graph(model, options, args.graph)

@@ -6,8 +6,10 @@ partition's frontier, checks the transition properties, and packs each successor
 the outgoing batch of its owner (its routing key mod N: the fingerprint, or the model's
 locality key, as ``checker.distributed.search`` decides); ``absorb`` takes the batches sent
 to this partition, keeps the states it has not seen, checks the state invariants on
-them, and makes them the next frontier. Batches are pickled bytes (``wire``), so their
-size is the network volume.
+them, and makes them the next frontier. Between the two, ``gift`` hands the frontier's
+surplus over an even share (``moves``, from every partition's frontier count) to the
+partitions with less, which ``expand`` with their own. Batches are pickled bytes
+(``wire``), so their size is the network volume.
 
 Which state stands for a fingerprint matters when the reductions merge states that
 differ (the view forgets inert messages, whose deliveries are still generated): the one
@@ -32,7 +34,7 @@ import gc
 import time
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from checker.distributed import wire
@@ -41,8 +43,10 @@ from checker.engine.store import FingerprintSet
 
 _new = tuple.__new__
 
-#: (fingerprint, index of the parent in the sender's partition, rank, state)
-Item = tuple[int, int, int, Any]
+#: (fingerprint, the parent's partition, its index there, rank, state)
+Item = tuple[int, int, int, int, Any]
+#: A frontier state: (state, its partition, its index there, rank).
+Entry = tuple[Any, int, int, int]
 #: Bits of a rank per level: a state may have at most 2**RANK_BITS successors.
 RANK_BITS = 12
 
@@ -56,11 +60,13 @@ class Expanded(NamedTuple):
     sent_bytes: int
     #: States in them.
     sent_states: int
-    #: A transition property violated: (rank of the step, parent index here, action,
-    #: state, violation).
-    violation: tuple[int, int, Any, Any, Violation] | None
+    #: A transition property violated: (rank of the step, the parent's partition and
+    #: index there, action, state, violation).
+    violation: tuple[int, int, int, Any, Any, Violation] | None
     #: The deadline stopped the expansion before the frontier was done.
     cut: bool
+    #: States of other partitions' frontiers expanded here (handed over: ``gift``).
+    taken: int
     #: CPU seconds of the step (the worker's thread: the load of a shared machine and the
     #: other workers do not count).
     seconds: float
@@ -90,6 +96,32 @@ def _no_gc() -> Iterator[None]:
         gc.freeze()
         if collecting:
             gc.enable()
+
+
+def moves(counts: list[int], least: int) -> list[list[int]]:
+    """How many frontier states partition ``p`` hands to ``q`` to expand (``[p][q]``) so
+    that each partition expands about an even share of a level whose frontiers hold
+    ``counts`` states: the largest surplus to the largest shortfall first (ties by
+    index), and no hand-over of fewer than ``least`` states (each costs a round of
+    tasks and its pickling). A function of the counts alone: every partition computes
+    the same plan."""
+    n = len(counts)
+    total = sum(counts)
+    # Surplus (positive) or shortfall (negative) against the even share.
+    off = [c - (total // n + (p < total % n)) for p, c in enumerate(counts)]
+    over = sorted(((d, p) for p, d in enumerate(off) if d > 0), key=lambda x: (-x[0], x[1]))
+    under = sorted(((-d, p) for p, d in enumerate(off) if d < 0), key=lambda x: (-x[0], x[1]))
+    plan = [[0] * n for _ in range(n)]
+    i = j = 0
+    while i < len(over) and j < len(under):
+        (s, p), (d, q) = over[i], under[j]
+        k = min(s, d)
+        if k >= least:
+            plan[p][q] = k
+        over[i], under[j] = (s - k, p), (d - k, q)
+        i += s == k
+        j += d == k
+    return plan
 
 
 def owner(key: int, count: int) -> int:
@@ -125,8 +157,12 @@ class Partition:
         self.fps = array("q")
         self.parent_part = array("i")
         self.parent_index = array("q")
-        #: (state, index here, rank), in rank order.
-        self.frontier: list[tuple[Any, int, int]] = []
+        #: In rank order.
+        self.frontier: list[Entry] = []
+        #: The frontier states handed to other partitions this level (``gift``).
+        self.gifts: list[bytes] | None = None
+        #: CPU seconds handing states over since the last expansion.
+        self.spent = 0.0
         self.outbox: list[bytes] = [b""] * count
         #: The parts of the states kept, each value once (``_shared``).
         self.parts: dict[Any, Any] = {}
@@ -134,14 +170,43 @@ class Partition:
 
     def seed(self, items: list[Item]) -> Absorbed:
         """The initial states this partition owns (parent -1, ranked in init order)."""
-        return self._take([(-1, items)])
+        return self._take([items])
 
-    def expand(self, deadline: float | None) -> Expanded:
+    def gift(self, q: int, counts: list[int], least: int) -> bytes:
+        """The frontier states this partition hands to partition ``q`` to expand this
+        level (``moves`` of every partition's frontier ``counts``), pickled: the last
+        ones in rank order, split among the takers in index order at the first call."""
         with _no_gc():
-            return self._expand(deadline)
+            start = time.thread_time()
+            if self.gifts is None:
+                if counts[self.index] != len(self.frontier):
+                    raise RuntimeError("a frontier count does not match the partition's")
+                give = moves(counts, least)[self.index]
+                cut = len(self.frontier) - sum(give)
+                tail = self.frontier[cut:]
+                del self.frontier[cut:]
+                gifts: list[bytes] = []
+                for r in range(self.count):
+                    piece, tail = tail[: give[r]], tail[give[r] :]
+                    gifts.append(wire.dumps(piece) if piece else b"")
+                self.gifts = gifts
+            batch, self.gifts[q] = self.gifts[q], b""
+            self.spent += time.thread_time() - start
+            return batch
 
-    def _expand(self, deadline: float | None) -> Expanded:
-        start = time.thread_time()
+    def expand(self, deadline: float | None, gifts: Sequence[bytes] = ()) -> Expanded:
+        """Expand the frontier, with the states other partitions handed over (``gift``)
+        merged into it in rank order."""
+        with _no_gc():
+            start = time.thread_time()
+            given = [e for b in gifts if b for e in wire.loads(b)]
+            if given:
+                shared = self._shared
+                self.frontier.extend([(shared(t), p, i, r) for t, p, i, r in given])
+                self.frontier.sort(key=lambda e: e[3])
+            return self._expand(deadline, start, len(given))
+
+    def _expand(self, deadline: float | None, start: float, taken: int = 0) -> Expanded:
         model, fp, props, sent, count, me = (
             self.model,
             self.fp,
@@ -157,7 +222,7 @@ class Partition:
         coverage: Counter[str] = Counter()
         violation = None
         cut = False
-        for n, (s, i, rank) in enumerate(self.frontier):
+        for n, (s, part, i, rank) in enumerate(self.frontier):
             if deadline is not None and not n & 31 and time.time() >= deadline:
                 cut = True
                 break
@@ -168,16 +233,19 @@ class Partition:
                 coverage[kind(a)] += 1
                 v = first_violation(props, s, a, t)
                 if v is not None:
-                    violation = (base + c, i, a, t, v)
+                    violation = (base + c, part, i, a, t, v)
                     break
                 k = fp(t)
                 if sent.add(k):
-                    out[owner(k if route is None else route(t), count)].append((k, i, base + c, t))
+                    out[owner(k if route is None else route(t), count)].append(
+                        (k, part, i, base + c, t)
+                    )
             if c >> RANK_BITS:
                 raise RuntimeError(f"a state with more than {1 << RANK_BITS} successors")
             if violation is not None:
                 break
         self.frontier = []
+        self.gifts = None
         self.local = out[me]
         sent_bytes = sent_states = 0
         for q in range(count):
@@ -193,8 +261,13 @@ class Partition:
             sent_states,
             violation,
             cut,
-            time.thread_time() - start,
+            taken,
+            time.thread_time() - start + self._spent(),
         )
+
+    def _spent(self) -> float:
+        spent, self.spent = self.spent, 0.0
+        return spent
 
     def take_outbox(self, q: int) -> bytes:
         """The batch for partition ``q`` (handed over once)."""
@@ -210,38 +283,38 @@ class Partition:
             parts.append((self.index, self.local))
             parts.sort(key=lambda p: p[0])
             self.local = []
-            return self._take_new(parts, start)
+            return self._take_new([items for _, items in parts], start)
 
-    def _take(self, parts: list[tuple[int, list[Item]]]) -> Absorbed:
+    def _take(self, parts: list[list[Item]]) -> Absorbed:
         with _no_gc():
             return self._take_new(parts, time.thread_time())
 
-    def _take_new(self, parts: list[tuple[int, list[Item]]], start: float) -> Absorbed:
-        model, seen, fps = self.model, self.seen, self.fps
+    def _take_new(self, parts: list[list[Item]], start: float) -> Absorbed:
+        model, seen, fps, me = self.model, self.seen, self.fps, self.index
         pp, pi = self.parent_part, self.parent_index
         # The least-ranked candidate of each fingerprint not seen before.
         best: dict[int, tuple[int, int, int, Any]] = {}
-        for sender, items in parts:
-            for k, parent, rank, t in items:
+        for items in parts:
+            for k, part, parent, rank, t in items:
                 if k in seen:
                     continue
                 old = best.get(k)
                 if old is None or rank < old[0]:
-                    best[k] = (rank, sender, parent, t)
-        frontier: list[tuple[Any, int, int]] = []
+                    best[k] = (rank, part, parent, t)
+        frontier: list[Entry] = []
         violation = None
-        for k, (rank, sender, parent, t) in sorted(best.items(), key=lambda kv: kv[1][0]):
+        for k, (rank, part, parent, t) in sorted(best.items(), key=lambda kv: kv[1][0]):
             seen.add(k)
             j = len(fps)
             fps.append(k)
-            pp.append(sender)
+            pp.append(part)
             pi.append(parent)
             t = self._shared(t)
             v = check_state(model, t)
             if v is not None:
                 violation = (rank, j, v)
                 break
-            frontier.append((t, j, rank))
+            frontier.append((t, me, j, rank))
         self.frontier = frontier
         return Absorbed(
             len(frontier), len(fps), len(frontier), violation, time.thread_time() - start
@@ -276,7 +349,7 @@ class Partition:
     def has_successors(self) -> bool:
         """At the depth bound: whether any state of the frontier has a successor."""
         successors = self.model.successors
-        return any(any(True for _ in successors(s)) for s, _, _ in self.frontier)
+        return any(any(True for _ in successors(s)) for s, _, _, _ in self.frontier)
 
     def link(self, j: int) -> tuple[int, int, int]:
         """State ``j``'s fingerprint and its parent (partition, index; -1 for a root)."""

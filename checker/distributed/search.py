@@ -15,8 +15,8 @@ loaded 2-core machine (Ray: about 14 s, and a much larger install), which keeps 
 and short runs cheap; a multi-machine cluster is one ``dask scheduler`` and one
 ``dask worker`` per machine.
 
-Routing: a state belongs to the worker its routing key names (key mod N): its
-fingerprint, or, in runs of up to ``LOCALITY_UP_TO`` workers, the model's locality key.
+Routing: a state belongs to the worker its routing key names (key mod N): the model's
+locality key (then the levels are balanced: ``BALANCE_LEAST``), or its fingerprint.
 Either is a function of the fingerprint's class, so every candidate of one fingerprint
 meets at one owner, and the counts do not depend on the choice.
 
@@ -62,17 +62,20 @@ _INBOX: dict[str, list[tuple[int, bytes]]] = {}
 EXTRA = "distributed"
 INSTALL = f"pip install -e '.[{EXTRA}]'"
 
-#: Runs of at most this many workers route states by the model's locality key (a key most
-#: steps keep, as distributed SPIN partitions by a process's local state: Lerda and Sisto
-#: 1999), so that most successors stay on the worker that made them: half the bytes sent,
-#: and the fingerprint caches of one worker see fewer distinct servers and networks
-#: (deep on 2 workers: 83 to 88 s against 96 to 98 s; a worker's CPU per state 5 to 9%
-#: above one process's against 20 to 43%). A locality key has few values (427 on
-#: two-terms), so the levels split unevenly across more workers (two-terms, the slower
-#: worker's share of each level above its even share: 2 workers 11%, 4 workers 63%,
-#: 8 workers 92%; by fingerprint 1 to 4%): larger runs route by fingerprint.
-#: docs/checker.md has the figures.
-LOCALITY_UP_TO = 2
+#: States are routed by the model's locality key when it has one (a key most steps keep,
+#: as distributed SPIN partitions by a process's local state: Lerda and Sisto 1999), so
+#: that most successors stay on the worker that made them: fewer bytes sent, and each
+#: worker's fingerprint caches see fewer distinct servers and networks. A locality key
+#: has few values (427 on two-terms), so a level splits unevenly (the slower worker's
+#: share above its even share, two-terms: 11% on 2 workers, 63% on 4, 92% on 8), and the
+#: levels are balanced: once every partition has absorbed a level, one with more than its
+#: even share of the frontier hands the surplus (its last states in rank order) to one
+#: with less, when it is at least this many states. The counts do not depend on who
+#: expands a state: a candidate's rank, and its parent's partition and index, travel with
+#: it. Two-terms, the sum over the levels of the slowest worker's CPU seconds (what the
+#: run waits for): 4 workers, 23.1 s by fingerprint, 20.4 by locality, 16.2 balanced;
+#: 2 workers, 25.9, 23.8, 22.6 (docs/checker.md).
+BALANCE_LEAST = 64
 
 
 #: Dask's own housekeeping, turned down for the local cluster (its workers inherit the
@@ -86,6 +89,13 @@ _QUIET = {
     "distributed.admin.tick.interval": "1s",
     "distributed.scheduler.work-stealing": False,
 }
+
+
+def routing(model: Model[Any, Any], options: Options) -> str:
+    """How ``check`` routes ``model``'s states, in words (for a command's header)."""
+    if model.fingerprinter(options.symmetry, options.view).locality is None:
+        return "states routed by fingerprint"
+    return "states routed by locality key, levels balanced"
 
 
 def available() -> bool:
@@ -102,6 +112,11 @@ class Traffic(NamedTuple):
     expand_seconds: tuple[float, ...]
     absorb_seconds: tuple[float, ...]
     owned: tuple[int, ...]
+    #: Frontier states handed to another partition to expand (``BALANCE_LEAST``).
+    handed: int
+    #: The sum over the levels of the slowest worker's CPU seconds in the level (what the
+    #: run waits for on workers with cores of their own, the transfers apart).
+    critical: float
 
 
 def local_cluster(workers: int) -> Any:
@@ -181,6 +196,30 @@ def _w_step(
     return absorbed, part.expand(deadline)
 
 
+def _w_absorb(run: str) -> Absorbed:
+    return _part(run).absorb(_INBOX.pop(run))
+
+
+def _w_gift(run: str, q: int, absorbed: list[Absorbed], least: int) -> bytes:
+    return _part(run).gift(q, [a.frontier for a in absorbed], least)
+
+
+def _w_expand(
+    run: str,
+    absorbed: Absorbed,
+    gifts: list[tuple[int, bytes]],
+    _given: Any,
+    deadline: float | None,
+) -> tuple[Absorbed, Expanded | None]:
+    """Expand the frontier absorbed before, with the states other partitions handed over
+    (in sender order), unless the absorption found a violation. ``_given``: this
+    partition's own hand-overs, an argument so that Dask runs this after them (a frontier
+    expanded before its surplus was handed over would be expanded twice)."""
+    if absorbed.violation is not None:
+        return absorbed, None
+    return absorbed, _part(run).expand(deadline, [b for _, b in sorted(gifts)])
+
+
 def _w_probe(run: str) -> bool:
     return _part(run).has_successors()
 
@@ -212,12 +251,15 @@ def check(
     address: str | None = None,
     traffic: Callable[[Traffic], None] | None = None,
     by_locality: bool | None = None,
+    balance: bool | None = None,
 ) -> CheckResult[Any, Any]:
     """Explore ``model`` on a Dask cluster (BFS, fingerprints): the counts of
     ``checker.engine.search.check`` with one process, and a shortest counterexample.
     ``traffic``, if given, is called at the end with what travelled (bench/).
-    ``by_locality``: route states by the model's locality key rather than by fingerprint;
-    None decides by the number of workers (``LOCALITY_UP_TO``)."""
+    ``by_locality``: route states by the model's locality key (None: when it has one)
+    rather than by fingerprint. ``balance``: hand
+    frontier states from partitions with more than an even share to those with less
+    (``BALANCE_LEAST``); None balances runs routed by locality."""
     if options.strategy is not Strategy.BFS or options.exact:
         raise BadOption("the distributed engine runs BFS on fingerprints: not dfs, swarm, exact")
     if not available():
@@ -241,7 +283,7 @@ def check(
         if n > len(workers):
             raise BadOption(f"--workers {n}: the cluster at {address} has {len(workers)} workers")
         used = workers[:n]
-        driver = _Driver(client, used, run, model, options, progress, by_locality)
+        driver = _Driver(client, used, run, model, options, progress, by_locality, balance)
         result = driver.run()
         if traffic is not None and driver.traffic is not None:
             traffic(driver.traffic)
@@ -268,16 +310,18 @@ class _Driver:
         options: Options,
         progress: Callable[[Progress], None] | None,
         by_locality: bool | None,
+        balance: bool | None = None,
     ) -> None:
         self.client, self.workers, self.run_id = client, workers, run
         self.model, self.options, self.progress = model, options, progress
         self.n = len(workers)
         self.start = time.monotonic()
         self.fpr = model.fingerprinter(options.symmetry, options.view)
-        if by_locality is None:
-            by_locality = self.n <= LOCALITY_UP_TO
         #: The routing key's function: the model's locality key, or None (fingerprints).
-        self.route = self.fpr.locality if by_locality else None
+        self.route = self.fpr.locality if by_locality is not False else None
+        #: Whether the levels are balanced (``BALANCE_LEAST``): None, when routed by
+        #: locality (by fingerprint they split evenly).
+        self.balance = self.route is not None if balance is None else balance
         self.inits = list(model.init_states())
         self.generated = 0
         self.distinct = 0
@@ -286,6 +330,8 @@ class _Driver:
         self.depth = 0
         self.bytes = 0
         self.states_sent = 0
+        self.handed = 0
+        self.critical = 0.0
         self.expand_s = [0.0] * self.n
         self.absorb_s = [0.0] * self.n
         self.owned = [0] * self.n
@@ -308,6 +354,8 @@ class _Driver:
             tuple(self.expand_s),
             tuple(self.absorb_s),
             tuple(self.owned),
+            self.handed,
+            self.critical,
         )
         return CheckResult(
             self.distinct,
@@ -364,7 +412,7 @@ class _Driver:
                 self.distinct = len(seen)
                 return self.result(None, Counterexample(v, (s,), ()), 0)
             key = k if self.route is None else self.route(s)
-            seeds[owner(key, self.n)].append((k, -1, rank, s))
+            seeds[owner(key, self.n)].append((k, -1, -1, rank, s))
         absorbed: list[Absorbed] = list(
             self.client.gather([self._on(p, _w_seed, seeds[p]) for p in range(self.n)])
         )
@@ -383,7 +431,11 @@ class _Driver:
             at_bound = o.max_depth is not None and depth + pending >= o.max_depth
             expand = not at_bound and not (pending and near_budget)
             deadline = None if o.time_limit is None else time.time() + self._left()
-            stepping = [self._on(p, _w_step, pending, expand, deadline) for p in range(self.n)]
+            stepping = (
+                self._balanced(deadline)
+                if pending and expand and self.balance
+                else [self._on(p, _w_step, pending, expand, deadline) for p in range(self.n)]
+            )
             # The batches move as soon as their sender's step is done, without a round
             # trip through this driver; the next step starts once all have moved: a
             # worker runs compiled code without letting its event loop serve a batch
@@ -393,6 +445,10 @@ class _Driver:
             received = self._exchange(stepping) if expand else []
             steps: list[tuple[Absorbed | None, Expanded | None]] = list(
                 self.client.gather(stepping)
+            )
+            self.critical += max(
+                (0.0 if a is None else a.seconds) + (0.0 if e is None else e.seconds)
+                for a, e in steps
             )
             late = False
             if pending:
@@ -450,11 +506,12 @@ class _Driver:
                 self.coverage.update(e.coverage)
                 self.bytes += e.sent_bytes
                 self.states_sent += e.sent_states
+                self.handed += e.taken
                 self.expand_s[p] += e.seconds
             # The least-ranked violation: the first the one process would meet.
             hits = [(e.violation, p) for p, e in enumerate(expanded) if e.violation is not None]
             if hits:
-                (_, parent, a, t, v), p = min(hits, key=lambda h: h[0][0])
+                (_, p, parent, a, t, v), _ = min(hits, key=lambda h: h[0][0])
                 states, actions = self._rebuild(p, parent, depth)
                 cex = Counterexample(v, (*states, t), (*actions, a))
                 return self.result(None, cex, depth + 1)
@@ -468,6 +525,31 @@ class _Driver:
             near_budget = o.max_states is not None and self.distinct + level >= o.max_states
         self.depth = depth
         return self.result(None, None, depth)
+
+    def _balanced(self, deadline: float | None) -> list[Any]:
+        """A level's step in three rounds of tasks, with no round trip through this
+        driver: every partition absorbs; each hands its surplus to the others (computed
+        from all the frontier counts); each expands with what it was handed."""
+        n = self.n
+        absorbing = [self._on(p, _w_absorb) for p in range(n)]
+        gifts = [
+            [
+                self._on(p, _w_gift, q, absorbing, BALANCE_LEAST) if p != q else None
+                for q in range(n)
+            ]
+            for p in range(n)
+        ]
+        return [
+            self._on(
+                q,
+                _w_expand,
+                absorbing[q],
+                [(p, gifts[p][q]) for p in range(n) if p != q],
+                [g for g in gifts[q] if g is not None],
+                deadline,
+            )
+            for q in range(n)
+        ]
 
     def _exchange(self, stepping: list[Any]) -> list[Any]:
         """Tasks that move each worker's batches to their owners after its step (``q``'s
@@ -505,4 +587,13 @@ class _Driver:
         return follow_chain(self.inits, self.model.successors, self.fpr.fingerprint, chain)
 
 
-__all__ = ["EXTRA", "INSTALL", "Traffic", "Violation", "available", "check", "local_cluster"]
+__all__ = [
+    "EXTRA",
+    "INSTALL",
+    "Traffic",
+    "Violation",
+    "available",
+    "check",
+    "local_cluster",
+    "routing",
+]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -77,8 +78,8 @@ def test_the_counts_are_one_process_s(
 
 @pytest.mark.parametrize("preset", ["elections", "bag"])
 def test_the_counts_do_not_depend_on_the_routing(address: str, preset: str) -> None:
-    # Two workers route by the model's locality key unless told otherwise (the tests
-    # above); by fingerprint, as larger runs do, the counts are the same.
+    # Raft's states are routed by the model's locality key unless told otherwise (the
+    # tests above); by fingerprint, the counts are the same.
     model = RaftModel(PRESETS[preset].config())
     options = Options(view=True, workers=2)
     one = check(model, options._replace(workers=1))
@@ -86,6 +87,20 @@ def test_the_counts_do_not_depend_on_the_routing(address: str, preset: str) -> N
     traffic: list[dsearch.Traffic] = []
     _same(one, dsearch.check(model, options, None, address, traffic.append, by_locality=True))
     assert sum(traffic[0].owned) == one.distinct
+
+
+@pytest.mark.parametrize(("preset", "by_locality"), [("elections", True), ("bag", False)])
+def test_the_counts_do_not_depend_on_who_expands_a_state(
+    address: str, preset: str, by_locality: bool, monkeypatch: Any
+) -> None:
+    # Every level balanced, whatever the routing: states change hands, the counts do not.
+    monkeypatch.setattr(dsearch, "BALANCE_LEAST", 1)
+    model = RaftModel(PRESETS[preset].config())
+    options = Options(view=True, workers=2)
+    one = check(model, options._replace(workers=1))
+    traffic: list[dsearch.Traffic] = []
+    _same(one, dsearch.check(model, options, None, address, traffic.append, by_locality, True))
+    assert traffic[0].handed > 0
 
 
 @pytest.mark.parametrize(
@@ -97,9 +112,13 @@ def test_the_counts_do_not_depend_on_the_routing(address: str, preset: str) -> N
         ("terms", "stale_append_accepted", "TermsMonotonic"),
     ],
 )
+@pytest.mark.parametrize("least", [dsearch.BALANCE_LEAST, 1], ids=["default", "every-level"])
 def test_a_mutant_gets_a_shortest_counterexample_that_replays(
-    address: str, preset: str, mutant: str, prop: str
+    address: str, preset: str, mutant: str, prop: str, least: int, monkeypatch: Any
 ) -> None:
+    # With every level balanced, the violating state's parent may have been expanded by
+    # a partition that does not own it: the chain still runs through its owner.
+    monkeypatch.setattr(dsearch, "BALANCE_LEAST", least)
     config = PRESETS[preset].config()._replace(rules=mutants.rules_for(mutant))
     model = RaftModel(config)
     one = check(model, Options(view=True))
@@ -212,3 +231,16 @@ def test_a_parent_chain_that_loops_is_an_error_not_a_hang() -> None:
     driver = dsearch._Driver(Loop(), ["w"], "run", model, Options(view=True), None, None)
     with pytest.raises(RuntimeError, match="longer than the state's depth, 3"):
         driver._rebuild(0, 5, 3)
+
+
+def test_a_model_without_a_locality_key_is_routed_by_fingerprint(address: str) -> None:
+    from tests.checker.test_engine import Counter
+
+    raft = RaftModel(PRESETS["elections"].config())
+    assert dsearch.routing(raft, Options(view=True)).endswith("locality key, levels balanced")
+    model = Counter(top=300, bad=999)
+    assert dsearch.routing(model, Options()) == "states routed by fingerprint"
+    traffic: list[dsearch.Traffic] = []
+    many = dsearch.check(model, Options(workers=2), None, address, traffic.append)
+    _same(check(model, Options()), many)
+    assert traffic[0].handed == 0 and 0 < sum(traffic[0].owned) == many.distinct
