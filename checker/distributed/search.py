@@ -380,7 +380,10 @@ class _Driver:
             logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             return self.result("interrupted (Ctrl-C or SIGTERM)", None, self.depth)
 
-    def _levels(self) -> CheckResult[Any, Any]:
+    def _seed(self) -> tuple[int, Counterexample[Any, Any] | None]:
+        """Create a partition on every worker and hand each the initial states it owns:
+        the size of the first frontier, or the counterexample of an initial state that
+        violates an invariant."""
         o, fp = self.options, self.fpr.fingerprint
         self.client.gather(
             [
@@ -410,19 +413,26 @@ class _Driver:
             v = check_state(self.model, s)
             if v is not None:
                 self.distinct = len(seen)
-                return self.result(None, Counterexample(v, (s,), ()), 0)
+                return 0, Counterexample(v, (s,), ())
             key = k if self.route is None else self.route(s)
             seeds[owner(key, self.n)].append((k, -1, -1, rank, s))
         absorbed: list[Absorbed] = list(
             self.client.gather([self._on(p, _w_seed, seeds[p]) for p in range(self.n)])
         )
-        frontier = sum(a.frontier for a in absorbed)
         self.distinct = sum(a.distinct for a in absorbed)
+        return sum(a.frontier for a in absorbed), None
+
+    def _levels(self) -> CheckResult[Any, Any]:
+        o = self.options
+        frontier, cex = self._seed()
+        if cex is not None:
+            return self.result(None, cex, 0)
         depth = 0
-        # One task per worker and level: absorb what the level before sent (``pending``),
-        # then expand the frontier that makes, so that a level costs one round of tasks
-        # and one barrier, not two. What the step expanded is counted only once the
-        # absorption's checks (a violation, the state budget) have let the run go on.
+        # One step per worker and level: absorb what the level before sent (``pending``),
+        # then expand the frontier that makes (balanced: three chained tasks, absorb, hand
+        # over, expand), so that a level costs one barrier at this driver, not two. What
+        # the step expanded is counted only once the absorption's checks (a violation,
+        # the state budget) have let the run go on.
         pending = False
         # Whether this level's absorption may reach the state budget: then it runs alone,
         # so that no level past the budget is expanded (a budget is a memory cap too).
