@@ -73,8 +73,9 @@ INSTALL = f"pip install -e '.[{EXTRA}]'"
 #: with less, when it is at least this many states. The counts do not depend on who
 #: expands a state: a candidate's rank, and its parent's partition and index, travel with
 #: it. Two-terms, the sum over the levels of the slowest worker's CPU seconds (what the
-#: run waits for): 4 workers, 23.1 s by fingerprint, 20.4 by locality, 16.2 balanced;
-#: 2 workers, 25.9, 23.8, 22.6 (docs/checker.md).
+#: run waits for; bench/distributed_speed.py --route all): 4 workers, 21.7 s by
+#: fingerprint, 19.7 by locality, 13.8 balanced; 2 workers, 26.5, 25.5, 24.1
+#: (docs/checker.md).
 BALANCE_LEAST = 64
 
 
@@ -189,11 +190,10 @@ def _w_step(
 ) -> tuple[Absorbed | None, Expanded | None]:
     """Absorb the batches received (if ``absorb``), then expand the frontier (if
     ``expand`` and the absorption found no violation)."""
-    part = _part(run)
-    absorbed = part.absorb(_INBOX.pop(run)) if absorb else None
+    absorbed = _w_absorb(run) if absorb else None
     if not expand or (absorbed is not None and absorbed.violation is not None):
         return absorbed, None
-    return absorbed, part.expand(deadline)
+    return absorbed, _part(run).expand(deadline)
 
 
 def _w_absorb(run: str) -> Absorbed:
