@@ -110,7 +110,8 @@ class Model(Properties[S, A], Protocol[S, A]):
 def check_state(model: Properties[S, A], s: S) -> Violation | None:
     """The first state invariant that ``s`` violates, or None."""
     for inv in model.invariants:
-        detail = inv.check(s)
+        check = inv.check  # a field read; ``inv.check(s)`` compiles to a method lookup
+        detail = check(s)
         if detail is not None:
             return Violation(inv.name, detail)
     return None
@@ -127,7 +128,8 @@ def first_violation(
     """The first of ``props`` that the step ``s --a--> t`` violates, or None (the search
     passes the model's properties with its reductions' assumptions)."""
     for prop in props:
-        detail = prop.check(s, a, t)
+        check = prop.check  # a field read; ``prop.check(...)`` compiles to a method lookup
+        detail = check(s, a, t)
         if detail is not None:
             return Violation(prop.name, detail)
     return None
