@@ -27,6 +27,7 @@ COMPILED: tuple[str, ...] = (
     "raftmodel.cluster",
     "raftmodel.inert",
     "raftmodel.log",
+    "raftmodel.memo",
     "raftmodel.messages",
     "raftmodel.mutants",
     "raftmodel.network",

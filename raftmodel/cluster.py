@@ -40,6 +40,7 @@ from raftmodel.actions import (
     action_key,
     describe,
 )
+from raftmodel.memo import Steps
 from raftmodel.messages import ElectionTimeout, Event, Message, Propose, SendAppend
 from raftmodel.network import Network, Semantics
 from raftmodel.node import (
@@ -48,7 +49,6 @@ from raftmodel.node import (
     init_node,
     is_leader,
     restart,
-    step,
 )
 from raftmodel.rules import RAFT, Rules, with_refusal_hint
 from raftmodel.types import Index, NodeId, Role, Term, Value
@@ -208,8 +208,7 @@ def _with_node(
 ) -> ClusterState | None:
     nodes = s.nodes
     if after is not before:
-        i = after.id - 1
-        nodes = (*nodes[:i], after, *nodes[i + 1 :])
+        nodes = _STEPS.replace(nodes, after)
     network = net.send(network, sent, config.semantics)
     if (
         config.semantics is Semantics.BAG
@@ -229,13 +228,26 @@ def event_of(a: Action) -> tuple[NodeId, Event] | None:
     if isinstance(a, Timeout):
         return a.i, _TIMEOUT
     if isinstance(a, SendAppendEntries):
-        return a.i, SendAppend(a.j, a.batch)
+        key = (a.j, a.batch)
+        send = _SENDS.get(key)
+        if send is None:
+            send = _SENDS[key] = SendAppend(a.j, a.batch)
+        return a.i, send
     if isinstance(a, ClientRequest):
-        return a.i, Propose(a.v)
+        propose = _PROPOSALS.get(a.v)
+        if propose is None:
+            propose = _PROPOSALS[a.v] = Propose(a.v)
+        return a.i, propose
     return None
 
 
+# The local events are kept, one object per value: ``Steps`` finds a step it has taken
+# by the identity of its event. Few values: a peer and a batch size, a client's value.
 _TIMEOUT: Final = ElectionTimeout()
+_SENDS: Final[dict[tuple[NodeId, int], SendAppend]] = {}
+_PROPOSALS: Final[dict[Value, Propose]] = {}
+#: Every node step of the harness (``raftmodel.memo``).
+_STEPS: Final = Steps()
 
 
 def _enabled(s: ClusterState, a: Action, config: Config) -> bool:
@@ -300,16 +312,15 @@ def apply(s: ClusterState, a: Action, config: Config) -> ClusterState | None:
             return None
         who, event = driven
         before = s.nodes[who - 1]
-        after, sent = step(before, event, n, rules)
+        after, sent = _STEPS.step(before, event, n, rules)
         network = net.consume(s.network, a.m, sem) if isinstance(a, Receive) else s.network
         requests = s.requests + 1 if type(a) is ClientRequest else s.requests
         return _with_node(s, before, after, sent, network, config, requests)
     if isinstance(a, Restart):
         if not (1 <= a.i <= n and _under(s.restarts, b.max_restarts)):
             return None
-        i = a.i - 1
-        after = restart(s.nodes[i], n, rules)
-        nodes = (*s.nodes[:i], after, *s.nodes[i + 1 :])
+        after = _STEPS.node(restart(s.nodes[a.i - 1], n, rules))
+        nodes = _STEPS.replace(s.nodes, after)
         return _cluster(nodes, s.network, s.elections, s.committed, s.restarts + 1, s.requests)
     if isinstance(a, Drop):
         if sem is not Semantics.BAG or net.count(s.network, a.m, sem) == 0:

@@ -1,0 +1,89 @@
+"""``node.step`` remembered: a search asks the same question again and again.
+
+``step(node, event, n, rules)`` is a pure function, and an exhaustive search feeds it the
+same few pairs over and over: the first 60,000 states of two-terms take 616,275 steps
+of 1,521 distinct (node, event) pairs. ``Steps`` answers a pair met before from a table
+instead of running the handler again, and makes what it computes canonical: equal node
+states and equal messages it produces are one object each. Then the states of a search
+share their parts by identity, and so the table is keyed by identity (two ints, not the
+hash of a node state), and so are the caches of whoever reads the states next (the
+symmetric fingerprint finds a server tuple by its id).
+
+Only speed changes: a hit returns what ``step`` returned for an equal pair, which is
+what ``step`` would return now. Each entry keeps its node and event alive, so their ids
+are not reused while the entry stands. The tables are bounded (cleared when full).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from raftmodel.messages import Event, Message
+from raftmodel.node import Messages, NodeState, step
+from raftmodel.rules import Rules
+
+#: Entries kept before the tables are cleared: two-terms has about 5,000 distinct pairs,
+#: deep about 40,000; an entry is a few hundred bytes with what it keeps alive.
+LIMIT: Final = 200_000
+
+
+class Steps:
+    """The tables of one process (``raftmodel.cluster`` keeps one for every step it takes)."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        # (id(node), id(event)) -> (node, event, rules, n, node after, messages sent)
+        self.known: dict[
+            tuple[int, int], tuple[NodeState, Event, Rules, int, NodeState, Messages]
+        ] = {}
+        self.nodes: dict[NodeState, NodeState] = {}
+        self.messages: dict[Message, Message] = {}
+        # (id(servers), id(server after)) -> (servers, server after, servers after)
+        self.replaced: dict[
+            tuple[int, int], tuple[tuple[NodeState, ...], NodeState, tuple[NodeState, ...]]
+        ] = {}
+        self.tuples: dict[tuple[NodeState, ...], tuple[NodeState, ...]] = {}
+
+    def clear(self) -> None:
+        self.known.clear()
+        self.nodes.clear()
+        self.messages.clear()
+        self.replaced.clear()
+        self.tuples.clear()
+
+    def node(self, s: NodeState) -> NodeState:
+        """The canonical object equal to ``s``."""
+        return self.nodes.setdefault(s, s)
+
+    def step(self, s: NodeState, event: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
+        """``node.step(s, event, n, rules)``, the node and messages canonical."""
+        key = (id(s), id(event))
+        hit = self.known.get(key)
+        # The rules and n are checked rather than keyed: one search uses one of each, and
+        # two searches of different models may share the process (and its threads).
+        if hit is not None and hit[0] is s and hit[1] is event and hit[2] is rules and hit[3] == n:
+            return hit[4], hit[5]
+        after, sent = step(s, event, n, rules)
+        if after is not s:
+            after = self.node(after)
+        if sent:
+            messages = self.messages
+            sent = tuple([messages.setdefault(m, m) for m in sent])
+        if len(self.known) >= self.limit:
+            self.clear()
+        self.known[key] = (s, event, rules, n, after, sent)
+        return after, sent
+
+    def replace(self, nodes: tuple[NodeState, ...], after: NodeState) -> tuple[NodeState, ...]:
+        """``nodes`` with server ``after.id`` replaced by ``after``, canonical."""
+        key = (id(nodes), id(after))
+        hit = self.replaced.get(key)
+        if hit is not None and hit[0] is nodes and hit[1] is after:
+            return hit[2]
+        i = after.id - 1
+        new = (*nodes[:i], after, *nodes[i + 1 :])
+        new = self.tuples.setdefault(new, new)
+        if len(self.replaced) >= self.limit:
+            self.clear()
+        self.replaced[key] = (nodes, after, new)
+        return new
