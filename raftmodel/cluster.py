@@ -404,6 +404,17 @@ def _receives(network: Network, sem: Semantics) -> tuple[Receive, ...]:
     return known
 
 
+def shared(s: ClusterState, sem: Semantics) -> ClusterState:
+    """``s`` with the servers and messages the harness holds (``raftmodel.memo``): a state
+    unpickled in another process steps from the memo's tables like one made here. The
+    same value."""
+    nodes = _STEPS.servers(s.nodes)
+    network = _STEPS.network(s.network, sem)
+    if nodes is s.nodes and network is s.network:
+        return s
+    return _cluster(nodes, network, s.elections, s.committed, s.restarts, s.requests)
+
+
 def successors(s: ClusterState, config: Config) -> Iterator[tuple[Action, ClusterState]]:
     """Every enabled action and its successor, in canonical order."""
     for a in candidate_actions(s, config):
@@ -433,5 +444,6 @@ __all__ = [
     "event_of",
     "init_state",
     "model_rules",
+    "shared",
     "successors",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Final
 
 from raftmodel.messages import Event, Message
+from raftmodel.network import Network, Semantics
 from raftmodel.node import Messages, NodeState, step
 from raftmodel.rules import Rules
 
@@ -87,3 +88,24 @@ class Steps:
             self.clear()
         self.replaced[key] = (nodes, after, new)
         return new
+
+    def servers(self, nodes: tuple[NodeState, ...]) -> tuple[NodeState, ...]:
+        """The canonical server tuple equal to ``nodes``, of canonical node states."""
+        known = self.tuples.get(nodes)
+        if known is not None:
+            return known
+        new = tuple([self.node(x) for x in nodes])
+        return self.tuples.setdefault(new, new)
+
+    def network(self, network: Network, sem: Semantics) -> Network:
+        """``network`` of canonical messages (itself when they all are)."""
+        messages = self.messages
+        if sem is Semantics.SET:
+            own = [messages.setdefault(m, m) for m in network]
+            if all(a is b for a, b in zip(own, network)):  # noqa: B905 (same length)
+                return network
+            return frozenset(own)
+        pairs = [(messages.setdefault(m, m), c) for m, c in network]
+        if all(a[0] is b[0] for a, b in zip(pairs, network)):  # noqa: B905 (same length)
+            return network
+        return frozenset(pairs)

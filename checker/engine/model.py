@@ -67,6 +67,10 @@ class Fingerprinter(NamedTuple, Generic[S]):
     #: equal fingerprints: the distributed search routes a state to the worker that owns
     #: its key, so that most successors stay where they were made.
     locality: Callable[[S], int] | None = None
+    #: A state made of the objects this process already holds where it holds equal ones
+    #: (None: the model keeps none). A state that arrives from another process is all new
+    #: objects, and the model's caches find parts by identity first.
+    shared: Callable[[S], S] | None = None
 
 
 class Properties(Protocol[S, A]):

@@ -15,7 +15,7 @@ from checker.raft import canon
 from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
 from checker.raft.report import render_node
 from raftmodel.actions import ACTION_NAMES, Action, ActionKind, describe
-from raftmodel.cluster import ClusterState, Config, init_state, successors
+from raftmodel.cluster import ClusterState, Config, init_state, shared, successors
 
 #: The inert-message view's assumptions (raftmodel.inert.Guard), checked on what the node
 #: does rather than trusted from the Rules it was given.
@@ -70,7 +70,9 @@ class RaftModel:
         assumptions: tuple[TransitionProperty[ClusterState, Action], ...] = ()
         if applied and self.check_view:
             assumptions = (VIEW_SOUND._replace(check=canon.view_guard(self.config)),)
-        return Fingerprinter(fp, key, symmetry, applied, assumptions, canon.locality)
+        sem = self.config.semantics
+        own: Callable[[ClusterState], ClusterState] = lambda s: shared(s, sem)  # noqa: E731
+        return Fingerprinter(fp, key, symmetry, applied, assumptions, canon.locality, own)
 
     def describe_state(self, s: ClusterState) -> str:
         return " | ".join(render_node(x) for x in s.nodes)

@@ -3,12 +3,22 @@ the tables neither mix up two rule sets nor grow past their limit."""
 
 from __future__ import annotations
 
+import pickle
 from collections import deque
 
 from raftmodel import mutants
-from raftmodel.cluster import Bounds, ClusterState, Config, event_of, init_state, successors
+from raftmodel.cluster import (
+    Bounds,
+    ClusterState,
+    Config,
+    event_of,
+    init_state,
+    shared,
+    successors,
+)
 from raftmodel.memo import Steps
 from raftmodel.messages import Event, RequestVote
+from raftmodel.network import Semantics, messages
 from raftmodel.node import NodeState, init_node, step
 from raftmodel.rules import RAFT, Rules
 
@@ -77,3 +87,24 @@ def test_the_tables_stay_under_their_limit() -> None:
         replaced = memo.replace(servers, node)
         assert replaced == (*servers[: node.id - 1], node, *servers[node.id :])
         assert len(memo.replaced) <= 50
+
+
+def test_a_state_from_elsewhere_is_made_of_the_harness_objects() -> None:
+    for sem in (Semantics.SET, Semantics.BAG):
+        config = Config(bounds=Bounds(max_term=2, max_log=1), semantics=sem)
+        s = init_state(config)
+        for _ in range(4):  # a few steps in: servers changed, messages in flight
+            s = max((t for _, t in successors(s, config)), key=lambda t: len(t.network))
+        assert s.network
+        copies = [pickle.loads(pickle.dumps(s)) for _ in range(2)]
+        assert copies[0] == s and copies[0].nodes is not s.nodes
+        first, second = (shared(c, sem) for c in copies)
+        assert first == s and second == s
+        assert second.nodes is first.nodes
+        assert all(a is b for a, b in zip(second.nodes, first.nodes, strict=True))
+        assert _message_ids(second, sem) == _message_ids(first, sem)
+        assert shared(first, sem) is first
+
+
+def _message_ids(s: ClusterState, sem: Semantics) -> set[int]:
+    return {id(m) for m in messages(s.network, sem)}
