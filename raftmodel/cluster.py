@@ -24,6 +24,7 @@ of the server that first committed it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Final, NamedTuple
 
@@ -415,6 +416,23 @@ def shared(s: ClusterState, sem: Semantics) -> ClusterState:
     return _cluster(nodes, network, s.elections, s.committed, s.restarts, s.requests)
 
 
+@contextmanager
+def unremembered() -> Iterator[None]:
+    """Inside, every node step runs its handler (``raftmodel.memo`` is bypassed): for
+    whoever watches the handlers run (the SARIF report's profiler, node.py's coverage) or
+    patches them (tests). The same values either way."""
+    _STEPS.off += 1
+    try:
+        yield
+    finally:
+        _STEPS.off -= 1
+
+
+def forget() -> None:
+    """Empty the node-step memo (its tables refill as steps are taken)."""
+    _STEPS.clear()
+
+
 def successors(s: ClusterState, config: Config) -> Iterator[tuple[Action, ClusterState]]:
     """Every enabled action and its successor, in canonical order."""
     for a in candidate_actions(s, config):
@@ -442,8 +460,10 @@ __all__ = [
     "candidate_actions",
     "enabled_actions",
     "event_of",
+    "forget",
     "init_state",
     "model_rules",
     "shared",
     "successors",
+    "unremembered",
 ]

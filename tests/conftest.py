@@ -19,13 +19,13 @@ so that a plain ``pytest`` stays fast without touching ``addopts``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from subprocess import CompletedProcess
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from tests.support import run_cli
+from tests.support import end_bypasses, run_cli
 
 _COMMON: dict[str, object] = {
     # A stateful step is a model step plus every invariant; on a loaded 2-core machine the
@@ -87,6 +87,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("slow") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _node_steps_forgotten() -> Iterator[None]:
+    """Each test starts and ends with an empty node-step memo (raftmodel.memo): steps of
+    code a test patched must not answer the next test's."""
+    from raftmodel import cluster
+
+    cluster.forget()
+    yield
+    end_bypasses()
+    cluster.forget()
 
 
 @pytest.fixture

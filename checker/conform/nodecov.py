@@ -26,7 +26,7 @@ from checker.traces import itf
 from raftmodel import mutants
 from raftmodel import node as node_module
 from raftmodel.actions import Action, ClientRequest, Restart, SendAppendEntries, Timeout
-from raftmodel.cluster import Config
+from raftmodel.cluster import Config, unremembered
 from raftmodel.rules import Rules
 
 #: Why a branch of node.py is never taken by a suite replayed through the harness, by the
@@ -182,16 +182,18 @@ def measure(
         raise RuntimeError(why)
     cov = coverage.Coverage(data_file=None, branch=True, include=[path])
     cov.start()
-    try:
-        node = _fresh(path)
-        for config, actions, probes in runs:
-            _replay(node, config, actions, probes)
-        for rules, sc in variants:
-            # The module imported long ago runs here: coverage counts by file and line,
-            # and its function bodies are the same lines as the fresh copy's.
-            runner.run(runner.InProcess(ReferenceAdapter(rules)), [sc])
-    finally:
-        cov.stop()
+    # Node steps taken before are remembered (raftmodel.memo): here every handler must run.
+    with unremembered():
+        try:
+            node = _fresh(path)
+            for config, actions, probes in runs:
+                _replay(node, config, actions, probes)
+            for rules, sc in variants:
+                # The module imported long ago runs here: coverage counts by file and
+                # line, and its function bodies are the same lines as the fresh copy's.
+                runner.run(runner.InProcess(ReferenceAdapter(rules)), [sc])
+        finally:
+            cov.stop()
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "cov.json"
         cov.json_report(outfile=str(out), include=[path])

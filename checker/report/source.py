@@ -129,19 +129,21 @@ def _calls(before: ClusterState, action: Action, config: Config) -> list[CodeTyp
         if event == "call" and frame.f_code.co_filename.startswith(_RAFTMODEL):
             seen.append(frame.f_code)
 
-    apply = cluster.apply
+    harness: Any = cluster
     if _compiled():
         twin = _source_twin()
         carried = pickle.dumps((before, action, config))
         with _modules(twin):
             before, action, config = pickle.loads(carried)
-        apply = twin["raftmodel.cluster"].apply
+        harness = twin["raftmodel.cluster"]
     old = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        after = apply(before, action, config)
-    finally:
-        sys.setprofile(old)
+    # A step the search took is remembered (raftmodel.memo): its handler must run again.
+    with harness.unremembered():
+        sys.setprofile(profile)
+        try:
+            after = harness.apply(before, action, config)
+        finally:
+            sys.setprofile(old)
     return None if after is None else seen
 
 
