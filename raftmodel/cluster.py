@@ -52,7 +52,7 @@ from raftmodel.node import (
     restart,
 )
 from raftmodel.rules import RAFT, Rules, with_refusal_hint
-from raftmodel.types import Index, NodeId, Role, Term, Value
+from raftmodel.types import LEADER, Index, NodeId, Term, Value
 
 
 class Bounds(NamedTuple):
@@ -180,9 +180,7 @@ def _record(
 ) -> tuple[frozenset[Election], frozenset[Committed]]:
     # History: a node that turns leader (or leads a new term) is an election; indexes
     # that pass commitIndex are commits, recorded once per entry with the first commit term.
-    if after.role == Role.LEADER and (
-        before.role != Role.LEADER or before.currentTerm != after.currentTerm
-    ):
+    if after.role == LEADER and (before.role != LEADER or before.currentTerm != after.currentTerm):
         elections = elections | {Election(after.currentTerm, after.id)}
     if after.commitIndex > before.commitIndex:
         known = {(c.index, c.term, c.value) for c in committed}
@@ -454,7 +452,7 @@ def enabled_actions(s: ClusterState, config: Config) -> list[Action]:
 
 
 def leaders(s: ClusterState) -> list[NodeState]:
-    return [node for node in s.nodes if node.role == Role.LEADER]
+    return [node for node in s.nodes if node.role == LEADER]
 
 
 __all__ = [

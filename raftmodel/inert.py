@@ -67,6 +67,14 @@ from collections.abc import Iterable
 from raftmodel.actions import Action, Receive, Restart
 from raftmodel.cluster import ClusterState, Config, model_rules
 from raftmodel.messages import (
+    APPEND_ENTRIES,
+    APPEND_ENTRIES_RESPONSE,
+    DEST,
+    MTYPE,
+    REQUEST_VOTE,
+    REQUEST_VOTE_RESPONSE,
+    SOURCE,
+    TERM,
     AppendEntries,
     AppendEntriesResponse,
     Message,
@@ -77,7 +85,7 @@ from raftmodel.messages import (
 from raftmodel.network import Network, Semantics
 from raftmodel.node import NodeState, step
 from raftmodel.rules import RAFT
-from raftmodel.types import NIL, Role
+from raftmodel.types import CANDIDATE, NIL
 
 
 def applies(config: Config) -> bool:
@@ -91,21 +99,22 @@ def applies(config: Config) -> bool:
     )
 
 
-#: The tokens made so far, by (kind, source, dest): the view makes one for most stale
-#: requests of every state, and building a NamedTuple is the costly part.
-_TOKENS: dict[tuple[type, int, int], Message] = {}
+#: The tokens made so far, by source, dest and type tag: the view makes one for most
+#: stale requests of every state, and building a NamedTuple is the costly part.
+_TOKENS: dict[int, Message] = {}
 
 
 def stale_token(m: Message) -> Message:
     """The representative of every request of m's kind from m.source to m.dest that can
     only be fenced."""
-    key = (type(m), m[0], m[1])
+    kind = m[MTYPE]
+    key = (m[SOURCE] << 20 | m[DEST]) << 2 | kind  # an int: hashed and compared at once
     token = _TOKENS.get(key)
     if token is None:
-        if type(m) is RequestVote:
-            token = RequestVote(m.source, m.dest, 0, 0, 0)
+        if kind == REQUEST_VOTE:
+            token = RequestVote(m[SOURCE], m[DEST], 0, 0, 0)
         else:
-            token = AppendEntries(m.source, m.dest, 0, 0, 0, (), 0)
+            token = AppendEntries(m[SOURCE], m[DEST], 0, 0, 0, (), 0)
         if len(_TOKENS) < 1_000_000:  # bounded by n^2 kinds of pair; a guard, not a policy
             _TOKENS[key] = token
     return token
@@ -113,24 +122,27 @@ def stale_token(m: Message) -> Message:
 
 def live_form(m: Message, dest: NodeState) -> Message | None:
     """What m can still do at ``dest``: None if nothing ever, else m or its stale token."""
-    t = type(m)
+    # The tag and the term by position (raftmodel.messages.MTYPE): once per message of
+    # every new state the search views.
+    kind = m[MTYPE]
+    mterm = m[TERM]
     term = dest.currentTerm
-    if t is RequestVote:
-        if m.term < term or (m.term == term and dest.votedFor != NIL):
+    if kind == REQUEST_VOTE:
+        if mterm < term or (mterm == term and dest.votedFor != NIL):
             return stale_token(m)
         return m
-    if t is AppendEntries:
-        return stale_token(m) if m.term < term else m
-    if m.term < term:
+    if kind == APPEND_ENTRIES:
+        return stale_token(m) if mterm < term else m
+    if mterm < term:
         return None
-    if t is RequestVoteResponse:
+    if kind == REQUEST_VOTE_RESPONSE:
         assert isinstance(m, RequestVoteResponse)
-        if m.term > term:
+        if mterm > term:
             return m  # still makes the destination step down (§5.1)
-        if not m.voteGranted or dest.role != Role.CANDIDATE or m.source in dest.votesGranted:
+        if not m.voteGranted or dest.role != CANDIDATE or m.source in dest.votesGranted:
             return None
         return m
-    assert t is AppendEntriesResponse
+    assert kind == APPEND_ENTRIES_RESPONSE
     return m
 
 
@@ -146,18 +158,22 @@ def view(s: ClusterState) -> ClusterState:
 def view_network(s: ClusterState) -> Network:
     """The network of ``view(s)``: ``s.network`` itself when no message changes."""
     nodes = s.nodes
-    kept = set()
-    changed = False
-    for m in s.network:
-        f = live_form(m, nodes[m.dest - 1])
+    network = s.network
+    drop: list[Message] = []
+    tokens: list[Message] = []
+    for m in network:
+        f = live_form(m, nodes[m[DEST] - 1])
         if f is not m:
-            changed = True
-            if f is None:
-                continue
-        kept.add(f)
-    if not changed:
-        return s.network
-    return frozenset(kept)
+            drop.append(m)
+            if f is not None:
+                tokens.append(f)
+    if not drop:
+        return network
+    # A message does not cache its hash, but a set stores the hashes of its members:
+    # a copy of the network without the changed messages hashes only those (and the
+    # tokens), where adding the kept ones to a new set would hash each of them again.
+    kept = network.difference(drop)
+    return kept.union(tokens) if tokens else kept
 
 
 _tuple_new = tuple.__new__
@@ -189,8 +205,8 @@ def _node_rules(before: NodeState, after: NodeState, restarted: bool) -> str | N
             f"to {after.votedFor or 'none'} {how}"
         )
     if (
-        after.role == Role.CANDIDATE
-        and before.role != Role.CANDIDATE
+        after.role == CANDIDATE
+        and before.role != CANDIDATE
         and after.currentTerm <= before.currentTerm
     ):
         return f"{who} became a candidate without starting a new term ({after.currentTerm})"

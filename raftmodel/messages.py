@@ -11,9 +11,22 @@ model checker depends on. ``KIND`` orders message types for canonical sorting.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from raftmodel.types import Index, Log, NodeId, Term, Value
+
+#: Every message starts with source, dest and term and ends with its type tag
+#: (``mtype``). Code on the search's hot path reads them by position: the compiled
+#: build reads a position directly, where a field name is looked up on the class.
+SOURCE: Final = 0
+DEST: Final = 1
+TERM: Final = 2
+MTYPE: Final = -1
+#: The type tags (``mtype``).
+REQUEST_VOTE: Final = 0
+REQUEST_VOTE_RESPONSE: Final = 1
+APPEND_ENTRIES: Final = 2
+APPEND_ENTRIES_RESPONSE: Final = 3
 
 
 class RequestVote(NamedTuple):

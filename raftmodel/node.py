@@ -29,7 +29,7 @@ from raftmodel.messages import (
     SendAppend,
 )
 from raftmodel.rules import RAFT, Rules
-from raftmodel.types import NIL, Entry, Index, Log, NodeId, Role, Term
+from raftmodel.types import CANDIDATE, FOLLOWER, LEADER, NIL, Entry, Index, Log, NodeId, Role, Term
 
 Messages = tuple[Message, ...]
 NO_MESSAGES: Final[Messages] = ()
@@ -107,7 +107,7 @@ def _updated(
 
 def init_node(node_id: NodeId, n: int) -> NodeState:
     """A server on first boot: term 0, no vote, empty log, follower (Figure 2)."""
-    return NodeState(node_id, 0, NIL, (), Role.FOLLOWER, 0, frozenset(), (1,) * n, (0,) * n)
+    return NodeState(node_id, 0, NIL, (), FOLLOWER, 0, frozenset(), (1,) * n, (0,) * n)
 
 
 def step(s: NodeState, event: Event, n: int, rules: Rules = RAFT) -> tuple[NodeState, Messages]:
@@ -119,16 +119,16 @@ def step(s: NodeState, event: Event, n: int, rules: Rules = RAFT) -> tuple[NodeS
 def restart(s: NodeState, n: int, rules: Rules = RAFT) -> NodeState:
     """Crash and recover: keep currentTerm, votedFor and the log; lose the rest (Figure 2)."""
     term, voted = rules.persist(s.currentTerm, s.votedFor)
-    return _reset(s, n, term, voted, Role.FOLLOWER, commit=0)
+    return _reset(s, n, term, voted, FOLLOWER, commit=0)
 
 
 def can_time_out(s: NodeState) -> bool:
     """Followers and candidates start elections when their timer fires; leaders do not (§5.2)."""
-    return s.role != Role.LEADER
+    return s.role != LEADER
 
 
 def is_leader(s: NodeState) -> bool:
-    return s.role == Role.LEADER
+    return s.role == LEADER
 
 
 # --- role changes ------------------------------------------------------------------
@@ -164,12 +164,12 @@ def _reset(
 def _become_follower(s: NodeState, term: Term, n: int) -> NodeState:
     # §5.1: a new term clears the vote; the same term (a candidate meeting the leader) keeps it.
     voted = s.votedFor if term == s.currentTerm else NIL
-    return _reset(s, n, term, voted, Role.FOLLOWER)
+    return _reset(s, n, term, voted, FOLLOWER)
 
 
 def _become_leader(s: NodeState, n: int) -> NodeState:
     # Figure 2: nextIndex starts just past the leader's last entry, matchIndex at 0.
-    return _updated(s, role=Role.LEADER, nextIndex=(len(s.log) + 1,) * n, matchIndex=(0,) * n)
+    return _updated(s, role=LEADER, nextIndex=(len(s.log) + 1,) * n, matchIndex=(0,) * n)
 
 
 def _advance_commit(s: NodeState, n: int, rules: Rules) -> NodeState:
@@ -194,7 +194,7 @@ def _on_timeout(s: NodeState, _e: Event, n: int, rules: Rules) -> tuple[NodeStat
         return s, NO_MESSAGES
     # §5.2: increment currentTerm, vote for self, request votes from every other server.
     term = s.currentTerm + 1
-    s = _reset(s, n, term, s.id, Role.CANDIDATE, votes=rules.campaign_votes(s.votesGranted, s.id))
+    s = _reset(s, n, term, s.id, CANDIDATE, votes=rules.campaign_votes(s.votesGranted, s.id))
     if quorum.is_quorum(s.votesGranted, n, rules.quorum(n)):  # a cluster of one elects itself
         return _become_leader(s, n), NO_MESSAGES
     last_index, last_term = len(s.log), rlog.last_term(s.log)
@@ -207,7 +207,7 @@ def _on_timeout(s: NodeState, _e: Event, n: int, rules: Rules) -> tuple[NodeStat
 def _on_send_append(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
     assert isinstance(e, SendAppend)
     to = e.to
-    if s.role != Role.LEADER or to == s.id or not 1 <= to <= n:
+    if s.role != LEADER or to == s.id or not 1 <= to <= n:
         return s, NO_MESSAGES
     # §5.3: send the entries from nextIndex on (none: a heartbeat), with the entry before
     # it: all of them (batch 0, Figure 2's "log entries to store"), or the first ``batch``
@@ -222,7 +222,7 @@ def _on_send_append(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeS
 
 def _on_propose(s: NodeState, e: Event, n: int, rules: Rules) -> tuple[NodeState, Messages]:
     assert isinstance(e, Propose)
-    if s.role != Role.LEADER:
+    if s.role != LEADER:
         return s, NO_MESSAGES
     # §5.3: the leader appends the command to its own log as a new entry.
     at = rules.append_at(len(s.log), s.commitIndex)
@@ -281,7 +281,7 @@ def _on_request_vote_response(
     s: NodeState, m: Message, n: int, rules: Rules
 ) -> tuple[NodeState, Messages]:
     assert isinstance(m, RequestVoteResponse)
-    if s.role != Role.CANDIDATE or not m.voteGranted:
+    if s.role != CANDIDATE or not m.voteGranted:
         return s, NO_MESSAGES
     # §5.2: a candidate that holds votes from a majority becomes leader.
     votes = s.votesGranted | {m.source}
@@ -299,10 +299,10 @@ def _on_append_entries(
         # Only reachable when rules.accepts_stale lets a stale leader through: the
         # receiver adopts the lower term (the "term regresses" bug).
         s = _become_follower(s, m.term, n)
-    elif s.role == Role.CANDIDATE:
+    elif s.role == CANDIDATE:
         # §5.2: a candidate that hears from the leader of its own term steps down.
         s = _become_follower(s, m.term, n)
-    elif s.role == Role.LEADER:
+    elif s.role == LEADER:
         # Two leaders in one term: impossible in Raft, reachable in buggy variants. Refuse.
         return s, (AppendEntriesResponse(s.id, m.source, s.currentTerm, False, 0),)
     # Figure 2, AppendEntries receiver step 2: the consistency check (§5.3).
@@ -331,7 +331,7 @@ def _on_append_entries_response(
     s: NodeState, m: Message, n: int, rules: Rules
 ) -> tuple[NodeState, Messages]:
     assert isinstance(m, AppendEntriesResponse)
-    if s.role != Role.LEADER:
+    if s.role != LEADER:
         return s, NO_MESSAGES
     j = m.source - 1
     if m.success:

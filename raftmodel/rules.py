@@ -13,7 +13,7 @@ from typing import NamedTuple
 from raftmodel import log as rlog
 from raftmodel import quorum
 from raftmodel.messages import Message
-from raftmodel.types import NIL, Index, Log, NodeId, ReadPath, Role, Term, Token
+from raftmodel.types import LEADER, NIL, Index, Log, NodeId, ReadPath, Role, Term, Token
 
 
 class Rules(NamedTuple):
@@ -135,7 +135,7 @@ def _configured(path: ReadPath) -> ReadPath:
 
 def _leader_reads(role: Role) -> bool:
     # Thesis §6.4: only a leader can serve a linearizable read (after confirming it leads).
-    return role == Role.LEADER
+    return role == LEADER
 
 
 def _term_and_index(term: Term, index: Index, _log: Log) -> Token:

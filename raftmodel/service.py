@@ -51,7 +51,7 @@ from raftmodel.actions import Action, ActionKind, ClientRequest, action_key
 from raftmodel.actions import describe as describe_raft
 from raftmodel.cluster import Bounds, ClusterState, Config
 from raftmodel.node import NodeState
-from raftmodel.types import NO_TOKEN, Index, Log, NodeId, ReadPath, Role, Token
+from raftmodel.types import LEADER, NO_TOKEN, Index, Log, NodeId, ReadPath, Token
 
 #: nil: the value of a key never written (written values are >= 1).
 NIL = 0
@@ -526,7 +526,7 @@ def _submit(s: ServiceState, c: int, sc: ServiceConfig) -> ServiceState | None:
         if not rules.serves_reads(server.role):
             return _with_client(s, c, refused, *invoked)
         path = rules.read_path(sc.service.reads)
-        if server.role != Role.LEADER or path is ReadPath.LEADER_LOCAL:
+        if server.role != LEADER or path is ReadPath.LEADER_LOCAL:
             # Answered at once from the server's own applied state.
             value = s.machines[cl.guess - 1].kv[op.key - 1]
             return _with_client(s, c, _done(cl), *invoked, _event(c, Ev.ok, op, (value,)))
@@ -540,7 +540,7 @@ def _submit(s: ServiceState, c: int, sc: ServiceConfig) -> ServiceState | None:
             s = s._replace(reads=_put(s.reads, c - 1, pending))
             return _with_client(s, c, tried._replace(waiting=True), *invoked)
     # Through the log: the leader appends the operation (§5.3).
-    if server.role != Role.LEADER:
+    if server.role != LEADER:
         return _with_client(s, c, refused, *invoked)
     after = cluster.apply(s.cluster, ClientRequest(server.id, op_id), sc.raft)
     if after is None:
@@ -637,7 +637,7 @@ def successors(s: ServiceState, sc: ServiceConfig) -> Iterator[tuple[AnyAction, 
 
 
 def leaders(s: ServiceState) -> list[NodeState]:
-    return [x for x in s.cluster.nodes if x.role == Role.LEADER]
+    return [x for x in s.cluster.nodes if x.role == LEADER]
 
 
 __all__ = [

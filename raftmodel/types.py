@@ -31,6 +31,15 @@ class Role(IntEnum):
         return self.name.capitalize()
 
 
+#: The roles as constants, for the code every step runs: reading ``Role.LEADER`` looks
+#: the member up on the enum class each time (about 0.1 microseconds on Python 3.11,
+#: compiled or not); a module constant is loaded at once (the compiled build keeps it in
+#: a C static).
+FOLLOWER: Final = Role.FOLLOWER
+CANDIDATE: Final = Role.CANDIDATE
+LEADER: Final = Role.LEADER
+
+
 class ReadPath(IntEnum):
     """How the service (raftmodel.service) answers a client's read.
 

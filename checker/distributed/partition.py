@@ -33,7 +33,6 @@ import contextlib
 import gc
 import time
 from array import array
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -55,7 +54,7 @@ class Expanded(NamedTuple):
     """What ``expand`` tells the driver (the batches stay on the worker)."""
 
     generated: int
-    coverage: Counter[str]
+    coverage: dict[str, int]
     #: Bytes in the batches for other partitions (the network volume of the level).
     sent_bytes: int
     #: States in them.
@@ -220,7 +219,7 @@ class Partition:
         route = self.route
         out: list[list[Item]] = [[] for _ in range(count)]
         generated = 0
-        coverage: Counter[str] = Counter()
+        coverage: dict[str, int] = {}  # not a Counter: see checker.engine.search
         violation = None
         cut = False
         for n, (s, part, i, rank) in enumerate(self.frontier):
@@ -231,7 +230,8 @@ class Partition:
             c = 0
             for c, (a, t) in enumerate(successors(s)):
                 generated += 1
-                coverage[kind(a)] += 1
+                kd = kind(a)
+                coverage[kd] = coverage.get(kd, 0) + 1
                 v = first_violation(props, s, a, t)
                 if v is not None:
                     violation = (base + c, part, i, a, t, v)

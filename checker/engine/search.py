@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import time
 from array import array
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Generic, NamedTuple, TypeVar
@@ -147,7 +147,9 @@ class _Search(Generic[S, A]):
         self.index: FingerprintSet | set[Hashable] = set() if options.exact else FingerprintSet()
         self.parents = array("q")
         self.fps = array("q")
-        self.coverage: Counter[str] = Counter()
+        # A plain dict: the compiled search indexes it directly (a Counter is a Python
+        # subclass, reached through its slots: 3% of a compiled run).
+        self.coverage: dict[str, int] = {}
         self.generated = 0
         self.max_queue = 1
         self.depth_reached = 0
@@ -264,7 +266,8 @@ class _Search(Generic[S, A]):
                     # A state with many successors, each costly to fingerprint (large
                     # clusters), must not hold the time budget back.
                     return self.result(stop, None, self.depth_reached)
-                coverage[kind_of(a)] += 1
+                kind = kind_of(a)
+                coverage[kind] = coverage.get(kind, 0) + 1
                 v = first_violation(transition_props, s, a, t)
                 k = key(t)
                 if v is None and k in index:
@@ -324,7 +327,8 @@ class _Search(Generic[S, A]):
                 nxt: list[tuple[S, int]] = []
                 for r in pool.imap(workers.expand, chunks):
                     self.generated += r.generated
-                    self.coverage.update(r.coverage)
+                    for kind, c in r.coverage.items():
+                        self.coverage[kind] = self.coverage.get(kind, 0) + c
                     for f in r.found:
                         fresh = f.fp not in self.index
                         if f.violation is None and not fresh:

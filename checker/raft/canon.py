@@ -39,7 +39,7 @@ from raftmodel.messages import (
 )
 from raftmodel.network import Semantics
 from raftmodel.node import NodeState
-from raftmodel.types import NIL, Role
+from raftmodel.types import LEADER, NIL
 
 _tuple_new = tuple.__new__
 
@@ -191,7 +191,7 @@ def _graph(s: ClusterState, bag: bool) -> tuple[list[int], _Edges, _Edges]:
             edge(i, x.votedFor, _VOTED)
         for v in x.votesGranted:
             edge(i, v, _GRANTED)
-        if x.role == Role.LEADER:  # nextIndex/matchIndex are canonical constants otherwise
+        if x.role == LEADER:  # nextIndex/matchIndex are canonical constants otherwise
             for j in range(1, n + 1):
                 edge(i, j, hash((_LEADS, x.nextIndex[j - 1], x.matchIndex[j - 1])))
     for item in s.network:

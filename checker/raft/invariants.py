@@ -29,7 +29,7 @@ from raftmodel.cluster import ClusterState
 from raftmodel.log import is_up_to_date
 from raftmodel.messages import RequestVote, RequestVoteResponse
 from raftmodel.quorum import majority
-from raftmodel.types import Role
+from raftmodel.types import LEADER
 
 # --- state invariants -----------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def election_safety(s: ClusterState) -> str | None:
 
 def leader_completeness(s: ClusterState) -> str | None:
     for node in s.nodes:
-        if node.role != Role.LEADER:
+        if node.role != LEADER:
             continue
         for c in sorted(s.committed):
             if node.currentTerm <= c.commitTerm:
@@ -102,7 +102,7 @@ def commit_within_log(s: ClusterState) -> str | None:
 
 def next_index_above_match(s: ClusterState) -> str | None:
     for node in s.nodes:
-        if node.role != Role.LEADER:
+        if node.role != LEADER:
             continue
         for j, (nxt, match) in enumerate(zip(node.nextIndex, node.matchIndex, strict=True), 1):
             if j != node.id and nxt <= match:
@@ -136,7 +136,7 @@ def match_index_agrees(s: ClusterState) -> str | None:
     # within a term only this leader's AppendEntries change its log, without truncating
     # a matching prefix). A follower that moved on to a later term is not constrained.
     for node in s.nodes:
-        if node.role != Role.LEADER:
+        if node.role != LEADER:
             continue
         for f in s.nodes:
             if f.id == node.id or f.currentTerm != node.currentTerm:
@@ -257,7 +257,7 @@ def leader_append_only(s: ClusterState, _a: Action, t: ClusterState) -> str | No
     for before, after in zip(s.nodes, t.nodes):  # noqa: B905 (see _NATIVE_ZIP)
         if (
             before.log is not after.log
-            and before.role == after.role == Role.LEADER
+            and before.role == after.role == LEADER
             and before.currentTerm == after.currentTerm
             and after.log[: len(before.log)] != before.log
         ):
@@ -283,7 +283,7 @@ def commit_index_monotonic(s: ClusterState, a: Action, t: ClusterState) -> str |
 def match_index_monotonic(s: ClusterState, _a: Action, t: ClusterState) -> str | None:
     for before, after in zip(s.nodes, t.nodes):  # noqa: B905 (see _NATIVE_ZIP)
         if before.matchIndex is after.matchIndex or not (
-            before.role == after.role == Role.LEADER and before.currentTerm == after.currentTerm
+            before.role == after.role == LEADER and before.currentTerm == after.currentTerm
         ):
             continue
         was, now = before.matchIndex, after.matchIndex
