@@ -23,12 +23,14 @@ import pickle
 import tempfile
 from array import array
 from collections import deque
-from typing import IO, Generic, TypeVar
+from typing import IO, Final, Generic, TypeVar
+
+from mypy_extensions import i64
 
 T = TypeVar("T")
 
-_EMPTY = 0
-_ZERO = 1  # the fingerprint 0 is stored as 1, since 0 marks an empty slot
+_EMPTY: Final = 0
+_ZERO: Final = 1  # the fingerprint 0 is stored as 1, since 0 marks an empty slot
 
 
 class FingerprintSet:
@@ -37,7 +39,7 @@ class FingerprintSet:
     def __init__(self, capacity: int = 1 << 16) -> None:
         size = 1 << max(4, (capacity * 2 - 1).bit_length())
         self._table = array("q", bytes(8 * size))
-        self._mask = size - 1
+        self._mask: i64 = size - 1
         self._len = 0
         # Fingerprints 0 and 1 would share a slot value; keep them apart exactly.
         self._zero = False
@@ -51,8 +53,12 @@ class FingerprintSet:
 
     def add(self, fp: int) -> bool:
         """Insert ``fp``; return True if it was not there before."""
-        if fp == 0 or fp == _ZERO:
-            if fp == 0:
+        # i64: the compiled build does the probing's arithmetic on machine words (a
+        # fingerprint is a full 64-bit hash, past the small ints mypyc keeps unboxed);
+        # in pure Python it is int.
+        x: i64 = fp
+        if x == 0 or x == _ZERO:
+            if x == 0:
                 if self._zero:
                     return False
                 self._zero = True
@@ -62,34 +68,40 @@ class FingerprintSet:
                 self._one = True
             self._len += 1
             return True
-        table, mask = self._table, self._mask
-        i = fp & mask
+        table = self._table
+        mask: i64 = self._mask
+        i = x & mask
         while True:
-            v = table[i]
+            v: i64 = table[i]
             if v == _EMPTY:
-                table[i] = fp
+                table[i] = x
                 self._len += 1
                 if self._len * 2 > len(table):
                     self._grow()
                 return True
-            if v == fp:
+            if v == x:
                 return False
             i = (i + 1) & mask
 
     def __contains__(self, fp: object) -> bool:
         if not isinstance(fp, int):
             return False
-        if fp == 0:
+        try:
+            x: i64 = fp
+        except (ValueError, OverflowError):  # compiled: past 64 bits, so never added
+            return False
+        if x == 0:
             return self._zero
-        if fp == _ZERO:
+        if x == _ZERO:
             return self._one
-        table, mask = self._table, self._mask
-        i = fp & mask
+        table = self._table
+        mask: i64 = self._mask
+        i = x & mask
         while True:
-            v = table[i]
+            v: i64 = table[i]
             if v == _EMPTY:
                 return False
-            if v == fp:
+            if v == x:
                 return True
             i = (i + 1) & mask
 
