@@ -124,9 +124,9 @@ def live_form(m: Message, dest: NodeState) -> Message | None:
     """What m can still do at ``dest``: None if nothing ever, else m or its stale token."""
     # The tag and the term by position (raftmodel.messages.MTYPE): once per message of
     # every new state the search views.
-    kind = m[MTYPE]
-    mterm = m[TERM]
-    term = dest.currentTerm
+    kind: int = m[MTYPE]
+    mterm: int = m[TERM]
+    term: int = dest.currentTerm
     if kind == REQUEST_VOTE:
         if mterm < term or (mterm == term and dest.votedFor != NIL):
             return stale_token(m)
@@ -162,7 +162,8 @@ def view_network(s: ClusterState) -> Network:
     drop: list[Message] = []
     tokens: list[Message] = []
     for m in network:
-        f = live_form(m, nodes[m[DEST] - 1])
+        dest: int = m[DEST]  # typed: the compiled build subtracts on machine ints
+        f = live_form(m, nodes[dest - 1])
         if f is not m:
             drop.append(m)
             if f is not None:
