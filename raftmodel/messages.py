@@ -39,7 +39,7 @@ class RequestVote(NamedTuple):
     lastLogTerm: Term
     #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
     #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
-    mtype: int = 0
+    mtype: int = REQUEST_VOTE
 
     @property
     def candidateId(self) -> NodeId:
@@ -55,7 +55,7 @@ class RequestVoteResponse(NamedTuple):
     voteGranted: bool
     #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
     #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
-    mtype: int = 1
+    mtype: int = REQUEST_VOTE_RESPONSE
 
 
 class AppendEntries(NamedTuple):
@@ -70,7 +70,7 @@ class AppendEntries(NamedTuple):
     leaderCommit: Index
     #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
     #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
-    mtype: int = 2
+    mtype: int = APPEND_ENTRIES
 
     @property
     def leaderId(self) -> NodeId:
@@ -94,7 +94,7 @@ class AppendEntriesResponse(NamedTuple):
     lastLogIndex: Index = 0
     #: Type tag: NamedTuple equality ignores the class, so the tag keeps a
     #: RequestVote from equalling an AppendEntriesResponse with the same numbers.
-    mtype: int = 3
+    mtype: int = APPEND_ENTRIES_RESPONSE
 
 
 Message = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse
