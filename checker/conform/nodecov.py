@@ -35,10 +35,10 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
     ("_on_timeout", "not can_time_out(s)", "cluster.apply never times out a leader (its guard)"),
     (
         "_on_send_append",
-        "s.role != Role.LEADER",
+        "s.role != LEADER",
         "cluster.apply lets only a leader send, to another server (its guard)",
     ),
-    ("_on_propose", "s.role != Role.LEADER", "cluster.apply sends requests to leaders only"),
+    ("_on_propose", "s.role != LEADER", "cluster.apply sends requests to leaders only"),
     (
         "_on_propose",
         "len(log) <= len(s.log)",
@@ -57,7 +57,7 @@ WHY_NOT: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "_on_append_entries",
-        "s.role == Role.LEADER",
+        "s.role == LEADER",
         "two leaders in one term: ElectionSafety rules it out on correct Raft, and a "
         "variant that elects two fails its regression before one hears the other",
     ),
