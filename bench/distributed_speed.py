@@ -1,7 +1,7 @@
 """The partitioned search on Dask with 1 and 2 workers against one process, in one run.
 
 Usage: python bench/distributed_speed.py [PRESET ...] [--workers 1,2] [--max-depth D]
-                                         [--address ADDR] [--rounds N]
+                                         [--address ADDR] [--rounds N] [--ceiling]
 
 For each preset: the single-process search (``raftcheck check``'s default engine, view
 and symmetry on) in a fresh process, then ``--engine distributed`` with each worker count on
@@ -22,6 +22,10 @@ different points).
 ``--rounds N`` alternates the runs N times and prints the best wall time of each side
 and their ratio (a shared machine's neighbours slow single runs by 10-20%). Default
 presets: two-terms, deep. Say the machine's load (uptime) with the figures.
+``--ceiling`` also runs as many single-process searches at once as the most workers, each
+in its own process: on a shared host two processes that share nothing do not run at
+twice the speed of one (neighbours, the hypervisor), and the work of K of them in the
+slowest one's time is the most any partitioned search could reach there.
 """
 
 from __future__ import annotations
@@ -83,6 +87,18 @@ def _one(preset: str, max_depth: int | None) -> _One:
         return pool.submit(_one_here, preset, max_depth).result()
 
 
+def _side_by_side(preset: str, max_depth: int | None, copies: int) -> list[_One]:
+    """``copies`` single-process searches at once, each in a fresh process: what this host
+    gives independent processes that share nothing (a partitioned search can do no
+    better)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(copies, mp_context=ctx) as pool:
+        # Started together: each waits for the others' processes to be up first.
+        list(pool.map(abs, range(copies)))
+        runs = [pool.submit(_one_here, preset, max_depth) for _ in range(copies)]
+        return [r.result() for r in runs]
+
+
 def _many(
     model: RaftModel,
     base: Options,
@@ -137,6 +153,13 @@ def main() -> int:
         "--rounds", type=int, default=1, help="alternate the runs this many times (best of each)"
     )
     p.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also run as many single-process searches at once as the most workers, each "
+        "alone in its process: the speed-up this host gives independent processes, the "
+        "ceiling of a partitioned search here",
+    )
+    p.add_argument(
         "--route",
         choices=sorted(_ROUTES),
         default="auto",
@@ -174,6 +197,19 @@ def main() -> int:
                 + (f"  [round {round_}]" if a.rounds > 1 else ""),
                 flush=True,
             )
+            if a.ceiling and max(counts) > 1:
+                k = max(counts)
+                side = _side_by_side(preset, a.max_depth, k)
+                slowest = max(x.seconds for x in side)
+                cpu_each = sum(x.cpu for x in side) / (k * one_cpu)
+                print(
+                    f"{preset:<10} {k} single-process searches at once: "
+                    + ", ".join(f"{x.seconds:.1f}s (CPU {x.cpu:.1f}s)" for x in side)
+                    + f"  ceiling x{k * one_s / slowest:.2f} of one process (the work of {k} "
+                    f"in the slowest one's time), CPU x{cpu_each:.2f} of one process's per search"
+                    + (f"  [round {round_}]" if a.rounds > 1 else ""),
+                    flush=True,
+                )
             for w, by, bal, label in runs:
                 r, secs, cpu, up, t = _many(model, base, w, a.address, by, bal)
                 manys[w, label].append((secs, cpu))
