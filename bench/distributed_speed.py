@@ -180,6 +180,8 @@ def main() -> int:
         model = RaftModel(PRESETS[preset].config())
         base = Options(view=True, max_depth=a.max_depth)
         ones: list[tuple[float, float]] = []
+        #: --ceiling: the slowest of each round's searches at once.
+        pairs: list[float] = []
         runs = [(w, by, bal, label) for w in counts for by, bal, label in _ROUTES[a.route]]
         manys: dict[tuple[int, str], list[tuple[float, float]]] = {
             (w, x): [] for w, _, _, x in runs
@@ -201,6 +203,7 @@ def main() -> int:
                 k = max(counts)
                 side = _side_by_side(preset, a.max_depth, k)
                 slowest = max(x.seconds for x in side)
+                pairs.append(slowest)
                 cpu_each = sum(x.cpu for x in side) / (k * one_cpu)
                 print(
                     f"{preset:<10} {k} single-process searches at once: "
@@ -243,6 +246,13 @@ def main() -> int:
                 )
         if a.rounds > 1:
             best_one = min(ones)
+            if pairs:
+                k = max(counts)
+                print(
+                    f"{preset:<10} best of {a.rounds}: one process {best_one[0]:.1f}s, {k} "
+                    f"at once {min(pairs):.1f}s: ceiling x{k * best_one[0] / min(pairs):.2f}",
+                    flush=True,
+                )
             for w, _, _, label in runs:
                 best = min(manys[w, label])
                 print(
