@@ -34,11 +34,11 @@ def run_cli(
 def needs_pure_python(module: ModuleType, name: str) -> None:
     """Skip the calling test when ``module`` runs compiled by mypyc: a compiled module
     calls its own functions directly (bound at build time), so monkeypatching ``name`` on
-    it cannot reach its callers. .ci/run's pure-Python pass runs these tests."""
+    it cannot reach its callers. .ci/pure (the pure-Python pass of .ci/run) runs these tests."""
     if str(getattr(module, "__file__", "")).endswith(tuple(EXTENSION_SUFFIXES)):
         pytest.skip(
             f"{module.__name__} is compiled by mypyc: patching {name} cannot reach its callers "
-            "(run by the pure-Python pass of .ci/run)"
+            "(run by .ci/pure, the pure-Python pass of .ci/run)"
         )
     # The patched code must run rather than a step remembered from before the patch
     # (raftmodel.memo); the conftest's autouse fixture ends this with the test.

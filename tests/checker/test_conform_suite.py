@@ -188,7 +188,7 @@ def test_classification_by_observation() -> None:
 
 def test_node_coverage_of_the_suite_and_why_the_rest_is_not_taken() -> None:
     if nodecov.compiled() is not None:
-        pytest.skip(f"{nodecov.compiled()} (run by the pure-Python pass of .ci/run)")
+        pytest.skip(f"{nodecov.compiled()} (run by .ci/pure, the pure-Python pass of .ci/run)")
     scenarios = runner.load(COMMITTED)
     runs = [suite.node_run(s.trace) for s in scenarios]
     cov = nodecov.measure(runs)
