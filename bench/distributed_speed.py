@@ -2,6 +2,7 @@
 
 Usage: python bench/distributed_speed.py [PRESET ...] [--workers 1,2] [--max-depth D]
                                          [--address ADDR] [--rounds N] [--ceiling]
+                                         [--driver-latency MS]
 
 For each preset: the single-process search (``raftcheck check``'s default engine, view
 and symmetry on) in a fresh process, then ``--engine distributed`` with each worker count on
@@ -26,6 +27,10 @@ presets: two-terms, deep. Say the machine's load (uptime) with the figures.
 in its own process: on a shared host two processes that share nothing do not run at
 twice the speed of one (neighbours, the hypervisor), and the work of K of them in the
 slowest one's time is the most any partitioned search could reach there.
+``--driver-latency MS`` delays every answer the driver waits for by MS milliseconds, as a
+driver far from its cluster sees them (a laptop driving a cluster over a WAN): the wall
+time beyond the critical path ("the rest", per level) then shows what of the driver's
+round trips the levels still wait for.
 """
 
 from __future__ import annotations
@@ -42,6 +47,21 @@ from checker.distributed import search as dsearch
 from checker.engine.search import Options, check
 from checker.raft.model import RaftModel
 from checker.raft.presets import PRESETS
+
+
+def _delay_driver(seconds: float) -> None:
+    """Every answer the driver waits for (``Client.gather``: results, and the barrier
+    after a level's batches) arrives ``seconds`` late, as over a slow link."""
+    from distributed import Client
+
+    gather = Client.gather
+
+    def late(self: Any, *args: Any, **kwargs: Any) -> Any:
+        out = gather(self, *args, **kwargs)
+        time.sleep(seconds)
+        return out
+
+    Client.gather = late
 
 
 def _cluster_cpu() -> float:
@@ -168,10 +188,20 @@ def main() -> int:
         "unbalanced: not), both (fingerprint, locality), balance (locality unbalanced and "
         "balanced) or all three side by side",
     )
+    p.add_argument(
+        "--driver-latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="delay each answer the driver waits for by MS milliseconds (a driver far "
+        "from its cluster)",
+    )
     a = p.parse_args()
     if not dsearch.available():
         print(f"needs the '{dsearch.EXTRA}' extra: {dsearch.INSTALL}")
         return 2
+    if a.driver_latency > 0:
+        _delay_driver(a.driver_latency / 1000)
     one_min, five_min, _ = os.getloadavg()
     print(f"load: {one_min:.1f} {five_min:.1f} (1 and 5 min); {os.cpu_count()} cores")
     ok = True
@@ -239,7 +269,9 @@ def main() -> int:
                     f"worker CPU {worker_cpu:.1f}s ({r.distinct / max(1e-9, worker_cpu):,.0f} "
                     "distinct states per worker-CPU s)  "
                     f"critical path {t.critical:.1f}s (the slowest worker's CPU per level, "
-                    f"summed; x{t.critical * w / max(1e-9, worker_cpu):.2f} of an even share)"
+                    f"summed; x{t.critical * w / max(1e-9, worker_cpu):.2f} of an even share)  "
+                    f"the rest {secs - t.critical:.1f}s, "
+                    f"{1000 * (secs - t.critical) / max(1, r.depth):.0f} ms per level"
                     + ("" if same else f"  MISMATCH: {r.distinct:,}/{r.generated:,}/{r.depth}")
                     + (f"  [round {round_}]" if a.rounds > 1 else ""),
                     flush=True,

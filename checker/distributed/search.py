@@ -7,7 +7,11 @@ every worker expands its frontier, the batches travel worker to worker (a small 
 the sender hands its batch to the owner's absorb task, and Dask moves the bytes between
 the two workers directly), every worker absorbs what it was sent. The driver sees only
 counts, and the parent chain of a counterexample, which it rebuilds as the single-process
-search does: by re-generating successors and matching fingerprints.
+search does: by re-generating successors and matching fingerprints. Without a depth
+bound or a state budget it submits each level's step before the level before has
+reported (Dask starts it once every batch has moved), so its own round trips are off the
+levels' path and a driver far from its cluster does not slow them; a level that ends the
+run (a violation, the deadline) makes every worker skip the step submitted after it.
 
 Why Dask rather than Ray (both measured here, docs/checker.md): the same actor-like
 partitions and worker-to-worker transfers, with a cluster that starts in about 4 s on a
@@ -58,6 +62,10 @@ T = TypeVar("T")
 _PARTITIONS: dict[str, Partition] = {}
 #: The batches a worker received for its partition's next absorption, by run id.
 _INBOX: dict[str, list[tuple[int, bytes]]] = {}
+#: The last runs whose partitions this worker dropped: a step the driver submitted ahead
+#: (``_Driver._submit``) may start after the run's end, and does nothing then.
+_ENDED: dict[str, None] = {}
+ENDED_KEPT = 64
 
 EXTRA = "distributed"
 INSTALL = f"pip install -e '.[{EXTRA}]'"
@@ -171,51 +179,84 @@ def _w_seed(run: str, items: list[Item]) -> Absorbed:
     return _part(run).seed(items)
 
 
-def _w_take(run: str, q: int, _step: Any) -> bytes:
-    # ``_step``: the sender's step of the level, an argument so that Dask runs this after
+#: A worker's step: what it absorbed and what it expanded (None: not done).
+Step = tuple[Absorbed | None, Expanded | None]
+
+
+def _ends(step: Step) -> bool:
+    """Whether a step ends the run whatever the others did: a violation, the deadline, or
+    a step skipped (``_w_step``); the driver stops on each of them."""
+    expanded = step[1]
+    if expanded is None:
+        return True
+    return expanded.violation is not None or expanded.cut
+
+
+def _w_take(run: str, q: int, step: Step) -> tuple[bool, bytes]:
+    # ``step``: the sender's step of the level, an argument so that Dask runs this after
     # it, on the same worker (the value does not travel). A run that ended at that step
     # may have dropped its partition already (nothing is taken then; a partition lost in
     # a run that goes on fails its next step).
     part = _PARTITIONS.get(run)
-    return b"" if part is None else part.take_outbox(q)
+    return _ends(step), b"" if part is None else part.take_outbox(q)
 
 
-def _w_receive(run: str, batches: list[tuple[int, bytes]]) -> None:
+def _w_receive(run: str, batches: list[tuple[int, tuple[bool, bytes]]], _own: Step) -> bool:
+    """Keep the batches for this partition's next absorption; whether a sender's step
+    ended the run (then the next step, submitted before the driver knew, is skipped).
+    ``_own``: this partition's step of the level, an argument so that Dask runs this
+    after it (its absorption takes the batches of the level before)."""
     if run in _PARTITIONS:  # not after the run's cleanup (an interrupted run)
-        _INBOX[run] = batches
+        _INBOX[run] = [(p, b) for p, (_, b) in batches]
+    return any(ends for _, (ends, _) in batches)
+
+
+def _skipped(run: str, after: list[bool] | None) -> bool:
+    """Whether a step does nothing: its run has ended, or a step of the level before ended
+    it (``after``: every worker's receive of that level, ``_w_receive``)."""
+    return run in _ENDED or (after is not None and any(after))
 
 
 def _w_step(
-    run: str, absorb: bool, expand: bool, deadline: float | None
-) -> tuple[Absorbed | None, Expanded | None]:
+    run: str, absorb: bool, expand: bool, deadline: float | None, after: list[bool] | None
+) -> Step:
     """Absorb the batches received (if ``absorb``), then expand the frontier (if
-    ``expand`` and the absorption found no violation)."""
-    absorbed = _w_absorb(run) if absorb else None
+    ``expand`` and the absorption found no violation). ``after``: every worker's receive
+    of the level before, so that Dask starts this once all the batches have moved."""
+    if _skipped(run, after):
+        return None, None
+    absorbed = _part(run).absorb(_INBOX.pop(run)) if absorb else None
     if not expand or (absorbed is not None and absorbed.violation is not None):
         return absorbed, None
     return absorbed, _part(run).expand(deadline)
 
 
-def _w_absorb(run: str) -> Absorbed:
+def _w_absorb(run: str, after: list[bool] | None) -> Absorbed | None:
+    if _skipped(run, after):
+        return None
     return _part(run).absorb(_INBOX.pop(run))
 
 
-def _w_gift(run: str, q: int, absorbed: list[Absorbed], least: int) -> bytes:
-    return _part(run).gift(q, [a.frontier for a in absorbed], least)
+def _w_gift(run: str, q: int, absorbed: list[Absorbed | None], least: int) -> bytes:
+    counts = [a.frontier for a in absorbed if a is not None]
+    if len(counts) != len(absorbed) or run in _ENDED:
+        return b""  # a skipped level (``_w_absorb``)
+    return _part(run).gift(q, counts, least)
 
 
 def _w_expand(
     run: str,
-    absorbed: Absorbed,
+    absorbed: Absorbed | None,
     gifts: list[tuple[int, bytes]],
     _given: Any,
     deadline: float | None,
-) -> tuple[Absorbed, Expanded | None]:
+) -> Step:
     """Expand the frontier absorbed before, with the states other partitions handed over
-    (in sender order), unless the absorption found a violation. ``_given``: this
-    partition's own hand-overs, an argument so that Dask runs this after them (a frontier
-    expanded before its surplus was handed over would be expanded twice)."""
-    if absorbed.violation is not None:
+    (in sender order), unless the absorption found a violation (or was skipped).
+    ``_given``: this partition's own hand-overs, an argument so that Dask runs this after
+    them (a frontier expanded before its surplus was handed over would be expanded
+    twice)."""
+    if absorbed is None or absorbed.violation is not None or run in _ENDED:
         return absorbed, None
     return absorbed, _part(run).expand(deadline, [b for _, b in sorted(gifts)])
 
@@ -231,6 +272,9 @@ def _w_link(run: str, j: int) -> tuple[int, int, int]:
 def _w_drop(run: str) -> None:
     _PARTITIONS.pop(run, None)
     _INBOX.pop(run, None)
+    _ENDED[run] = None
+    while len(_ENDED) > ENDED_KEPT:
+        del _ENDED[next(iter(_ENDED))]
 
 
 # --- the driver --------------------------------------------------------------------------
@@ -437,111 +481,140 @@ class _Driver:
         # Whether this level's absorption may reach the state budget: then it runs alone,
         # so that no level past the budget is expanded (a budget is a memory cap too).
         near_budget = False
-        while pending or frontier:
-            at_bound = o.max_depth is not None and depth + pending >= o.max_depth
-            expand = not at_bound and not (pending and near_budget)
-            deadline = None if o.time_limit is None else time.time() + self._left()
-            stepping = (
-                self._balanced(deadline)
-                if pending and expand and self.balance
-                else [self._on(p, _w_step, pending, expand, deadline) for p in range(self.n)]
-            )
-            # The batches move as soon as their sender's step is done, without a round
-            # trip through this driver; the next step starts once all have moved: a
-            # worker runs compiled code without letting its event loop serve a batch
-            # (mypyc's loops never release the GIL), so a batch asked for while its
-            # sender worked waited for that whole step (the two workers' absorptions ran
-            # one after the other, 10% of the run's wall time on two-terms).
-            received = self._exchange(stepping) if expand else []
-            steps: list[tuple[Absorbed | None, Expanded | None]] = list(
-                self.client.gather(stepping)
-            )
-            self.critical += max(
-                (0.0 if a is None else a.seconds) + (0.0 if e is None else e.seconds)
-                for a, e in steps
-            )
-            late = False
-            if pending:
-                absorbed = _every([a for a, _ in steps])
-                for q, r in enumerate(absorbed):
-                    self.absorb_s[q] += r.seconds
-                    self.owned[q] = r.distinct
-                self.distinct = sum(r.distinct for r in absorbed)
-                nxt = sum(r.frontier for r in absorbed)
-                self.max_queue = max(self.max_queue, nxt + frontier)
-                bad = [(r.violation, q) for q, r in enumerate(absorbed) if r.violation is not None]
-                if bad:
-                    (_, j, v), q = min(bad, key=lambda h: h[0][0])
-                    states, actions = self._rebuild(q, j, depth + 1)
-                    cex = Counterexample(v, tuple(states), tuple(actions))
-                    return self.result(None, cex, depth + 1)
-                frontier = nxt
-                if frontier:
-                    depth += 1
-                if self.progress is not None:
-                    self.progress(
-                        Progress(
-                            self.distinct,
-                            self.generated,
-                            depth,
-                            frontier,
-                            time.monotonic() - self.start,
+        # The level's step, submitted while the driver still waited for the level before
+        # (``_submit``), and the receives of the level before.
+        ahead: tuple[list[Any], list[Any]] | None = None
+        before: list[Any] | None = None
+        try:
+            while pending or frontier:
+                at_bound = o.max_depth is not None and depth + pending >= o.max_depth
+                expand = not at_bound and not (pending and near_budget)
+                deadline = None if o.time_limit is None else time.time() + self._left()
+                if ahead is not None:
+                    (stepping, received), ahead = ahead, None
+                else:
+                    stepping, received = self._submit(pending, expand, deadline, before)
+                # Without a depth bound or a state budget, the next level's step is known
+                # now (absorb, then expand): submitted before this level's results are
+                # in, it starts as soon as the batches have moved, and this driver's trip
+                # (the results gathered, the next step sent) is off the critical path.
+                # A level that ends the run makes every worker skip it (``_w_step``).
+                if expand and o.max_depth is None and o.max_states is None:
+                    ahead = self._submit(True, True, deadline, received)
+                steps: list[Step] = list(self.client.gather(stepping))
+                self.critical += max(
+                    (0.0 if a is None else a.seconds) + (0.0 if e is None else e.seconds)
+                    for a, e in steps
+                )
+                late = False
+                if pending:
+                    absorbed = _every([a for a, _ in steps])
+                    for q, r in enumerate(absorbed):
+                        self.absorb_s[q] += r.seconds
+                        self.owned[q] = r.distinct
+                    self.distinct = sum(r.distinct for r in absorbed)
+                    nxt = sum(r.frontier for r in absorbed)
+                    self.max_queue = max(self.max_queue, nxt + frontier)
+                    bad = [
+                        (r.violation, q) for q, r in enumerate(absorbed) if r.violation is not None
+                    ]
+                    if bad:
+                        (_, j, v), q = min(bad, key=lambda h: h[0][0])
+                        states, actions = self._rebuild(q, j, depth + 1)
+                        cex = Counterexample(v, tuple(states), tuple(actions))
+                        return self.result(None, cex, depth + 1)
+                    frontier = nxt
+                    if frontier:
+                        depth += 1
+                    if self.progress is not None:
+                        self.progress(
+                            Progress(
+                                self.distinct,
+                                self.generated,
+                                depth,
+                                frontier,
+                                time.monotonic() - self.start,
+                            )
                         )
-                    )
-                if not frontier:
-                    break
-                if o.max_states is not None and self.distinct >= o.max_states:
-                    return self.result(
-                        f"state budget of {o.max_states:,} distinct states reached", None, depth
-                    )
-                # Past the deadline the step's expansion was cut at its first state (it
-                # counts nothing) or during it (the part done is counted, as one
-                # process counts a level it was stopped in).
-                late = o.time_limit is not None and self._left() <= 0
-            self.depth = depth
-            if at_bound:
-                if any(self._all(_w_probe)):
-                    return self.result(
-                        f"depth bound of {o.max_depth} cut off enabled actions", None, depth
-                    )
-                return self.result(None, None, depth)
-            if not expand:
-                if late:
+                    if not frontier:
+                        break
+                    if o.max_states is not None and self.distinct >= o.max_states:
+                        return self.result(
+                            f"state budget of {o.max_states:,} distinct states reached", None, depth
+                        )
+                    # Past the deadline the step's expansion was cut at its first state (it
+                    # counts nothing) or during it (the part done is counted, as one
+                    # process counts a level it was stopped in).
+                    late = o.time_limit is not None and self._left() <= 0
+                self.depth = depth
+                if at_bound:
+                    if any(self._all(_w_probe)):
+                        return self.result(
+                            f"depth bound of {o.max_depth} cut off enabled actions", None, depth
+                        )
+                    return self.result(None, None, depth)
+                if not expand:
+                    if late:
+                        return self.result(self._time_stop(), None, depth)
+                    pending = near_budget = False
+                    continue
+                expanded = _every([e for _, e in steps])
+                for p, e in enumerate(expanded):
+                    self.generated += e.generated
+                    self.coverage.update(e.coverage)
+                    self.bytes += e.sent_bytes
+                    self.states_sent += e.sent_states
+                    self.handed += e.taken
+                    self.expand_s[p] += e.seconds
+                # The least-ranked violation: the first the one process would meet.
+                hits = [(e.violation, p) for p, e in enumerate(expanded) if e.violation is not None]
+                if hits:
+                    (_, p, parent, a, t, v), _ = min(hits, key=lambda h: h[0][0])
+                    states, actions = self._rebuild(p, parent, depth)
+                    cex = Counterexample(v, (*states, t), (*actions, a))
+                    return self.result(None, cex, depth + 1)
+                if late or any(e.cut for e in expanded):
                     return self.result(self._time_stop(), None, depth)
-                pending = near_budget = False
-                continue
-            expanded = _every([e for _, e in steps])
-            for p, e in enumerate(expanded):
-                self.generated += e.generated
-                self.coverage.update(e.coverage)
-                self.bytes += e.sent_bytes
-                self.states_sent += e.sent_states
-                self.handed += e.taken
-                self.expand_s[p] += e.seconds
-            # The least-ranked violation: the first the one process would meet.
-            hits = [(e.violation, p) for p, e in enumerate(expanded) if e.violation is not None]
-            if hits:
-                (_, p, parent, a, t, v), _ = min(hits, key=lambda h: h[0][0])
-                states, actions = self._rebuild(p, parent, depth)
-                cex = Counterexample(v, (*states, t), (*actions, a))
-                return self.result(None, cex, depth + 1)
-            if late or any(e.cut for e in expanded):
-                return self.result(self._time_stop(), None, depth)
-            self.client.gather(received)
-            del stepping, received
-            pending = True
-            # The level's new states are at most the transitions it generated.
-            level = sum(e.generated for e in expanded)
-            near_budget = o.max_states is not None and self.distinct + level >= o.max_states
-        self.depth = depth
-        return self.result(None, None, depth)
+                # The next step waits for the receives (a Dask dependency), not this driver.
+                before = received
+                del stepping, received
+                pending = True
+                # The level's new states are at most the transitions it generated.
+                level = sum(e.generated for e in expanded)
+                near_budget = o.max_states is not None and self.distinct + level >= o.max_states
+            self.depth = depth
+            return self.result(None, None, depth)
+        finally:
+            # A step submitted ahead of a level that ended the run: released, the
+            # scheduler forgets it unless it has started; one that starts after the
+            # partitions are dropped does nothing (``_ENDED``). Not cancelled: Dask's
+            # cancel fails on a task whose dependents the client holds no future of.
+            ahead = None
 
-    def _balanced(self, deadline: float | None) -> list[Any]:
+    def _submit(
+        self, pending: bool, expand: bool, deadline: float | None, before: list[Any] | None
+    ) -> tuple[list[Any], list[Any]]:
+        """A level's step on every worker (after ``before``, the receives of the level
+        before), and the exchange of its batches (none when it does not ``expand``)."""
+        stepping = (
+            self._balanced(deadline, before)
+            if pending and expand and self.balance
+            else [self._on(p, _w_step, pending, expand, deadline, before) for p in range(self.n)]
+        )
+        # The batches move as soon as their sender's step is done, without a round trip
+        # through this driver; the next step starts once all have moved: a worker runs
+        # compiled code without letting its event loop serve a batch (mypyc's loops never
+        # release the GIL), so a batch asked for while its sender worked waited for that
+        # whole step (the two workers' absorptions ran one after the other, 10% of the
+        # run's wall time on two-terms).
+        return stepping, self._exchange(stepping) if expand else []
+
+    def _balanced(self, deadline: float | None, before: list[Any] | None) -> list[Any]:
         """A level's step in three rounds of tasks, with no round trip through this
         driver: every partition absorbs; each hands its surplus to the others (computed
         from all the frontier counts); each expands with what it was handed."""
         n = self.n
-        absorbing = [self._on(p, _w_absorb) for p in range(n)]
+        absorbing = [self._on(p, _w_absorb, before) for p in range(n)]
         gifts = [
             [
                 self._on(p, _w_gift, q, absorbing, BALANCE_LEAST) if p != q else None
@@ -563,14 +636,15 @@ class _Driver:
 
     def _exchange(self, stepping: list[Any]) -> list[Any]:
         """Tasks that move each worker's batches to their owners after its step (``q``'s
-        receive holds the batches for ``q``'s next step)."""
+        receive holds the batches for ``q``'s next step, and says whether a sender's step
+        ended the run)."""
         n = self.n
         takes = [
             [self._on(p, _w_take, q, stepping[p]) if p != q else None for q in range(n)]
             for p in range(n)
         ]
         return [
-            self._on(q, _w_receive, [(p, takes[p][q]) for p in range(n) if p != q])
+            self._on(q, _w_receive, [(p, takes[p][q]) for p in range(n) if p != q], stepping[q])
             for q in range(n)
         ]
 

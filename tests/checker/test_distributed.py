@@ -76,6 +76,13 @@ def test_the_counts_are_one_process_s(
     _same(check(model, options._replace(workers=1)), dsearch.check(model, options, None, address))
 
 
+def test_one_worker_of_the_cluster_counts_as_one_process(address: str) -> None:
+    # No batch travels, and each level's steps follow each other on one worker.
+    model = RaftModel(PRESETS["terms"].config())
+    options = Options(view=True, workers=1)
+    _same(check(model, options), dsearch.check(model, options, None, address))
+
+
 @pytest.mark.parametrize("preset", ["elections", "bag"])
 def test_the_counts_do_not_depend_on_the_routing(address: str, preset: str) -> None:
     # Raft's states are routed by the model's locality key unless told otherwise (the
@@ -142,14 +149,76 @@ def test_progress_is_reported_per_level(address: str) -> None:
     assert (seen[-1].distinct, seen[-1].generated) == (r.distinct, r.generated)
 
 
-def test_a_run_leaves_nothing_on_the_workers(address: str) -> None:
+@pytest.mark.parametrize(
+    ("preset", "mutant", "limit", "ending"),
+    [
+        ("elections", None, None, "PASS"),
+        ("elections", "double_vote", None, "ElectionSafety"),
+        ("terms", "stale_append_accepted", None, "TermsMonotonic"),
+        ("two-terms", None, 1.0, "time limit"),
+    ],
+    ids=["complete", "absorbing", "expanding", "time-limit"],
+)
+def test_a_run_leaves_nothing_on_the_workers(
+    address: str, preset: str, mutant: str | None, limit: float | None, ending: str
+) -> None:
+    # However the run ends: the step submitted ahead of the last level included.
     from distributed import Client
 
-    model = RaftModel(PRESETS["elections"].config())
-    dsearch.check(model, Options(view=True, workers=2), None, address)
+    config = PRESETS[preset].config()
+    if mutant is not None:
+        config = config._replace(rules=mutants.rules_for(mutant))
+    options = Options(view=True, workers=2, time_limit=limit)
+    r = dsearch.check(RaftModel(config), options, None, address)
+    if r.counterexample is not None:
+        assert r.counterexample.violation.property == ending
+    else:
+        assert ending in (r.stopped or "PASS") and r.complete == (limit is None)
+    time.sleep(0.5)  # a step released by the driver may still be finishing
     with Client(address) as client:
         left = client.run(lambda: (len(dsearch._PARTITIONS), len(dsearch._INBOX)))
     assert set(left.values()) == {(0, 0)}
+
+
+def test_a_level_that_ends_the_run_skips_the_step_submitted_ahead() -> None:
+    # In this process, as a worker runs them: the driver submits level L+1's step before
+    # L's results are in; a violation (or the deadline) in any worker's step of L makes
+    # every worker's step of L+1 do nothing, so the partitions stay as L left them for
+    # the counterexample's rebuild.
+    run = "ahead"
+    model = RaftModel(PRESETS["elections"].config())
+    dsearch._w_create(run, model, 0, 2, True, True, True)
+    try:
+        part = dsearch._PARTITIONS[run]
+        first = dsearch._w_seed(
+            run,
+            [
+                (model.fingerprinter(True, True).fingerprint(s), -1, -1, r, s)
+                for r, s in enumerate(model.init_states())
+            ],
+        )
+        assert first.frontier == 1
+        step = dsearch._w_step(run, False, True, None, None)
+        assert step[1] is not None and step[1].violation is None
+        ends, batch = dsearch._w_take(run, 1, step)
+        assert not ends and batch
+        bad = step[1]._replace(violation=(0, 0, 0, None, None, None))
+        assert dsearch._w_take(run, 1, (None, bad))[0]
+        assert dsearch._w_take(run, 1, (None, step[1]._replace(cut=True)))[0]
+        assert dsearch._w_receive(run, [(1, (True, b""))], step)
+        assert not dsearch._w_receive(run, [(1, (False, b""))], step)
+        before = (len(part.fps), len(part.frontier), list(part.local))
+        assert dsearch._w_step(run, True, True, None, [False, True]) == (None, None)
+        assert dsearch._w_absorb(run, [True, False]) is None
+        assert (len(part.fps), len(part.frontier), list(part.local)) == before
+        absorbed, expanded = dsearch._w_step(run, True, True, None, [False, False])
+        assert absorbed is not None and absorbed.distinct > first.distinct
+        assert expanded is not None and expanded.generated > 0
+    finally:
+        dsearch._w_drop(run)
+    # After the run's end, a step released by the driver that starts late does nothing.
+    assert dsearch._w_step(run, True, True, None, [False, False]) == (None, None)
+    assert run not in dsearch._PARTITIONS and run not in dsearch._INBOX
 
 
 @pytest.mark.parametrize("depth", [0, 1, 4, 9])
