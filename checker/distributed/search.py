@@ -9,9 +9,10 @@ the two workers directly), every worker absorbs what it was sent. The driver see
 counts, and the parent chain of a counterexample, which it rebuilds as the single-process
 search does: by re-generating successors and matching fingerprints. Without a depth
 bound or a state budget it submits each level's step before the level before has
-reported (Dask starts it once every batch has moved), so its own round trips are off the
-levels' path and a driver far from its cluster does not slow them; a level that ends the
-run (a violation, the deadline) makes every worker skip the step submitted after it.
+reported (Dask starts it on a worker once that worker has its batches), so its own
+round trips are off the levels' path and a driver far from its cluster does not slow
+them; a level that ends the run (a violation, the deadline) makes every worker skip the
+step submitted after it.
 
 Why Dask rather than Ray (both measured here, docs/checker.md): the same actor-like
 partitions and worker-to-worker transfers, with a cluster that starts in about 4 s on a
@@ -201,29 +202,29 @@ def _w_take(run: str, q: int, step: Step) -> tuple[bool, bytes]:
     return _ends(step), b"" if part is None else part.take_outbox(q)
 
 
-def _w_receive(run: str, batches: list[tuple[int, tuple[bool, bytes]]], _own: Step) -> bool:
-    """Keep the batches for this partition's next absorption; whether a sender's step
-    ended the run (then the next step, submitted before the driver knew, is skipped).
-    ``_own``: this partition's step of the level, an argument so that Dask runs this
-    after it (its absorption takes the batches of the level before)."""
+def _w_receive(run: str, batches: list[tuple[int, tuple[bool, bytes]]], own: Step) -> bool:
+    """Keep the batches for this partition's next absorption; whether this partition's
+    step of the level (``own``: an argument also so that Dask runs this after it, whose
+    absorption took the batches of the level before) or a sender's ended the run: then
+    the next step, submitted before the driver knew, is skipped."""
     if run in _PARTITIONS:  # not after the run's cleanup (an interrupted run)
         _INBOX[run] = [(p, b) for p, (_, b) in batches]
-    return any(ends for _, (ends, _) in batches)
+    return _ends(own) or any(ends for _, (ends, _) in batches)
 
 
-def _skipped(run: str, after: list[bool] | None) -> bool:
+def _skipped(run: str, ended: bool | None) -> bool:
     """Whether a step does nothing: its run has ended, or a step of the level before ended
-    it (``after``: every worker's receive of that level, ``_w_receive``)."""
-    return run in _ENDED or (after is not None and any(after))
+    it (``ended``: this worker's receive of that level, ``_w_receive``)."""
+    return run in _ENDED or bool(ended)
 
 
 def _w_step(
-    run: str, absorb: bool, expand: bool, deadline: float | None, after: list[bool] | None
+    run: str, absorb: bool, expand: bool, deadline: float | None, ended: bool | None
 ) -> Step:
     """Absorb the batches received (if ``absorb``), then expand the frontier (if
-    ``expand`` and the absorption found no violation). ``after``: every worker's receive
-    of the level before, so that Dask starts this once all the batches have moved."""
-    if _skipped(run, after):
+    ``expand`` and the absorption found no violation). ``ended``: this worker's receive
+    of the level before, so that Dask starts this once its batches are here."""
+    if _skipped(run, ended):
         return None, None
     absorbed = _part(run).absorb(_INBOX.pop(run)) if absorb else None
     if not expand or (absorbed is not None and absorbed.violation is not None):
@@ -231,8 +232,8 @@ def _w_step(
     return absorbed, _part(run).expand(deadline)
 
 
-def _w_absorb(run: str, after: list[bool] | None) -> Absorbed | None:
-    if _skipped(run, after):
+def _w_absorb(run: str, ended: bool | None) -> Absorbed | None:
+    if _skipped(run, ended):
         return None
     return _part(run).absorb(_INBOX.pop(run))
 
@@ -342,6 +343,11 @@ def check(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _mine(receives: list[Any] | None, p: int) -> Any:
+    """Worker ``p``'s receive of the level before (None before the first level)."""
+    return None if receives is None else receives[p]
 
 
 class _Driver:
@@ -599,14 +605,17 @@ class _Driver:
         stepping = (
             self._balanced(deadline, before)
             if pending and expand and self.balance
-            else [self._on(p, _w_step, pending, expand, deadline, before) for p in range(self.n)]
+            else [
+                self._on(p, _w_step, pending, expand, deadline, _mine(before, p))
+                for p in range(self.n)
+            ]
         )
         # The batches move as soon as their sender's step is done, without a round trip
-        # through this driver; the next step starts once all have moved: a worker runs
-        # compiled code without letting its event loop serve a batch (mypyc's loops never
-        # release the GIL), so a batch asked for while its sender worked waited for that
-        # whole step (the two workers' absorptions ran one after the other, 10% of the
-        # run's wall time on two-terms).
+        # through this driver, and a worker's next step starts once its own have come
+        # (its receive): not after a barrier of every worker's receive (two-terms on 2
+        # workers: 68 to 80 ms per level beyond the critical path against 99 to 101 ms;
+        # a sender already busy with its next step still serves a batch: its event loop
+        # answers a ping mid-step in 13 ms at the median).
         return stepping, self._exchange(stepping) if expand else []
 
     def _balanced(self, deadline: float | None, before: list[Any] | None) -> list[Any]:
@@ -614,7 +623,7 @@ class _Driver:
         driver: every partition absorbs; each hands its surplus to the others (computed
         from all the frontier counts); each expands with what it was handed."""
         n = self.n
-        absorbing = [self._on(p, _w_absorb, before) for p in range(n)]
+        absorbing = [self._on(p, _w_absorb, _mine(before, p)) for p in range(n)]
         gifts = [
             [
                 self._on(p, _w_gift, q, absorbing, BALANCE_LEAST) if p != q else None

@@ -205,19 +205,21 @@ def test_a_level_that_ends_the_run_skips_the_step_submitted_ahead() -> None:
         bad = step[1]._replace(violation=(0, 0, 0, None, None, None))
         assert dsearch._w_take(run, 1, (None, bad))[0]
         assert dsearch._w_take(run, 1, (None, step[1]._replace(cut=True)))[0]
+        # A receive says whether its worker's step or a sender's ended the run.
         assert dsearch._w_receive(run, [(1, (True, b""))], step)
+        assert dsearch._w_receive(run, [(1, (False, b""))], (None, bad))
         assert not dsearch._w_receive(run, [(1, (False, b""))], step)
         before = (len(part.fps), len(part.frontier), list(part.local))
-        assert dsearch._w_step(run, True, True, None, [False, True]) == (None, None)
-        assert dsearch._w_absorb(run, [True, False]) is None
+        assert dsearch._w_step(run, True, True, None, True) == (None, None)
+        assert dsearch._w_absorb(run, True) is None
         assert (len(part.fps), len(part.frontier), list(part.local)) == before
-        absorbed, expanded = dsearch._w_step(run, True, True, None, [False, False])
+        absorbed, expanded = dsearch._w_step(run, True, True, None, False)
         assert absorbed is not None and absorbed.distinct > first.distinct
         assert expanded is not None and expanded.generated > 0
     finally:
         dsearch._w_drop(run)
     # After the run's end, a step released by the driver that starts late does nothing.
-    assert dsearch._w_step(run, True, True, None, [False, False]) == (None, None)
+    assert dsearch._w_step(run, True, True, None, False) == (None, None)
     assert run not in dsearch._PARTITIONS and run not in dsearch._INBOX
 
 
