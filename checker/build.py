@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from importlib.machinery import EXTENSION_SUFFIXES
 
 #: The search's hot path: raftmodel (every successor is ``node.step``), the engine's
@@ -60,13 +61,35 @@ def compiled() -> list[str]:
     return [m for m in COMPILED if _file(m).endswith(tuple(EXTENSION_SUFFIXES))]
 
 
+def _group_library() -> str | None:
+    """The shared library of the compiled modules (mypyc builds a group of modules as one
+    library, ``<hash>__mypyc``, and one small extension per module that loads it), if
+    one is loaded."""
+    for name, module in list(sys.modules.items()):
+        if name.endswith("__mypyc"):
+            return str(getattr(module, "__file__", "") or "") or None
+    return None
+
+
+def _built(ext: str, group: str | None) -> float:
+    """When the code of a compiled module was built: its code lives in the group's
+    library, which every build that changes a module rewrites, while the module's own
+    small extension is rewritten only when its interface changes."""
+    when = os.path.getmtime(ext)
+    if group is not None and os.path.exists(group):
+        when = max(when, os.path.getmtime(group))
+    return when
+
+
 def stale() -> list[str]:
-    """Compiled modules whose source file changed after the extension was built."""
+    """Compiled modules whose source file changed after their code was built."""
     out = []
-    for m in compiled():
+    done = compiled()  # imports them, and so the library
+    group = _group_library()
+    for m in done:
         ext = _file(m)
         src = os.path.join(os.path.dirname(ext), m.rsplit(".", 1)[-1] + ".py")
-        if os.path.exists(src) and os.path.getmtime(src) > os.path.getmtime(ext):
+        if os.path.exists(src) and os.path.getmtime(src) > _built(ext, group):
             out.append(m)
     return out
 

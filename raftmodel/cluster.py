@@ -113,7 +113,7 @@ class ClusterState(NamedTuple):
     requests: int
 
 
-_tuple_new = tuple.__new__
+_tuple_new: Final = tuple.__new__
 
 
 def _cluster(
@@ -367,8 +367,8 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
 
 # The actions of every state are built anew: a NamedTuple's constructor is a generated
 # Python function (interpreted even in the compiled build), so the fixed ones are kept.
-_TIMEOUTS: dict[NodeId, Timeout] = {}
-_RESTARTS: dict[int, tuple[Restart, ...]] = {}
+_TIMEOUTS: Final[dict[NodeId, Timeout]] = {}
+_RESTARTS: Final[dict[int, tuple[Restart, ...]]] = {}
 
 
 def _timeout(i: NodeId) -> Timeout:
@@ -389,7 +389,7 @@ def _restarts(n: int) -> tuple[Restart, ...]:
 #: share a network (a frozenset caches its hash, so the lookup is cheap), and sorting it
 #: and building the actions was a fifth of enumerating a state's actions. The same values
 #: either way.
-_RECEIVES: dict[Network, tuple[Receive, ...]] = {}
+_RECEIVES: Final[dict[Network, tuple[Receive, ...]]] = {}
 #: The actions ``_RECEIVES`` holds, and their bound: by actions, not networks, since a
 #: large model's network holds hundreds of messages (100,000 networks of a 5-server
 #: simulation held 10 million actions, about 1 GB). Two-terms and deep hold 1.2 to 1.5

@@ -63,6 +63,7 @@ reduced space) is the complete check, on small configs.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from raftmodel.actions import Action, Receive, Restart
 from raftmodel.cluster import ClusterState, Config, model_rules
@@ -101,7 +102,7 @@ def applies(config: Config) -> bool:
 
 #: The tokens made so far, by source, dest and type tag: the view makes one for most
 #: stale requests of every state, and building a NamedTuple is the costly part.
-_TOKENS: dict[int, Message] = {}
+_TOKENS: Final[dict[int, Message]] = {}
 
 
 def stale_token(m: Message) -> Message:
@@ -177,7 +178,7 @@ def view_network(s: ClusterState) -> Network:
     return kept.union(tokens) if tokens else kept
 
 
-_tuple_new = tuple.__new__
+_tuple_new: Final = tuple.__new__
 
 
 def fence_reply(m: Message, dest: NodeState) -> Message | None:

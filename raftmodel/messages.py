@@ -107,7 +107,7 @@ MESSAGE_TYPES: tuple[type, ...] = (
 
 
 #: Position of each message type in the canonical order.
-KIND: dict[type, int] = {t: k for k, t in enumerate(MESSAGE_TYPES)}
+KIND: Final[dict[type, int]] = {t: k for k, t in enumerate(MESSAGE_TYPES)}
 
 
 def message_key(m: Message) -> tuple[object, ...]:

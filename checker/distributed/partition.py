@@ -34,20 +34,20 @@ import gc
 import time
 from array import array
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from checker.distributed import wire
 from checker.engine.model import Model, Violation, check_state, first_violation
 from checker.engine.store import FingerprintSet
 
-_new = tuple.__new__
+_new: Final = tuple.__new__
 
 #: (fingerprint, the parent's partition, its index there, rank, state)
 Item = tuple[int, int, int, int, Any]
 #: A frontier state: (state, its partition, its index there, rank).
 Entry = tuple[Any, int, int, int]
 #: Bits of a rank per level: a state may have at most 2**RANK_BITS successors.
-RANK_BITS = 12
+RANK_BITS: Final = 12
 
 
 class Expanded(NamedTuple):

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from itertools import permutations
 from math import factorial
-from typing import Any
+from typing import Any, Final
 
 from raftmodel import inert
 from raftmodel.actions import Action, describe
@@ -41,7 +41,7 @@ from raftmodel.network import Semantics
 from raftmodel.node import NodeState
 from raftmodel.types import LEADER, NIL
 
-_tuple_new = tuple.__new__
+_tuple_new: Final = tuple.__new__
 
 Perm = tuple[int, ...]  # perm[i] = new id of server i; perm[0] == 0 keeps NIL fixed
 

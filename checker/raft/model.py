@@ -9,6 +9,7 @@ reductions to apply, and ``fingerprinter`` applies those that are sound for the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import Final
 
 from checker.engine.model import Fingerprinter, TransitionProperty
 from checker.raft import canon
@@ -28,7 +29,7 @@ VIEW_SOUND: TransitionProperty[ClusterState, Action] = TransitionProperty(
 )
 
 #: Action kinds by their number (``Action.kind``), named as in the spec and ITF.
-KIND_NAMES = ACTION_NAMES
+KIND_NAMES: Final = ACTION_NAMES
 
 
 class RaftModel:
