@@ -454,18 +454,23 @@ def add_report_options(sub: Any) -> None:
 
 
 def _write_reports(args: argparse.Namespace, rec: Record, nested: bool) -> None:
+    # Each report's module (and importlib.metadata, 8 ms) only when that report is asked
+    # for: this runs at the end of every command.
     import os
-    from importlib.metadata import PackageNotFoundError, version
 
-    from checker.report import junit, markdown, sarif
-
-    try:
-        ours = version("raftcheck")
-    except PackageNotFoundError:
-        ours = "unknown"
     if getattr(args, "junit", None):
+        from checker.report import junit
+
         write_text_atomic(args.junit, junit.render([rec]))
     if getattr(args, "sarif", None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        from checker.report import sarif
+
+        try:
+            ours = version("raftcheck")
+        except PackageNotFoundError:
+            ours = "unknown"
         write_text_atomic(args.sarif, sarif.render([rec], ours))
     if getattr(args, "html", False):
         from checker.report.view import page_path, render_trace
@@ -483,6 +488,8 @@ def _write_reports(args: argparse.Namespace, rec: Record, nested: bool) -> None:
         write_text_atomic(keep, json.dumps(to_json(rec), indent=1, sort_keys=True) + "\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and not nested:
+        from checker.report import markdown
+
         with open(summary, "a", encoding="utf-8") as f:
             f.write(markdown.render([rec]))
 

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final, NamedTuple
 
 from checker.distributed import wire
-from checker.engine.model import Model, Violation, check_state, first_violation
+from checker.engine.model import Model, Violation, state_checker, transition_checker
 from checker.engine.store import FingerprintSet
 
 _new: Final = tuple.__new__
@@ -148,7 +148,8 @@ class Partition:
         self.count = count
         fpr = model.fingerprinter(symmetry, view)
         self.fp = fpr.fingerprint
-        self.props = (*model.transition_properties, *fpr.assumptions)
+        self.transition_violation = transition_checker(model, fpr.assumptions)
+        self.state_violation = state_checker(model)
         self.route = fpr.locality if by_locality else None
         self.own = fpr.shared
         self.seen = FingerprintSet()
@@ -207,10 +208,10 @@ class Partition:
             return self._expand(deadline, start, len(given))
 
     def _expand(self, deadline: float | None, start: float, taken: int = 0) -> Expanded:
-        model, fp, props, sent, count, me = (
+        model, fp, transition_violation, sent, count, me = (
             self.model,
             self.fp,
-            self.props,
+            self.transition_violation,
             self.sent,
             self.count,
             self.index,
@@ -232,7 +233,7 @@ class Partition:
                 generated += 1
                 kd = kind(a)
                 coverage[kd] = coverage.get(kd, 0) + 1
-                v = first_violation(props, s, a, t)
+                v = transition_violation(s, a, t)
                 if v is not None:
                     violation = (base + c, part, i, a, t, v)
                     break
@@ -291,7 +292,8 @@ class Partition:
             return self._take_new(parts, time.thread_time())
 
     def _take_new(self, parts: list[list[Item]], start: float) -> Absorbed:
-        model, seen, fps, me = self.model, self.seen, self.fps, self.index
+        seen, fps, me = self.seen, self.fps, self.index
+        state_violation = self.state_violation
         pp, pi = self.parent_part, self.parent_index
         # The least-ranked candidate of each fingerprint not seen before.
         best: dict[int, tuple[int, int, int, Any]] = {}
@@ -311,7 +313,7 @@ class Partition:
             pp.append(part)
             pi.append(parent)
             t = self._shared(t)
-            v = check_state(model, t)
+            v = state_violation(t)
             if v is not None:
                 violation = (rank, j, v)
                 break

@@ -144,6 +144,55 @@ def check_step(model: Properties[S, A], s: S, a: A, t: S) -> Violation | None:
     return check_transition(model, s, a, t) or check_state(model, t)
 
 
+def state_checker(model: Properties[S, A]) -> Callable[[S], Violation | None]:
+    """``check_state`` on ``model`` as one function of a state: the model's own
+    ``first_state_violation`` when it has one (see ``transition_checker``)."""
+    fused: Callable[[S], Violation | None] | None = getattr(model, "first_state_violation", None)
+    if fused is not None:
+        return fused
+
+    def check(s: S) -> Violation | None:
+        return check_state(model, s)
+
+    return check
+
+
+def transition_checker(
+    model: Properties[S, A], extra: Sequence[TransitionProperty[S, A]] = ()
+) -> Callable[[S, A, S], Violation | None]:
+    """The model's transition properties, then ``extra`` (the reductions' assumptions), as
+    one function of a step: the first violated, or None.
+
+    A model may answer for its properties in one call, with a method
+    ``first_transition_violation(s, a, t)`` (and ``first_state_violation(s)`` for its
+    invariants) that returns what ``first_violation`` over its properties would. Called
+    through a sequence of records, each property is a generic call, which in a compiled
+    build costs as much as a short property itself (arguments packed, parsed, the
+    answer boxed): a compiled model's own function calls each property natively. The
+    sequence still names the properties, for reports and coverage; a model that offers
+    the method owes a test that both agree (the Raft model's: tests/checker)."""
+    fused: Callable[[S, A, S], Violation | None] | None = getattr(
+        model, "first_transition_violation", None
+    )
+    if fused is None:
+        props = (*model.transition_properties, *extra)
+
+        def check(s: S, a: A, t: S) -> Violation | None:
+            return first_violation(props, s, a, t)
+
+        return check
+    if not extra:
+        return fused
+    assumptions = tuple(extra)
+    own = fused
+
+    def both(s: S, a: A, t: S) -> Violation | None:
+        v = own(s, a, t)
+        return v if v is not None else first_violation(assumptions, s, a, t)
+
+    return both
+
+
 def property_names(model: Properties[S, A]) -> tuple[str, ...]:
     """Every property the model checks: invariants first, then transition properties."""
     return tuple(p.name for p in model.invariants) + tuple(
@@ -173,4 +222,6 @@ __all__ = [
     "first_violation",
     "plain",
     "property_names",
+    "state_checker",
+    "transition_checker",
 ]

@@ -24,7 +24,13 @@ from enum import Enum
 from typing import Generic, NamedTuple, TypeVar
 
 from checker.engine import workers
-from checker.engine.model import Model, Violation, check_state, first_violation
+from checker.engine.model import (
+    Model,
+    Violation,
+    check_state,
+    state_checker,
+    transition_checker,
+)
 from checker.engine.simulate import simulate
 from checker.engine.store import FingerprintSet, SpillQueue
 from checker.errors import BadOption
@@ -238,7 +244,8 @@ class _Search(Generic[S, A]):
         model, options = self.model, self.options
         successors, kind_of = model.successors, model.kind
         key, index, coverage = self.key, self.index, self.coverage
-        transition_props = (*model.transition_properties, *self.fpr.assumptions)
+        transition_violation = transition_checker(model, self.fpr.assumptions)
+        state_violation = state_checker(model)
         frontier: SpillQueue[tuple[S, int, int]] | list[tuple[S, int, int]]
         if options.strategy is Strategy.BFS:
             # BFS levels get wide: the queue keeps its middle on disk, as TLC's does.
@@ -268,12 +275,12 @@ class _Search(Generic[S, A]):
                     return self.result(stop, None, self.depth_reached)
                 kind = kind_of(a)
                 coverage[kind] = coverage.get(kind, 0) + 1
-                v = first_violation(transition_props, s, a, t)
+                v = transition_violation(s, a, t)
                 k = key(t)
                 if v is None and k in index:
                     continue
                 if v is None:
-                    v = check_state(model, t)
+                    v = state_violation(t)
                 j = self.add(t, k, i) if k not in index else -1
                 if v is not None:
                     states, actions = self.rebuild(i)

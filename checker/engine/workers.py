@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
-from checker.engine.model import Model, TransitionProperty, Violation, check_state, first_violation
+from checker.engine.model import Model, Violation, state_checker, transition_checker
 from checker.engine.store import FingerprintSet
 
 
@@ -51,7 +51,8 @@ class ChunkResult(NamedTuple):
 
 _model: Model[Any, Any] | None = None
 _fp: Callable[[Any], int] | None = None
-_props: tuple[TransitionProperty[Any, Any], ...] = ()
+_transition_violation: Callable[[Any, Any, Any], Violation | None] | None = None
+_state_violation: Callable[[Any], Violation | None] | None = None
 _sent = FingerprintSet()
 
 
@@ -115,7 +116,7 @@ def _serve(conn: Connection, model: Model[Any, Any], symmetry: bool, view: bool)
 
 
 def init_worker(model: Model[Any, Any], symmetry: bool, view: bool) -> None:
-    global _model, _fp, _sent, _props
+    global _model, _fp, _sent, _transition_violation, _state_violation
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The kernel's default for SIGTERM: the worker ends at once, with no Python code run
     # (no traceback), whatever handler it inherited from the process that forked it.
@@ -123,13 +124,16 @@ def init_worker(model: Model[Any, Any], symmetry: bool, view: bool) -> None:
     _model = model
     fpr = model.fingerprinter(symmetry, view)
     _fp = fpr.fingerprint
-    _props = (*model.transition_properties, *fpr.assumptions)
+    _transition_violation = transition_checker(model, fpr.assumptions)
+    _state_violation = state_checker(model)
     _sent = FingerprintSet()
 
 
 def expand(chunk: list[tuple[Any, int]]) -> ChunkResult:
     assert _model is not None and _fp is not None
+    assert _transition_violation is not None and _state_violation is not None
     model, fp, sent = _model, _fp, _sent
+    transition_violation, state_violation = _transition_violation, _state_violation
     found: list[Found] = []
     generated = 0
     coverage: Counter[str] = Counter()
@@ -137,12 +141,12 @@ def expand(chunk: list[tuple[Any, int]]) -> ChunkResult:
         for a, t in model.successors(s):
             generated += 1
             coverage[model.kind(a)] += 1
-            v = first_violation(_props, s, a, t)
+            v = transition_violation(s, a, t)
             k = fp(t)
             if v is None and not sent.add(k):
                 continue
             if v is None:
-                v = check_state(model, t)
+                v = state_violation(t)
             found.append(Found(i, k, t, a, v))
             if v is not None:
                 # Later successors cannot matter: the main process stops at the first.

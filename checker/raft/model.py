@@ -11,9 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
-from checker.engine.model import Fingerprinter, TransitionProperty
+from checker.engine.model import Fingerprinter, TransitionProperty, Violation
 from checker.raft import canon
-from checker.raft.invariants import INVARIANTS, TRANSITION_PROPERTIES
+from checker.raft.invariants import (
+    INVARIANTS,
+    TRANSITION_PROPERTIES,
+    first_state_violation,
+    first_transition_violation,
+)
 from checker.raft.report import render_node
 from raftmodel.actions import ACTION_NAMES, Action, ActionKind, describe
 from raftmodel.cluster import ClusterState, Config, init_state, shared, successors
@@ -64,6 +69,15 @@ class RaftModel:
 
     def kind(self, a: Action) -> str:
         return KIND_NAMES[a.kind]
+
+    # Every property in one call (``engine.transition_checker``).
+    def first_state_violation(self, s: ClusterState) -> Violation | None:
+        return first_state_violation(s)
+
+    def first_transition_violation(
+        self, s: ClusterState, a: Action, t: ClusterState
+    ) -> Violation | None:
+        return first_transition_violation(s, a, t)
 
     def fingerprinter(self, symmetry: bool, view: bool) -> Fingerprinter[ClusterState]:
         fp, applied = canon.state_fingerprint(self.config, symmetry, view)

@@ -145,3 +145,27 @@ def test_mutants_listing() -> None:
 
 def test_main_returns_codes_in_process() -> None:
     assert cli.main(["replay", str(EXAMPLES / "stale-leader-fenced.itf.json"), "--quiet"]) == 0
+
+
+def test_each_verb_is_registered_by_the_module_the_table_names() -> None:
+    """A command line that names its verb imports that verb's module only (``VERBS``):
+    the table must name, for every verb, the module that registers it, in the order the
+    top-level help lists them."""
+    from checker.commands import VERBS, verb_modules
+
+    listed: list[str] = []
+    for module in verb_modules():
+        sub = argparse.ArgumentParser().add_subparsers()
+        module.register(sub)
+        for verb in sub.choices:
+            assert VERBS[verb] == module.__name__.rsplit(".", 1)[1], verb
+            listed.append(verb)
+    assert listed == list(VERBS) == _verbs()
+    for verb in VERBS:
+        assert _verbs_of(verb) == [verb] or VERBS[verb] in ("tla", "prove", "conform", "catalog")
+        assert verb in _verbs_of(verb)
+
+
+def _verbs_of(verb: str) -> list[str]:
+    sub = next(a for a in build_parser(verb)._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)

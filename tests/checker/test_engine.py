@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import pytest
 
-from checker.engine.model import Fingerprinter, Invariant, TransitionProperty, plain
+from checker.engine.model import Fingerprinter, Invariant, TransitionProperty, Violation, plain
 from checker.engine.search import Options, Strategy, check
 
 # --- a counter ---------------------------------------------------------------------------
@@ -67,6 +67,40 @@ def test_counter_counts_and_shortest_counterexample() -> None:
     assert bad.counterexample.violation.property == "NeverBad"
     dfs = check(Counter(top=9, bad=4), Options(strategy=Strategy.DFS))
     assert dfs.counterexample is not None and dfs.counterexample.states[-1] == 4
+
+
+class OneCall(Counter):
+    """A counter that answers for its properties in one call each
+    (``engine.transition_checker``): its answers, not the records', are what the search
+    reports (a model offering them owes a test that both agree)."""
+
+    def first_state_violation(self, s: int) -> Violation | None:
+        return Violation("OwnState", "x = 3") if s == 3 else None
+
+    def first_transition_violation(self, s: int, a: str, t: int) -> Violation | None:
+        return Violation("OwnStep", "down from 2") if (s, t) == (2, 1) else None
+
+
+class Assumed(OneCall):
+    """A reduction whose assumption fails on the step up from 1."""
+
+    def fingerprinter(self, symmetry: bool, view: bool) -> Fingerprinter[int]:
+        up = TransitionProperty[int, str](
+            "Assumed", "", "", lambda s, a, t: "up from 1" if (s, t) == (1, 2) else None
+        )
+        return plain()._replace(assumptions=(up,))
+
+
+def test_a_model_answering_in_one_call_is_asked_in_one_call() -> None:
+    r = check(OneCall(top=9, bad=99))
+    assert r.counterexample is not None and r.counterexample.violation.property == "OwnState"
+    r = check(OneCall(top=9, bad=99), Options(strategy=Strategy.DFS))
+    assert r.counterexample is not None and r.counterexample.violation.property == "OwnState"
+    # The reductions' assumptions are checked after the model's own properties.
+    r = check(Assumed(top=9, bad=99))
+    assert r.counterexample is not None
+    assert r.counterexample.violation == Violation("Assumed", "up from 1")
+    assert r.counterexample.states == (0, 1, 2)
 
 
 def test_budgets_are_inconclusive() -> None:

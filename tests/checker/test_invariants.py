@@ -425,3 +425,39 @@ def test_first_failing_invariant_is_reported_in_registry_order() -> None:
     assert v is not None and v.property == "ElectionSafety"
     v = check_state(s._replace(elections=frozenset()))
     assert v is not None and v.property == "LogMatching"
+
+
+# --- every property in one call ----------------------------------------------------------
+
+
+def test_one_call_answers_as_the_registry() -> None:
+    """first_state_violation and first_transition_violation (what RaftModel gives the
+    engine) against the engine's loop over the registry, on every case above: the same
+    answer, and every property the first to fire on one of its own cases (so a property
+    left out, or called out of order, changes an answer)."""
+    from checker.engine import model as engine
+    from checker.raft.invariants import (
+        PROPERTIES,
+        first_state_violation,
+        first_transition_violation,
+    )
+    from checker.raft.model import RaftModel
+    from raftmodel.cluster import Config
+
+    fired: set[str] = set()
+    for _, bad, good in STATE_CASES.values():
+        for s in (*bad, *good):
+            expected = engine.check_state(PROPERTIES, s)
+            assert first_state_violation(s) == expected
+            if expected is not None:
+                fired.add(expected.property)
+    for _, bad, good in TRANSITION_CASES.values():
+        for before, action, after in (*bad, *good):
+            expected = engine.check_transition(PROPERTIES, before, action, after)
+            assert first_transition_violation(before, action, after) == expected
+            if expected is not None:
+                fired.add(expected.property)
+    assert fired == set(ALL_NAMES)
+    model = RaftModel(Config(n=2))
+    assert engine.state_checker(model) == model.first_state_violation
+    assert engine.transition_checker(model) == model.first_transition_violation
