@@ -347,17 +347,16 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
     mb = config.bounds.max_batch
     for node in s.nodes:
         if is_leader(node):
-            acts.extend(
-                SendAppendEntries(node.id, j, k)
-                for j in range(1, n + 1)
-                if j != node.id
-                for k in _batches(node, j, mb)
-            )
+            i = node.id
+            for j in range(1, n + 1):
+                if j != i:
+                    for k in _batches(node, j, mb):
+                        acts.append(_send(i, j, k))
     receives = _receives(s.network, sem)
     acts.extend(receives)
     for node in s.nodes:
         if is_leader(node):
-            acts.extend(ClientRequest(node.id, v) for v in sorted(config.bounds.values))
+            acts.extend(_requests(node.id, config.bounds.values))
     acts.extend(_restarts(n))
     if sem is Semantics.BAG:
         acts.extend(Drop(r.m) for r in receives)
@@ -366,9 +365,28 @@ def candidate_actions(s: ClusterState, config: Config) -> list[Action]:
 
 
 # The actions of every state are built anew: a NamedTuple's constructor is a generated
-# Python function (interpreted even in the compiled build), so the fixed ones are kept.
+# Python function (interpreted even in the compiled build), so the fixed ones are kept
+# (few: a server, a peer and a batch size, a client's values).
 _TIMEOUTS: Final[dict[NodeId, Timeout]] = {}
 _RESTARTS: Final[dict[int, tuple[Restart, ...]]] = {}
+_SEND_ACTIONS: Final[dict[tuple[NodeId, NodeId, int], SendAppendEntries]] = {}
+_REQUESTS: Final[dict[tuple[NodeId, tuple[Value, ...]], tuple[ClientRequest, ...]]] = {}
+
+
+def _send(i: NodeId, j: NodeId, batch: int) -> SendAppendEntries:
+    key = (i, j, batch)
+    a = _SEND_ACTIONS.get(key)
+    if a is None:
+        a = _SEND_ACTIONS[key] = SendAppendEntries(i, j, batch)
+    return a
+
+
+def _requests(i: NodeId, values: tuple[Value, ...]) -> tuple[ClientRequest, ...]:
+    key = (i, values)
+    acts = _REQUESTS.get(key)
+    if acts is None:
+        acts = _REQUESTS[key] = tuple(ClientRequest(i, v) for v in sorted(values))
+    return acts
 
 
 def _timeout(i: NodeId) -> Timeout:
