@@ -17,6 +17,7 @@ import sysconfig
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 #: The modules to compile, listed in checker/build.py (read, not imported: nothing is
 #: built yet). Paths are relative: pip runs this file from the project's root.
@@ -47,4 +48,19 @@ def _ext_modules() -> list[object]:
     return []
 
 
-setup(ext_modules=_ext_modules())
+class _BuildExt(build_ext):  # type: ignore[misc]  # setuptools is untyped
+    """setuptools' build_ext, then every extension it built marked as built now. mypyc
+    rewrites a C file only when its text changes, and the compiler runs only for those:
+    after an edit that leaves the C the same (a docstring), the extensions would look
+    older than their source, and ``checker.build.stale`` would call them STALE."""
+
+    def build_extensions(self) -> None:
+        super().build_extensions()
+        # Before setuptools copies them next to their sources (an editable install, or
+        # --inplace), which keeps their times.
+        for output in self.get_outputs():
+            if os.path.exists(output):
+                os.utime(output)
+
+
+setup(ext_modules=_ext_modules(), cmdclass={"build_ext": _BuildExt})

@@ -5,9 +5,9 @@ same few pairs over and over: the first 60,000 states of two-terms take 616,275 
 of 1,521 distinct (node, event) pairs. ``Steps`` answers a pair met before from a table
 instead of running the handler again, and makes what it computes canonical: equal node
 states and equal messages it produces are one object each. Then the states of a search
-share their parts by identity, and so the table is keyed by identity (two ints, not the
-hash of a node state), and so are the caches of whoever reads the states next (the
-symmetric fingerprint finds a server tuple by its id).
+share their parts by identity, and so the table is keyed by identity (one int made of
+two ids, not the hash of a node state), and so are the caches of whoever reads the
+states next (the symmetric fingerprint finds a server tuple by its id).
 
 Only speed changes: a hit returns what ``step`` returned for an equal pair, which is
 what ``step`` would return now. Each entry keeps its node and event alive, so their ids
@@ -28,6 +28,13 @@ from raftmodel.rules import Rules
 LIMIT: Final = 200_000
 
 
+def _pair(a: object, b: object) -> int:
+    """A key for the pair of objects ``a`` and ``b``, from their identities: one int, not
+    a tuple of two (an entry holds both objects and is taken only when they are the
+    same: two pairs that share a key only take turns in the table)."""
+    return id(a) << 16 ^ id(b)
+
+
 class Steps:
     """The tables of one process (``raftmodel.cluster`` keeps one for every step it takes)."""
 
@@ -36,15 +43,13 @@ class Steps:
         #: Nonzero: every step runs its handler and nothing is remembered (``unremembered``
         #: in raftmodel.cluster: for whoever watches the handlers run, or patches them).
         self.off = 0
-        # (id(node), id(event)) -> (node, event, rules, n, node after, messages sent)
-        self.known: dict[
-            tuple[int, int], tuple[NodeState, Event, Rules, int, NodeState, Messages]
-        ] = {}
+        # _pair(node, event) -> (node, event, rules, n, node after, messages sent)
+        self.known: dict[int, tuple[NodeState, Event, Rules, int, NodeState, Messages]] = {}
         self.nodes: dict[NodeState, NodeState] = {}
         self.messages: dict[Message, Message] = {}
-        # (id(servers), id(server after)) -> (servers, server after, servers after)
+        # _pair(servers, server after) -> (servers, server after, servers after)
         self.replaced: dict[
-            tuple[int, int], tuple[tuple[NodeState, ...], NodeState, tuple[NodeState, ...]]
+            int, tuple[tuple[NodeState, ...], NodeState, tuple[NodeState, ...]]
         ] = {}
         self.tuples: dict[tuple[NodeState, ...], tuple[NodeState, ...]] = {}
 
@@ -63,7 +68,7 @@ class Steps:
         """``node.step(s, event, n, rules)``, the node and messages canonical."""
         if self.off:
             return step(s, event, n, rules)
-        key = (id(s), id(event))
+        key = _pair(s, event)
         hit = self.known.get(key)
         # The rules and n are checked rather than keyed: one search uses one of each, and
         # two searches of different models may share the process (and its threads).
@@ -82,7 +87,7 @@ class Steps:
 
     def replace(self, nodes: tuple[NodeState, ...], after: NodeState) -> tuple[NodeState, ...]:
         """``nodes`` with server ``after.id`` replaced by ``after``, canonical."""
-        key = (id(nodes), id(after))
+        key = _pair(nodes, after)
         hit = self.replaced.get(key)
         if hit is not None and hit[0] is nodes and hit[1] is after:
             return hit[2]
