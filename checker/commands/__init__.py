@@ -23,8 +23,9 @@ from checker.commands.common import Exit, Parser
 
 #: Every verb and the module (of this package) that registers it, in the order
 #: ``raftcheck --help`` lists them. A command line that names its verb imports that
-#: module only: importing every verb's libraries cost 30 ms, a quarter of the start of
-#: every command (tests/checker/test_cli.py checks this table against the modules).
+#: module only: importing every verb's libraries cost about 45 ms of CPU, a third of the
+#: start of every command (tests/checker/test_cli.py checks this table against the
+#: modules).
 VERBS: Final = {
     "replay": "replay",
     "simulate": "simulate",
