@@ -45,7 +45,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 from checker.distributed.partition import Absorbed, Expanded, Item, Partition, owner
-from checker.engine.model import Model, Violation, check_state
+from checker.engine.model import Model, Violation, state_checker
 from checker.engine.search import (
     CheckResult,
     Counterexample,
@@ -455,12 +455,13 @@ class _Driver:
         )
         seeds: list[list[Item]] = [[] for _ in range(self.n)]
         seen: set[int] = set()
+        state_violation = state_checker(self.model)
         for rank, s in enumerate(self.inits):
             k = fp(s)
             if k in seen:
                 continue
             seen.add(k)
-            v = check_state(self.model, s)
+            v = state_violation(s)
             if v is not None:
                 self.distinct = len(seen)
                 return 0, Counterexample(v, (s,), ())

@@ -27,7 +27,6 @@ from checker.engine import workers
 from checker.engine.model import (
     Model,
     Violation,
-    check_state,
     state_checker,
     transition_checker,
 )
@@ -149,6 +148,7 @@ class _Search(Generic[S, A]):
         self.fpr = model.fingerprinter(options.symmetry, options.view)
         self.fp = self.fpr.fingerprint
         self.key: Callable[[S], Hashable] = self.fpr.key if options.exact else self.fp
+        self.state_violation = state_checker(model)
         # Fingerprints go into a flat table (16-32 bytes each); exact keys into a set.
         self.index: FingerprintSet | set[Hashable] = set() if options.exact else FingerprintSet()
         self.parents = array("q")
@@ -212,7 +212,7 @@ class _Search(Generic[S, A]):
             if k in self.index:
                 continue
             i = self.add(s, k, -1)
-            v = check_state(self.model, s)
+            v = self.state_violation(s)
             if v is not None:
                 return self.result(None, Counterexample(v, (s,), ()), 0)
             roots.append((s, i))
@@ -245,7 +245,7 @@ class _Search(Generic[S, A]):
         successors, kind_of = model.successors, model.kind
         key, index, coverage = self.key, self.index, self.coverage
         transition_violation = transition_checker(model, self.fpr.assumptions)
-        state_violation = state_checker(model)
+        state_violation = self.state_violation
         frontier: SpillQueue[tuple[S, int, int]] | list[tuple[S, int, int]]
         if options.strategy is Strategy.BFS:
             # BFS levels get wide: the queue keeps its middle on disk, as TLC's does.
