@@ -50,18 +50,19 @@ from checker.raft.presets import PRESETS
 
 
 def _delay_driver(seconds: float) -> None:
-    """Every answer the driver waits for (``Client.gather``: results, and the barrier
-    after a level's batches) arrives ``seconds`` late, as over a slow link."""
-    from distributed import Client
+    """Every answer the driver waits for (an actor's call: a level's step, a link of a
+    counterexample) arrives ``seconds`` late, as over a slow link. Only this process's
+    calls: the workers' calls to each other are not delayed."""
+    from distributed.actor import ActorFuture
 
-    gather = Client.gather
+    result = ActorFuture.result
 
     def late(self: Any, *args: Any, **kwargs: Any) -> Any:
-        out = gather(self, *args, **kwargs)
+        out = result(self, *args, **kwargs)
         time.sleep(seconds)
         return out
 
-    Client.gather = late
+    ActorFuture.result = late  # type: ignore[method-assign]
 
 
 def _cluster_cpu() -> float:

@@ -48,6 +48,13 @@ Item = tuple[int, int, int, int, Any]
 Entry = tuple[Any, int, int, int]
 #: Bits of a rank per level: a state may have at most 2**RANK_BITS successors.
 RANK_BITS: Final = 12
+#: A step lets go of the GIL once every this many states plus one (``time.sleep(0)``).
+#: Compiled code lets go of it only where it calls interpreted code or a C function that
+#: does, and the worker's event loop needs it: to take in the batches its peers send, to
+#: answer the scheduler's heartbeats. This bounds the loop's wait whatever the model.
+#: Not much more often: each may hand the core to another process (every 256 states cost
+#: about 0.3 s of two-terms' 9 on 2 workers).
+YIELD_MASK: Final = 4095
 
 
 class Expanded(NamedTuple):
@@ -224,6 +231,8 @@ class Partition:
         violation = None
         cut = False
         for n, (s, part, i, rank) in enumerate(self.frontier):
+            if not n & YIELD_MASK:
+                time.sleep(0)  # the GIL, for the worker's event loop: ``YIELD_MASK``
             if deadline is not None and not n & 31 and time.time() >= deadline:
                 cut = True
                 break
@@ -285,34 +294,43 @@ class Partition:
             parts.append((self.index, self.local))
             parts.sort(key=lambda p: p[0])
             self.local = []
-            return self._take_new([items for _, items in parts], start)
+            return self._take_new(parts, start)
 
     def _take(self, parts: list[list[Item]]) -> Absorbed:
         with _no_gc():
-            return self._take_new(parts, time.thread_time())
+            return self._take_new([(-1, items) for items in parts], time.thread_time())
 
-    def _take_new(self, parts: list[list[Item]], start: float) -> Absorbed:
+    def _take_new(self, parts: list[tuple[int, list[Item]]], start: float) -> Absorbed:
+        """Keep the states of ``parts`` (each: its sender, -1 for the driver, and its
+        items) whose fingerprint is new here."""
         seen, fps, me = self.seen, self.fps, self.index
         state_violation = self.state_violation
         pp, pi = self.parent_part, self.parent_index
         # The least-ranked candidate of each fingerprint not seen before.
-        best: dict[int, tuple[int, int, int, Any]] = {}
-        for items in parts:
+        # Whether it came from elsewhere: only those are made of this process's objects
+        # (``_shared``); a state made here is already.
+        best: dict[int, tuple[int, int, int, Any, bool]] = {}
+        for sender, items in parts:
+            time.sleep(0)
+            foreign = sender != me
             for k, part, parent, rank, t in items:
                 if k in seen:
                     continue
                 old = best.get(k)
                 if old is None or rank < old[0]:
-                    best[k] = (rank, part, parent, t)
+                    best[k] = (rank, part, parent, t, foreign)
         frontier: list[Entry] = []
         violation = None
-        for k, (rank, part, parent, t) in sorted(best.items(), key=lambda kv: kv[1][0]):
+        for k, (rank, part, parent, t, foreign) in sorted(best.items(), key=lambda kv: kv[1][0]):
             seen.add(k)
             j = len(fps)
+            if not j & YIELD_MASK:
+                time.sleep(0)
             fps.append(k)
             pp.append(part)
             pi.append(parent)
-            t = self._shared(t)
+            if foreign:
+                t = self._shared(t)
             v = state_violation(t)
             if v is not None:
                 violation = (rank, j, v)

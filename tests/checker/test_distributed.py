@@ -162,7 +162,7 @@ def test_progress_is_reported_per_level(address: str) -> None:
 def test_a_run_leaves_nothing_on_the_workers(
     address: str, preset: str, mutant: str | None, limit: float | None, ending: str
 ) -> None:
-    # However the run ends: the step submitted ahead of the last level included.
+    # However the run ends, its actors leave the workers of a cluster that lives on.
     from distributed import Client
 
     config = PRESETS[preset].config()
@@ -174,53 +174,82 @@ def test_a_run_leaves_nothing_on_the_workers(
         assert r.counterexample.violation.property == ending
     else:
         assert ending in (r.stopped or "PASS") and r.complete == (limit is None)
-    time.sleep(0.5)  # a step released by the driver may still be finishing
     with Client(address) as client:
-        left = client.run(lambda: (len(dsearch._PARTITIONS), len(dsearch._INBOX)))
-    assert set(left.values()) == {(0, 0)}
+        for _ in range(50):  # the scheduler tells the workers to let go; not at once
+            left = client.run(lambda dask_worker: len(dask_worker.state.actors))
+            if set(left.values()) == {0}:
+                break
+            time.sleep(0.1)
+    assert set(left.values()) == {0}
 
 
-def test_a_level_that_ends_the_run_skips_the_step_submitted_ahead() -> None:
-    # In this process, as a worker runs them: the driver submits level L+1's step before
-    # L's results are in; a violation (or the deadline) in any worker's step of L makes
-    # every worker's step of L+1 do nothing, so the partitions stay as L left them for
-    # the counterexample's rebuild.
-    run = "ahead"
-    model = RaftModel(PRESETS["elections"].config())
-    dsearch._w_create(run, model, 0, 2, True, True, True)
-    try:
-        part = dsearch._PARTITIONS[run]
-        first = dsearch._w_seed(
-            run,
-            [
-                (model.fingerprinter(True, True).fingerprint(s), -1, -1, r, s)
-                for r, s in enumerate(model.init_states())
-            ],
-        )
-        assert first.frontier == 1
-        step = dsearch._w_step(run, False, True, None, None)
-        assert step[1] is not None and step[1].violation is None
-        ends, batch = dsearch._w_take(run, 1, step)
-        assert not ends and batch
-        bad = step[1]._replace(violation=(0, 0, 0, None, None, None))
-        assert dsearch._w_take(run, 1, (None, bad))[0]
-        assert dsearch._w_take(run, 1, (None, step[1]._replace(cut=True)))[0]
-        # A receive says whether its worker's step or a sender's ended the run.
-        assert dsearch._w_receive(run, [(1, (True, b""))], step)
-        assert dsearch._w_receive(run, [(1, (False, b""))], (None, bad))
-        assert not dsearch._w_receive(run, [(1, (False, b""))], step)
-        before = (len(part.fps), len(part.frontier), list(part.local))
-        assert dsearch._w_step(run, True, True, None, True) == (None, None)
-        assert dsearch._w_absorb(run, True) is None
-        assert (len(part.fps), len(part.frontier), list(part.local)) == before
-        absorbed, expanded = dsearch._w_step(run, True, True, None, False)
-        assert absorbed is not None and absorbed.distinct > first.distinct
-        assert expanded is not None and expanded.generated > 0
-    finally:
-        dsearch._w_drop(run)
-    # After the run's end, a step released by the driver that starts late does nothing.
-    assert dsearch._w_step(run, True, True, None, False) == (None, None)
-    assert run not in dsearch._PARTITIONS and run not in dsearch._INBOX
+class _Delivered:
+    def result(self, timeout: float | None = None) -> None:
+        return None
+
+
+class _Peer:
+    """A partition's actor handle in this process: a delivery is put straight in."""
+
+    def __init__(self, actor: dsearch.PartitionActor) -> None:
+        self.actor = actor
+
+    def deliver(self, box: int, level: int, sender: int, batch: bytes) -> _Delivered:
+        self.actor.put(box, level, sender, batch)
+        return _Delivered()
+
+
+class _Never:
+    def result(self, timeout: float | None = None) -> None:
+        time.sleep(timeout or 0)
+        raise TimeoutError
+
+
+class _Lost:
+    def deliver(self, box: int, level: int, sender: int, batch: bytes) -> _Never:
+        return _Never()
+
+
+def test_partition_actors_step_a_level_together_and_a_stopped_step_returns() -> None:
+    # In this process, as two workers run them: each step sends its batches to the other
+    # and absorbs what the other sent; a step waiting for a peer that never comes (the
+    # run ended) returns None once stopped, rather than holding its worker.
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from checker.distributed.partition import owner
+
+    model = RaftModel(PRESETS["terms"].config())
+    fpr = model.fingerprinter(True, True)
+    actors = [dsearch.PartitionActor(model, p, 2, True, True, True) for p in range(2)]
+    for a in actors:
+        a.connect([_Peer(b) for b in actors])
+    seeds: list[list[Any]] = [[], []]
+    for rank, s in enumerate(model.init_states()):
+        seeds[owner(fpr.locality(s), 2)].append((fpr.fingerprint(s), -1, -1, rank, s))
+    counts = [a.seed(seeds[p]).frontier for p, a in enumerate(actors)]
+    with ThreadPoolExecutor(2) as pool:
+        for level in range(3):
+            plan = counts if level else None
+            running = [pool.submit(a.step, level, plan, 1, None) for a in actors]
+            steps = [f.result() for f in running]
+            assert all(st is not None for st in steps)
+            counts = [st[1].frontier for st in steps if st is not None]
+        one = check(model, Options(view=True, max_depth=3))
+        distinct = sum(st[1].distinct for st in steps if st is not None)
+        assert distinct == one.distinct
+        alone = pool.submit(actors[0].step, 3, counts, 1, None)
+        time.sleep(0.2)
+        assert not alone.done()  # waiting for the other partition's batches
+        asyncio.run(actors[0].stop())
+        assert alone.result(timeout=5) is None
+        # A peer whose actor has gone never answers a delivery: stopped, the step returns.
+        actors[1].connect([_Lost(), _Lost()])
+        lost = pool.submit(actors[1].step, 3, None, 1, None)
+        time.sleep(0.2)
+        assert not lost.done()
+        asyncio.run(actors[1].stop())
+        assert lost.result(timeout=5) is None
 
 
 @pytest.mark.parametrize("depth", [0, 1, 4, 9])
@@ -295,11 +324,11 @@ def test_a_parent_chain_that_loops_is_an_error_not_a_hang() -> None:
             return self.value
 
     class Loop:
-        def submit(self, fn: object, run: str, j: int, **where: object) -> Link:
+        def link(self, j: int) -> Link:
             return Link((7, 0, j))  # state j's parent: itself
 
     model = RaftModel(PRESETS["elections"].config())
-    driver = dsearch._Driver(Loop(), ["w"], "run", model, Options(view=True), None, None)
+    driver = dsearch._Driver([Loop()], model, Options(view=True), None, None)
     with pytest.raises(RuntimeError, match="longer than the state's depth, 3"):
         driver._rebuild(0, 5, 3)
 
