@@ -306,30 +306,39 @@ class Partition:
         seen, fps, me = self.seen, self.fps, self.index
         state_violation = self.state_violation
         pp, pi = self.parent_part, self.parent_index
-        # The least-ranked candidate of each fingerprint not seen before.
-        # Whether it came from elsewhere: only those are made of this process's objects
-        # (``_shared``); a state made here is already.
-        best: dict[int, tuple[int, int, int, Any, bool]] = {}
-        for sender, items in parts:
-            time.sleep(0)
-            foreign = sender != me
-            for k, part, parent, rank, t in items:
-                if k in seen:
-                    continue
-                old = best.get(k)
-                if old is None or rank < old[0]:
-                    best[k] = (rank, part, parent, t, foreign)
+        # Each list is in rank order (a partition expands its frontier in rank order), so
+        # a merge meets the candidates in the level's BFS order: the first of each
+        # fingerprint not seen before is the least-ranked, the one the single process
+        # keeps, and the next frontier comes out in rank order, with no table or sort.
+        lists = [items for _, items in parts]
+        # Only a state from elsewhere is made of this process's objects (``_shared``).
+        foreign = [sender != me for sender, _ in parts]
+        ends = [len(items) for items in lists]
+        at = [0] * len(lists)
         frontier: list[Entry] = []
         violation = None
-        for k, (rank, part, parent, t, foreign) in sorted(best.items(), key=lambda kv: kv[1][0]):
-            seen.add(k)
+        while True:
+            li = -1
+            least = 0
+            for x in range(len(lists)):
+                i = at[x]
+                if i < ends[x]:
+                    r: int = lists[x][i][3]
+                    if li < 0 or r < least:
+                        li, least = x, r
+            if li < 0:
+                break
+            k, part, parent, rank, t = lists[li][at[li]]
+            at[li] += 1
+            if not seen.add(k):
+                continue
             j = len(fps)
             if not j & YIELD_MASK:
                 time.sleep(0)
             fps.append(k)
             pp.append(part)
             pi.append(parent)
-            if foreign:
+            if foreign[li]:
                 t = self._shared(t)
             v = state_violation(t)
             if v is not None:
