@@ -280,6 +280,25 @@ def _every(parts: list[T | None]) -> list[T]:
     return out
 
 
+def _answers(calls: list[Any], present: Callable[[], bool] | None = None) -> list[Any]:
+    """The answers to actor ``calls``, in order. An OSError as soon as one call fails or
+    (``present`` false) a worker has left the cluster: a partition whose peer is gone
+    waits for its batches until the run is stopped, and Dask may leave a call to a lost
+    worker pending, so waiting on the calls alone could wait for ever."""
+    for call in calls:
+        while True:
+            try:
+                call.result(timeout=0.5)
+                break
+            except TimeoutError:
+                for other in calls:
+                    if other.done():
+                        other.result()  # a failed call raises its error
+                if present is not None and not present():
+                    raise OSError("a worker left the cluster") from None
+    return [call.result() for call in calls]
+
+
 def check(
     model: Model[Any, Any],
     options: Options,
@@ -338,8 +357,13 @@ def check(
             for p, w in enumerate(workers[:n])
         ]
         actors = list(client.gather(placed))
-        _every([f.result() for f in [a.connect(actors) for a in actors]])
-        driver = _Driver(actors, model, options, progress, by_locality, balance)
+        used = set(workers[:n])
+
+        def present() -> bool:
+            return used <= set(client.scheduler_info()["workers"])
+
+        _answers([a.connect(actors) for a in actors], present)
+        driver = _Driver(actors, model, options, progress, by_locality, balance, present)
         result = driver.run()
         if traffic is not None and driver.traffic is not None:
             traffic(driver.traffic)
@@ -366,8 +390,11 @@ class _Driver:
         progress: Callable[[Progress], None] | None,
         by_locality: bool | None,
         balance: bool | None = None,
+        present: Callable[[], bool] | None = None,
     ) -> None:
+        """``present``: whether every partition's worker is still in the cluster."""
         self.actors = actors
+        self.present = present
         self.model, self.options, self.progress = model, options, progress
         self.n = len(actors)
         self.start = time.monotonic()
@@ -394,7 +421,7 @@ class _Driver:
 
     def _all(self, method: str, *args: Any) -> list[Any]:
         """Every partition's answer to ``method(*args)``, called on all of them at once."""
-        return [f.result() for f in [getattr(a, method)(*args) for a in self.actors]]
+        return _answers([getattr(a, method)(*args) for a in self.actors], self.present)
 
     def result(
         self, stopped: str | None, cex: Counterexample[Any, Any] | None, depth: int
@@ -425,6 +452,10 @@ class _Driver:
     def run(self) -> CheckResult[Any, Any]:
         try:
             return self._levels()
+        except OSError as e:
+            # Dask's word for a worker gone mid-run (killed, out of memory): its partition
+            # went with it, so the run ends without a verdict, with the statistics so far.
+            return self.result(f"a Dask worker was lost ({e})", None, self.depth)
         except KeyboardInterrupt:
             # Calls the interrupt abandoned are reported by asyncio as never retrieved,
             # as the process ends: nothing a user needs to read.
@@ -449,9 +480,9 @@ class _Driver:
                 return [], Counterexample(v, (s,), ())
             key = k if self.route is None else self.route(s)
             seeds[owner(key, self.n)].append((k, -1, -1, rank, s))
-        absorbed: list[Absorbed] = [
-            f.result() for f in [a.seed(seeds[p]) for p, a in enumerate(self.actors)]
-        ]
+        absorbed: list[Absorbed] = _answers(
+            [a.seed(seeds[p]) for p, a in enumerate(self.actors)], self.present
+        )
         self.distinct = sum(a.distinct for a in absorbed)
         return [a.frontier for a in absorbed], None
 
@@ -551,7 +582,7 @@ class _Driver:
             # A parent pointer recorded wrong could make a cycle: an error, not a hang.
             if len(chain) > depth:
                 raise RuntimeError(f"a parent chain longer than the state's depth, {depth}")
-            k, parent_p, parent_j = self.actors[p].link(j).result()
+            k, parent_p, parent_j = _answers([self.actors[p].link(j)], self.present)[0]
             chain.append(k)
             p, j = parent_p, parent_j
         chain.reverse()

@@ -296,6 +296,34 @@ def test_bad_combinations_are_one_line_and_exit_2() -> None:
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_a_worker_lost_mid_run_ends_it_inconclusive() -> None:
+    # A worker killed (the kernel's OOM killer, an operator) takes its partition with it:
+    # the run ends with the statistics so far and exit 3, one line, no traceback.
+    import psutil
+
+    p = subprocess.Popen(
+        [sys.executable, "-m", "checker.cli", "check", "--model", "deep",
+         "--engine", "distributed", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    workers: list[Any] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        kids = psutil.Process(p.pid).children(recursive=True)
+        workers = [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
+    time.sleep(3)  # into the levels
+    workers[0].kill()
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 3, err
+    assert "INCONCLUSIVE" in out and "a Dask worker was lost" in out and "PASS" not in out
+    assert "Traceback" not in err
+
+
 def test_sigterm_ends_it_with_the_statistics_so_far(address: str) -> None:
     p = subprocess.Popen(
         [sys.executable, "-m", "checker.cli", "check", "--model", "two-terms",
@@ -320,7 +348,7 @@ def test_a_parent_chain_that_loops_is_an_error_not_a_hang() -> None:
         def __init__(self, value: object) -> None:
             self.value = value
 
-        def result(self) -> object:
+        def result(self, timeout: float | None = None) -> object:
             return self.value
 
     class Loop:
