@@ -296,20 +296,24 @@ def test_bad_combinations_are_one_line_and_exit_2() -> None:
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_a_worker_lost_mid_run_ends_it_inconclusive() -> None:
-    # A worker killed (the kernel's OOM killer, an operator) takes its partition with it:
-    # the run ends with the statistics so far and exit 3, one line, no traceback.
-    import psutil
-
-    p = subprocess.Popen(
-        [sys.executable, "-m", "checker.cli", "check", "--model", "deep",
-         "--engine", "distributed", "--workers", "2"],
+def _started(*args: str) -> subprocess.Popen[str]:
+    """``raftcheck check *args`` started in the background, its output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "checker.cli", "check", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    )
+
+
+def test_a_worker_lost_mid_run_ends_it_inconclusive() -> None:
+    # A worker killed (the kernel's OOM killer, an operator) takes its partition with it:
+    # the run ends with the statistics so far and exit 3, one line, no traceback.
+    import psutil
+
+    p = _started("--model", "deep", "--engine", "distributed", "--workers", "2")
     deadline = time.monotonic() + 60
     workers: list[Any] = []
     while len(workers) < 2 and time.monotonic() < deadline:
@@ -325,15 +329,7 @@ def test_a_worker_lost_mid_run_ends_it_inconclusive() -> None:
 
 
 def test_sigterm_ends_it_with_the_statistics_so_far(address: str) -> None:
-    p = subprocess.Popen(
-        [sys.executable, "-m", "checker.cli", "check", "--model", "two-terms",
-         "--engine", "distributed", "--address", address],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    p = _started("--model", "two-terms", "--engine", "distributed", "--address", address)
     time.sleep(4)
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=120)
