@@ -50,19 +50,18 @@ from checker.raft.presets import PRESETS
 
 
 def _delay_driver(seconds: float) -> None:
-    """Every answer the driver waits for (an actor's call: a level's step, a link of a
-    counterexample) arrives ``seconds`` late, as over a slow link. Only this process's
-    calls: the workers' calls to each other are not delayed."""
-    from distributed.actor import ActorFuture
+    """Every answer the driver waits for (the partitions' answers to a call made to all
+    of them at once: a level's step; a link of a counterexample) arrives ``seconds``
+    late, as over a slow link. Only this process's calls: the workers' calls to each
+    other are not delayed."""
+    answers = dsearch._answers
 
-    result = ActorFuture.result
-
-    def late(self: Any, *args: Any, **kwargs: Any) -> Any:
-        out = result(self, *args, **kwargs)
+    def late(*args: Any, **kwargs: Any) -> Any:
+        out = answers(*args, **kwargs)
         time.sleep(seconds)
         return out
 
-    ActorFuture.result = late  # type: ignore[method-assign]
+    dsearch._answers = late
 
 
 def _cluster_cpu() -> float:
