@@ -108,8 +108,8 @@ def moves(counts: list[int], least: int) -> list[list[int]]:
     """How many frontier states partition ``p`` hands to ``q`` to expand (``[p][q]``) so
     that each partition expands about an even share of a level whose frontiers hold
     ``counts`` states: the largest surplus to the largest shortfall first (ties by
-    index), and no hand-over of fewer than ``least`` states (each costs a round of
-    tasks and its pickling). A function of the counts alone: every partition computes
+    index), and no hand-over of fewer than ``least`` states (each costs a delivery
+    and its pickling). A function of the counts alone: every partition computes
     the same plan."""
     n = len(counts)
     total = sum(counts)
