@@ -140,7 +140,9 @@ def local_cluster(workers: int) -> Any:
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                # A free port for the scheduler's web server: its default, 8787, taken by another
+                # cluster (a second run at once), costs a warning on stderr.
+                dashboard_address=":0",
                 memory_limit=0,
                 silence_logs=logging.ERROR,
             )

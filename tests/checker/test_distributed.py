@@ -41,7 +41,7 @@ def address() -> Iterator[str]:
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         memory_limit=0,
         silence_logs=logging.ERROR,
     ) as cluster:
