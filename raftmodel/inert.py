@@ -160,22 +160,23 @@ def view_network(s: ClusterState) -> Network:
     """The network of ``view(s)``: ``s.network`` itself when no message changes."""
     nodes = s.nodes
     network = s.network
-    drop: list[Message] = []
-    tokens: list[Message] = []
+    seen: list[Message] = []
+    changed = False
     for m in network:
         dest: int = m[DEST]  # typed: the compiled build subtracts on machine ints
         f = live_form(m, nodes[dest - 1])
-        if f is not m:
-            drop.append(m)
-            if f is not None:
-                tokens.append(f)
-    if not drop:
+        if f is None:
+            changed = True
+        else:
+            seen.append(f)
+            changed = changed or f is not m
+    if not changed:
         return network
-    # A message does not cache its hash, but a set stores the hashes of its members:
-    # a copy of the network without the changed messages hashes only those (and the
-    # tokens), where adding the kept ones to a new set would hash each of them again.
-    kept = network.difference(drop)
-    return kept.union(tokens) if tokens else kept
+    # Nearly every new state's view changes (two-terms: all but 5 of 324,695), and most
+    # of its messages go (8.5 of 13.6 on average): one new set of what is left hashes
+    # fewer messages than copying the network, removing the changed ones and adding
+    # their tokens (two-terms 5% less CPU compiled).
+    return frozenset(seen)
 
 
 _tuple_new: Final = tuple.__new__
