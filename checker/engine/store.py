@@ -20,7 +20,6 @@ memory of the wider ones.
 from __future__ import annotations
 
 import pickle
-import tempfile
 from array import array
 from collections import deque
 from typing import IO, Final, Generic, TypeVar
@@ -151,6 +150,10 @@ class SpillQueue(Generic[T]):
 
     def _spill(self) -> None:
         if self._file is None:
+            # Imported here: tempfile (and random, shutil) is 3 ms of every check's start,
+            # and most searches never spill.
+            import tempfile
+
             # Lives as long as the queue, so no context manager; close() and __del__ end it.
             self._file = tempfile.TemporaryFile(prefix="raftcheck-queue-")  # noqa: SIM115
         self._file.seek(0, 2)
