@@ -7,8 +7,9 @@ the outgoing batch of its owner (its routing key mod N: the fingerprint, or the 
 locality key, as ``checker.distributed.search`` decides); ``absorb`` takes the batches sent
 to this partition, keeps the states it has not seen, checks the state invariants on
 them, and makes them the next frontier. Between the two, ``gift`` hands the frontier's
-surplus over an even share (``moves``, from every partition's frontier count) to the
-partitions with less, which ``expand`` with their own. Batches are pickled bytes
+surplus over an even share (``moves``, from every partition's frontier load: the
+model's estimate of the work of expanding it, ``Fingerprinter.work``) to the partitions
+with less, which ``expand`` with their own. Batches are pickled bytes
 (``wire``), so their size is the network volume.
 
 Which state stands for a fingerprint matters when the reductions merge states that
@@ -82,6 +83,9 @@ class Absorbed(NamedTuple):
     new: int
     distinct: int
     frontier: int
+    #: The frontier's work (the model's estimate per state, ``Fingerprinter.work``; else
+    #: its states): what the levels are balanced by.
+    load: int
     #: A state invariant violated by a new state: (its rank, its index here, violation).
     violation: tuple[int, int, Violation] | None
     seconds: float
@@ -105,12 +109,12 @@ def _no_gc() -> Iterator[None]:
 
 
 def moves(counts: list[int], least: int) -> list[list[int]]:
-    """How many frontier states partition ``p`` hands to ``q`` to expand (``[p][q]``) so
-    that each partition expands about an even share of a level whose frontiers hold
-    ``counts`` states: the largest surplus to the largest shortfall first (ties by
-    index), and no hand-over of fewer than ``least`` states (each costs a delivery
-    and its pickling). A function of the counts alone: every partition computes
-    the same plan."""
+    """How much of its frontier's work partition ``p`` hands to ``q`` to expand
+    (``[p][q]``) so that each partition expands about an even share of a level whose
+    frontiers hold ``counts`` of work (``Absorbed.load``): the largest surplus to the
+    largest shortfall first (ties by index), and no hand-over of less than ``least``
+    (each costs a delivery and its pickling). A function of the counts alone: every
+    partition computes the same plan."""
     n = len(counts)
     total = sum(counts)
     # Surplus (positive) or shortfall (negative) against the even share.
@@ -159,6 +163,9 @@ class Partition:
         self.state_violation = state_checker(model)
         self.route = fpr.locality if by_locality else None
         self.own = fpr.shared
+        self.work = fpr.work
+        #: The frontier's work (``Absorbed.load``).
+        self.load = 0
         self.seen = FingerprintSet()
         self.sent = FingerprintSet()
         # Per state of this partition: its fingerprint and its parent (partition, index).
@@ -182,22 +189,28 @@ class Partition:
 
     def gift(self, q: int, counts: list[int], least: int) -> bytes:
         """The frontier states this partition hands to partition ``q`` to expand this
-        level (``moves`` of every partition's frontier ``counts``), pickled: the last
-        ones in rank order, split among the takers in index order at the first call."""
+        level (``moves`` of every partition's frontier ``counts``, its ``load``), pickled:
+        the last ones in rank order, split among the takers in index order at the first
+        call. A taker gets whole states: the first whose work reaches its share is its
+        last."""
         with _no_gc():
             start = time.thread_time()
             if self.gifts is None:
-                if counts[self.index] != len(self.frontier):
-                    raise RuntimeError("a frontier count does not match the partition's")
+                if counts[self.index] != self.load:
+                    raise RuntimeError("a frontier's load does not match the partition's")
                 give = moves(counts, least)[self.index]
-                cut = len(self.frontier) - sum(give)
-                tail = self.frontier[cut:]
-                del self.frontier[cut:]
-                gifts: list[bytes] = []
-                for r in range(self.count):
-                    piece, tail = tail[: give[r]], tail[give[r] :]
-                    gifts.append(wire.dumps(piece) if piece else b"")
-                self.gifts = gifts
+                frontier, work = self.frontier, self.work
+                cut = len(frontier)
+                pieces: list[list[Entry]] = []
+                for r in range(self.count - 1, -1, -1):
+                    end, due = cut, give[r]
+                    while due > 0 and cut > 0:
+                        cut -= 1
+                        due -= 1 if work is None else work(frontier[cut][0])
+                    pieces.append(frontier[cut:end])
+                pieces.reverse()
+                del frontier[cut:]
+                self.gifts = [wire.dumps(piece) if piece else b"" for piece in pieces]
             batch, self.gifts[q] = self.gifts[q], b""
             self.spent += time.thread_time() - start
             return batch
@@ -256,6 +269,7 @@ class Partition:
             if violation is not None:
                 break
         self.frontier = []
+        self.load = 0
         self.gifts = None
         self.local = out[me]
         sent_bytes = sent_states = 0
@@ -316,6 +330,8 @@ class Partition:
         ends = [len(items) for items in lists]
         at = [0] * len(lists)
         frontier: list[Entry] = []
+        work = self.work
+        load = 0
         violation = None
         while True:
             li = -1
@@ -345,9 +361,10 @@ class Partition:
                 violation = (rank, j, v)
                 break
             frontier.append((t, me, j, rank))
-        self.frontier = frontier
+            load += 1 if work is None else work(t)
+        self.frontier, self.load = frontier, load
         return Absorbed(
-            len(frontier), len(fps), len(frontier), violation, time.thread_time() - start
+            len(frontier), len(fps), len(frontier), load, violation, time.thread_time() - start
         )
 
     def _shared(self, t: Any) -> Any:

@@ -74,8 +74,11 @@ INSTALL = f"pip install -e '.[{EXTRA}]'"
 #: has few values (427 on two-terms), so a level splits unevenly (the slower worker's
 #: share above its even share, two-terms: 11% on 2 workers, 63% on 4, 92% on 8), and the
 #: levels are balanced: once every partition has absorbed a level, one with more than its
-#: even share of the frontier hands the surplus (its last states in rank order) to one
-#: with less, when it is at least this many states. The counts do not depend on who
+#: even share of the frontier's work (the model's estimate, ``Fingerprinter.work``: for
+#: Raft, about a state's successors) hands the surplus (its last states in rank order) to
+#: one with less, when it is at least this many states' worth. By work rather than by
+#: states, two-terms' partitions expand 2,201,418 and 2,203,745 successors, not 2,219,600
+#: and 2,185,563 (bench: within this host's noise in time). The counts do not depend on who
 #: expands a state: a candidate's rank, and its parent's partition and index, travel with
 #: it. Two-terms, the sum over the levels of the slowest worker's CPU seconds (what the
 #: run waits for; bench/distributed_speed.py --route all): 4 workers, 21.7 s by
@@ -220,7 +223,7 @@ class PartitionActor:
         self, level: int, counts: list[int] | None, least: int, deadline: float | None
     ) -> Step | None:
         """Level ``level``: hand over the frontier's surplus (``counts``: every partition's
-        frontier, to balance the level; None: not balanced), expand the frontier with
+        frontier load, to balance the level; None: not balanced), expand the frontier with
         what the others handed over, send each batch to its owner, absorb what was sent
         here. A step whose expansion ends the run (a violation, the deadline) still sends
         its batches, so no peer waits for them. None: the run was stopped."""
@@ -469,7 +472,7 @@ class _Driver:
             logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             return self.result("interrupted (Ctrl-C or SIGTERM)", None, self.depth)
 
-    def _seed(self) -> tuple[list[int], Counterexample[Any, Any] | None]:
+    def _seed(self) -> tuple[list[Absorbed], Counterexample[Any, Any] | None]:
         """Hand every partition the initial states it owns: each one's first frontier,
         or the counterexample of an initial state that violates an invariant."""
         fp = self.fpr.fingerprint
@@ -491,14 +494,14 @@ class _Driver:
             [a.seed(seeds[p]) for p, a in enumerate(self.actors)], self.present
         )
         self.distinct = sum(a.distinct for a in absorbed)
-        return [a.frontier for a in absorbed], None
+        return absorbed, None
 
     def _levels(self) -> CheckResult[Any, Any]:
         o = self.options
-        counts, cex = self._seed()
+        absorbed, cex = self._seed()
         if cex is not None:
             return self.result(None, cex, 0)
-        frontier = sum(counts)
+        frontier = sum(a.frontier for a in absorbed)
         depth = 0
         # The first level is not balanced: the initial states are few.
         balanced = False
@@ -511,8 +514,11 @@ class _Driver:
                     )
                 return self.result(None, None, depth)
             deadline = None if o.time_limit is None else time.time() + self._left()
-            plan = counts if balanced else None
-            steps: list[Step] = _every(self._all("step", depth, plan, BALANCE_LEAST, deadline))
+            loads = [a.load for a in absorbed]
+            plan = loads if balanced else None
+            # BALANCE_LEAST states, in the model's units of work.
+            least = max(1, BALANCE_LEAST * sum(loads) // frontier)
+            steps: list[Step] = _every(self._all("step", depth, plan, least, deadline))
             balanced = self.balance
             self.critical += max(e.seconds + a.seconds for e, a in steps)
             for p, (e, _) in enumerate(steps):
@@ -539,8 +545,7 @@ class _Driver:
                 self.absorb_s[q] += r.seconds
                 self.owned[q] = r.distinct
             self.distinct = sum(r.distinct for r in absorbed)
-            counts = [r.frontier for r in absorbed]
-            nxt = sum(counts)
+            nxt = sum(r.frontier for r in absorbed)
             self.max_queue = max(self.max_queue, nxt + frontier)
             bad = [(r.violation, q) for q, r in enumerate(absorbed) if r.violation is not None]
             if bad:

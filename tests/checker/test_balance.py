@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checker.distributed import wire
 from checker.distributed.partition import Item, Partition, moves, owner
 from checker.engine.search import Options, check
 from checker.raft.model import RaftModel
@@ -47,7 +48,7 @@ def test_the_plan_hands_the_largest_surplus_to_the_largest_shortfall() -> None:
 
 def _levels(preset: str, n: int, least: int, by_locality: bool) -> tuple[int, int, int, int]:
     """The partitioned BFS with ``n`` partitions in this process, handing states over as
-    the Dask driver does (every partition's frontier counts, then ``gift``): distinct,
+    the Dask driver does (every partition's frontier load, then ``gift``): distinct,
     generated, depth, and the states handed over."""
     model = RaftModel(PRESETS[preset].config())
     fpr = model.fingerprinter(True, True)
@@ -63,9 +64,9 @@ def _levels(preset: str, n: int, least: int, by_locality: bool) -> tuple[int, in
     absorbed = [part.seed(seeds[p]) for p, part in enumerate(parts)]
     generated = handed = depth = 0
     while any(a.frontier for a in absorbed):
-        counts = [a.frontier for a in absorbed]
+        loads = [a.load for a in absorbed]
         gifts: list[list[Any]] = [
-            [parts[p].gift(q, counts, least) if p != q else b"" for q in range(n)] for p in range(n)
+            [parts[p].gift(q, loads, least) if p != q else b"" for q in range(n)] for p in range(n)
         ]
         expanded = [parts[q].expand(None, [gifts[p][q] for p in range(n)]) for q in range(n)]
         assert all(e.violation is None and not e.cut for e in expanded)
@@ -98,5 +99,26 @@ def test_a_frontier_count_that_is_not_the_partition_s_is_refused() -> None:
     model = RaftModel(PRESETS["elections"].config())
     part = Partition(model, 0, 2, True, True)
     part.seed([(0, -1, -1, 0, next(iter(model.init_states())))])
-    with pytest.raises(RuntimeError, match="frontier count"):
+    with pytest.raises(RuntimeError, match="frontier's load"):
         part.gift(1, [5, 0], 1)
+
+
+def test_a_hand_over_carries_the_surplus_of_work_not_of_states() -> None:
+    # States of one level of default's BFS differ in work (a receive per message): the
+    # states handed over are the frontier's last, just enough to carry the surplus.
+    model = RaftModel(PRESETS["default"].config())
+    work = model.fingerprinter(True, True).work
+    assert work is not None
+    level = list(model.init_states())
+    for _ in range(6):
+        level = [t for s in level for _, t in model.successors(s)][:400]
+    assert len({work(s) for s in level}) > 1
+    part = Partition(model, 0, 2, True, True)
+    part.frontier = [(s, 0, i, i) for i, s in enumerate(level)]
+    part.load = sum(work(s) for s in level)
+    given = wire.loads(part.gift(1, [part.load, 0], 1))
+    surplus = part.load // 2
+    handed = sum(work(e[0]) for e in given)
+    assert handed >= surplus > handed - work(given[0][0])
+    assert [e[3] for e in given] == list(range(len(level) - len(given), len(level)))
+    assert [e[3] for e in part.frontier] == list(range(len(level) - len(given)))

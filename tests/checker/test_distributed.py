@@ -227,18 +227,18 @@ def test_partition_actors_step_a_level_together_and_a_stopped_step_returns() -> 
     seeds: list[list[Any]] = [[], []]
     for rank, s in enumerate(model.init_states()):
         seeds[owner(fpr.locality(s), 2)].append((fpr.fingerprint(s), -1, -1, rank, s))
-    counts = [a.seed(seeds[p]).frontier for p, a in enumerate(actors)]
+    loads = [a.seed(seeds[p]).load for p, a in enumerate(actors)]
     with ThreadPoolExecutor(2) as pool:
         for level in range(3):
-            plan = counts if level else None
+            plan = loads if level else None
             running = [pool.submit(a.step, level, plan, 1, None) for a in actors]
             steps = [f.result() for f in running]
             assert all(st is not None for st in steps)
-            counts = [st[1].frontier for st in steps if st is not None]
+            loads = [st[1].load for st in steps if st is not None]
         one = check(model, Options(view=True, max_depth=3))
         distinct = sum(st[1].distinct for st in steps if st is not None)
         assert distinct == one.distinct
-        alone = pool.submit(actors[0].step, 3, counts, 1, None)
+        alone = pool.submit(actors[0].step, 3, loads, 1, None)
         time.sleep(0.2)
         assert not alone.done()  # waiting for the other partition's batches
         asyncio.run(actors[0].stop())
