@@ -1,6 +1,6 @@
 """The checker's speed in two checkouts, side by side in one run: a refactor's cost.
 
-Usage: python bench/before_after.py OTHER_CHECKOUT [PRESET ...] [--reps N]
+Usage: python bench/before_after.py OTHER_CHECKOUT [PRESET ...] [--reps N]  (--help)
 
 Runs ``check`` on each preset (symmetry and the inert-message view on, as the CLI runs
 it) alternately in this checkout and in OTHER_CHECKOUT (e.g. a ``git worktree`` of the
@@ -12,6 +12,7 @@ uses whichever API the checkout has (``check(RaftModel(config))`` or ``check(con
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import statistics
@@ -55,34 +56,35 @@ def run(tree: Path, preset: str) -> tuple[dict[str, object], float]:
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    if not argv:
-        sys.exit(__doc__)
-    other = Path(argv[0]).resolve()
+    p = argparse.ArgumentParser(
+        description="The checker's speed in this checkout and in another, side by side.",
+    )
+    p.add_argument("other", help="the other checkout (e.g. a git worktree of the commit before)")
+    p.add_argument("presets", nargs="*", default=["elections", "default"])
+    p.add_argument("--reps", type=int, default=3, help="alternating runs of each (default 3)")
+    a = p.parse_args()
+    other = Path(a.other).resolve()
+    if not (other / "checker").is_dir():
+        p.error(f"{a.other}: not a raftcheck checkout (no checker/ in it)")
     here = Path(__file__).resolve().parents[1]
-    reps = 3
-    presets: list[str] = []
-    it = iter(argv[1:])
-    for a in it:
-        if a == "--reps":
-            reps = int(next(it))
-        else:
-            presets.append(a)
-    presets = presets or ["elections", "default"]
     print(f"this:  {here}\nother: {other}")
     print(f"{'preset':<12} {'distinct':>10} {'this cpu s':>11} {'other cpu s':>12} {'ratio':>6}")
-    for p in presets:
+    for preset in a.presets:
         mine, theirs = [], []
-        for _ in range(reps):
-            a, ta = run(here, p)
-            b, tb = run(other, p)
-            if a["distinct"] != b["distinct"] or a["generated"] != b["generated"]:
-                sys.exit(f"{p}: the two checkouts disagree: {a} vs {b}")
+        for _ in range(a.reps):
+            try:
+                x, ta = run(here, preset)
+                y, tb = run(other, preset)
+            except subprocess.CalledProcessError as e:
+                last = (e.stderr or "").strip().splitlines()[-1:] or ["no message"]
+                sys.exit(f"{preset}: a run failed (exit {e.returncode}): {last[0]}")
+            if x["distinct"] != y["distinct"] or x["generated"] != y["generated"]:
+                sys.exit(f"{preset}: the two checkouts disagree: {x} vs {y}")
             mine.append(ta)
             theirs.append(tb)
         m, t = statistics.median(mine), statistics.median(theirs)
-        print(f"{p:<12} {a['distinct']:>10,} {m:>11.2f} {t:>12.2f} {m / t:>6.3f}", flush=True)
-    print(f"(median of {reps} alternating runs each; ratio > 1: this checkout is slower)")
+        print(f"{preset:<12} {x['distinct']:>10,} {m:>11.2f} {t:>12.2f} {m / t:>6.3f}", flush=True)
+    print(f"(median of {a.reps} alternating runs each; ratio > 1: this checkout is slower)")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ prints the bytes per visited state.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
+
+from checker.raft.presets import PRESETS
 
 CHILD = """
 import json, resource, sys
@@ -70,26 +73,37 @@ def row(name: str, sym: bool, workers: int, m: dict[str, object]) -> str:
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    if argv and argv[0] == "--memory":
-        states = int(argv[1]) if len(argv) > 1 else 1_000_000
+    p = argparse.ArgumentParser(
+        description="Speed and memory of `raftcheck check`: distinct states/s and bytes per "
+        "distinct state, each run in a fresh process."
+    )
+    p.add_argument("presets", nargs="*", help="default: elections default terms")
+    p.add_argument("--workers", default="1,2", help="worker counts, comma-separated (1,2)")
+    p.add_argument("--limit", type=float, default=600.0, help="seconds per run (600)")
+    p.add_argument(
+        "--memory",
+        type=int,
+        nargs="?",
+        const=1_000_000,
+        metavar="STATES",
+        help="instead: bytes per visited state over STATES of the plain space (1,000,000)",
+    )
+    a = p.parse_args()
+    unknown = [n for n in a.presets if n not in PRESETS]
+    if unknown:
+        p.error(f"unknown preset(s): {', '.join(unknown)}")
+    try:
+        workers = [int(x) for x in a.workers.split(",")]
+    except ValueError:
+        p.error(f"--workers {a.workers}: not a comma-separated list of numbers")
+    if a.memory is not None:
         print(HEADER)
-        m = measure("memory", False, False, 1, 3600.0, states)
+        m = measure("memory", False, False, 1, 3600.0, a.memory)
         print(row("T2-plain", False, 1, m), flush=True)
         print("(B/state: peak RSS growth over the run / distinct states, queue included)")
         return
-    workers = [1, 2]
-    limit = 600.0
-    names: list[str] = []
-    it = iter(argv)
-    for a in it:
-        if a == "--workers":
-            workers = [int(x) for x in next(it).split(",")]
-        elif a == "--limit":
-            limit = float(next(it))
-        else:
-            names.append(a)
-    names = names or ["elections", "default", "terms"]
+    limit = a.limit
+    names = a.presets or ["elections", "default", "terms"]
     print(HEADER)
     largest = None
     for name in names:

@@ -16,6 +16,7 @@ on (a test fails when a preset has no row, or when a small preset's count drifts
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -105,17 +106,19 @@ def measure(name: str, limit: float) -> dict[str, object]:
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    write = "--write" in argv
-    limit: float | None = None
-    if "--limit" in argv:
-        i = argv.index("--limit")
-        limit = float(argv[i + 1])
-        del argv[i : i + 2]
-    names = [a for a in argv if not a.startswith("--")] or list(PRESETS)
+    p = argparse.ArgumentParser(
+        description="Every preset's size and CPU seconds to exhaust it (--write: into "
+        "the figures file the docs cite)."
+    )
+    p.add_argument("presets", nargs="*", help="default: every preset")
+    p.add_argument("--write", action="store_true", help="store each row in the figures file")
+    p.add_argument("--limit", type=float, default=None, help="seconds per preset")
+    a = p.parse_args()
+    write, limit = a.write, a.limit
+    names = a.presets or list(PRESETS)
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
-        sys.exit(f"unknown preset(s): {', '.join(unknown)}")
+        p.error(f"unknown preset(s): {', '.join(unknown)}")
     load = os.getloadavg()[0]
     print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, load {load:.1f}")
     print(f"{'preset':16} {'distinct':>11} {'generated':>12} {'depth':>5} {'CPU s':>8}  exhausted")
