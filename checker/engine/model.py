@@ -71,8 +71,9 @@ class Fingerprinter(NamedTuple, Generic[S]):
     #: (None: the model keeps none). A state that arrives from another process is all new
     #: objects, and the model's caches find parts by identity first.
     shared: Callable[[S], S] | None = None
-    #: About how much work expanding a state is, in any unit (None: every state is 1), a
-    #: function of the state alone: the distributed search balances its levels by it.
+    #: About how much work expanding a state is, in any unit but at least 1 (None: every
+    #: state is 1), a function of the state alone: the distributed search balances its
+    #: levels by it.
     work: Callable[[S], int] | None = None
 
 
