@@ -12,12 +12,12 @@ states per second, the CPU seconds of the whole run (the driver and the local cl
 processes: on a shared machine the wall-clock speed-up depends on the neighbours, the CPU
 does not), each worker's own rate (states it owns per CPU second of its expand
 and absorb work; one process: distinct states per CPU second), the network volume:
-bytes and states sent between workers, per distinct state, the states handed over to
-balance the levels, and the critical path: the slowest worker's CPU seconds per level,
-summed, what workers with cores of their own would wait for (more workers than cores
-make the wall time the sum of their CPU; the critical path still says what as many
-machines would take, the transfers apart). The counts must be equal, or
-the script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
+bytes and claims on fingerprints sent between workers, per distinct state, the states
+handed over to balance the levels, and the critical path: the slowest worker's CPU
+seconds per level, summed, what workers with cores of their own would wait for (more
+workers than cores make the wall time the sum of their CPU; the critical path still says
+what as many machines would take, the transfers apart). The counts must be equal, or the
+script says so and exits 1. ``--max-depth`` stops every run at the same depth, with
 the same counts (a rate over the first levels; a state budget would stop the levels at
 different points).
 ``--rounds N`` alternates the runs N times and prints the best wall time of each side
@@ -263,7 +263,7 @@ def main() -> int:
                     f"{r.distinct / secs:8,.0f} states/s  x{one_s / secs:.2f} of one process  "
                     f"(cluster start {up:.1f}s)  CPU {cpu:.1f}s, {cpu / one_cpu:.2f}x one "
                     f"process's (driver and workers)  per worker {rates} states per CPU s  "
-                    f"network {t.bytes / 1e6:.1f} MB, {t.states:,} states sent, "
+                    f"network {t.bytes / 1e6:.1f} MB, {t.states:,} claims sent, "
                     f"{per_state:.0f} B each, {t.bytes / max(1, r.distinct):.0f} B per distinct "
                     f"state  {t.handed:,} states handed over to balance the levels  "
                     f"worker CPU {worker_cpu:.1f}s ({r.distinct / max(1e-9, worker_cpu):,.0f} "

@@ -1,31 +1,45 @@
-"""One worker's share of a partitioned BFS: the states whose fingerprint it owns.
+"""One worker's share of a partitioned BFS: the fingerprints it owns, and the states it
+made.
 
 A ``Partition`` is plain Python and knows no Dask (``search`` runs one per worker; tests
-may run several in one process). Per level: ``expand`` computes the successors of the
-partition's frontier, checks the transition properties, and packs each successor into
-the outgoing batch of its owner (its routing key mod N: the fingerprint, or the model's
-locality key, as ``checker.distributed.search`` decides); ``absorb`` takes the batches sent
-to this partition, keeps the states it has not seen, checks the state invariants on
-them, and makes them the next frontier. Between the two, ``gift`` hands the frontier's
-surplus over an even share (``moves``, from every partition's frontier load: the
-model's estimate of the work of expanding it, ``Fingerprinter.work``) to the partitions
-with less, which ``expand`` with their own. Batches are pickled bytes
-(``wire``), so their size is the network volume.
+may run several in one process). A fingerprint has an owner (its routing key mod N: the
+fingerprint, or the model's locality key, as ``checker.distributed.search`` decides),
+which alone decides whether it is new. A state stays where it was made. Per level:
+
+- ``expand`` computes the successors of the partition's frontier, checks the transition
+  properties, and keeps each successor whose fingerprint it has not claimed before as a
+  candidate; to the fingerprint's owner goes only a claim: (fingerprint, rank, index).
+- ``decide``, at every owner, takes the claims sent to it and picks, for each fingerprint
+  not seen before, the candidate that keeps it; the winners go back to their senders as
+  indices.
+- ``absorb`` keeps the candidates that won, checks the state invariants on them, and
+  makes them the next frontier.
+
+So a state is not sent anywhere, and it is expanded in the process that made it, whose
+caches already hold its parts (the network, the servers): on two-terms, two partitions
+in one process spend what one does (14.6 to 14.7 CPU s against 14.8 to 15.4), where
+sending each state to its owner had cost 10 to 16% more (it was pickled, loaded, re-made
+of shared objects, and met cold caches). Before a level, ``gift`` hands the frontier's
+surplus over an even share (``moves``, from every partition's frontier load: the model's
+estimate of the work of expanding it, ``Fingerprinter.work``) to the partitions with
+less, which ``expand`` with their own: those states, pickled, are the only ones that
+travel. Batches are pickled bytes (``wire``), so their size is the network volume.
 
 Which state stands for a fingerprint matters when the reductions merge states that
 differ (the view forgets inert messages, whose deliveries are still generated): the one
-process keeps the first in BFS order, and so does a partition. Every frontier state has
-a rank, its place in the level's BFS order: a child's rank is its parent's shifted left
-by ``RANK_BITS`` plus its position among the parent's successors, which orders children
-as the one process meets them (by parent, then by successor). The owner keeps the
-least-ranked candidate of each fingerprint and keeps its frontier in rank order.
+process keeps the first in BFS order, and so does the owner. Every frontier state has a
+rank, its place in the level's BFS order: a child's rank is its parent's shifted left by
+``RANK_BITS`` plus its position among the parent's successors, which orders children as
+the one process meets them (by parent, then by successor). The owner keeps the
+least-ranked candidate of each fingerprint, and a partition keeps its frontier in rank
+order.
 
-A partition remembers every fingerprint it has sent (``sent``): by the end of the level
-its owner has it, so the same state is never sent twice by one partition (most
-successors are states seen before); the first sent in a level is the partition's
-least-ranked one, since the frontier is expanded in rank order. The properties checked
-are the model's, with the reductions' assumptions, as the single-process search checks
-them.
+A partition remembers every fingerprint it has claimed (``sent``): by the end of the
+level its owner has decided it, so the same fingerprint is never claimed twice by one
+partition (most successors are states seen before); the first claimed in a level is the
+partition's least-ranked candidate, since the frontier is expanded in rank order. The
+properties checked are the model's, with the reductions' assumptions, as the
+single-process search checks them.
 """
 
 from __future__ import annotations
@@ -45,6 +59,9 @@ _new: Final = tuple.__new__
 
 #: (fingerprint, the parent's partition, its index there, rank, state)
 Item = tuple[int, int, int, int, Any]
+#: A candidate's claim to its fingerprint's owner: (fingerprint, rank, its index among
+#: the sender's candidates).
+Claim = tuple[int, int, int]
 #: A frontier state: (state, its partition, its index there, rank).
 Entry = tuple[Any, int, int, int]
 #: Bits of a rank per level: a state may have at most 2**RANK_BITS successors.
@@ -63,9 +80,10 @@ class Expanded(NamedTuple):
 
     generated: int
     coverage: dict[str, int]
-    #: Bytes in the batches for other partitions (the network volume of the level).
+    #: Bytes of the claims sent to other partitions (with the answers, ``Absorbed``, the
+    #: network volume of the level).
     sent_bytes: int
-    #: States in them.
+    #: Claims in them.
     sent_states: int
     #: A transition property violated: (rank of the step, the parent's partition and
     #: index there, action, state, violation).
@@ -89,6 +107,9 @@ class Absorbed(NamedTuple):
     #: A state invariant violated by a new state: (its rank, its index here, violation).
     violation: tuple[int, int, Violation] | None
     seconds: float
+    #: Bytes of this partition's answers to the others' claims (``decide``) and of the
+    #: states it handed over (``gift``).
+    sent_bytes: int
 
 
 @contextlib.contextmanager
@@ -181,11 +202,23 @@ class Partition:
         self.outbox: list[bytes] = [b""] * count
         #: The parts of the states kept, each value once (``_shared``).
         self.parts: dict[Any, Any] = {}
-        self.local: list[Item] = []
+        #: This level's candidates, in rank order: the successors whose fingerprints this
+        #: partition had not claimed before (``sent``). They stay here; only their claims
+        #: travel, and the winners come back as indices into this list.
+        self.candidates: list[Item] = []
+        #: This partition's claims on its own fingerprints, and its own winners there.
+        self.local: list[Claim] = []
+        self.won: list[int] = []
+        self.bytes_out = 0
 
     def seed(self, items: list[Item]) -> Absorbed:
-        """The initial states this partition owns (parent -1, ranked in init order)."""
-        return self._take([items])
+        """The initial states whose fingerprints this partition owns (parent -1, ranked
+        in init order, each fingerprint once): it keeps them too."""
+        with _no_gc():
+            for k, _, _, _, _ in items:
+                self.seen.add(k)
+                self.sent.add(k)
+            return self._keep(items, time.thread_time())
 
     def gift(self, q: int, counts: list[int], least: int) -> bytes:
         """The frontier states this partition hands to partition ``q`` to expand this
@@ -211,6 +244,7 @@ class Partition:
                 pieces.reverse()
                 del frontier[cut:]
                 self.gifts = [wire.dumps(piece) if piece else b"" for piece in pieces]
+                self.bytes_out += sum(len(g) for g in self.gifts)
             batch, self.gifts[q] = self.gifts[q], b""
             self.spent += time.thread_time() - start
             return batch
@@ -238,7 +272,8 @@ class Partition:
         )
         successors, kind = model.successors, model.kind
         route = self.route
-        out: list[list[Item]] = [[] for _ in range(count)]
+        out: list[list[Claim]] = [[] for _ in range(count)]
+        candidates: list[Item] = []
         generated = 0
         coverage: dict[str, int] = {}  # not a Counter: see checker.engine.search
         violation = None
@@ -262,8 +297,9 @@ class Partition:
                 k = fp(t)
                 if sent.add(k):
                     out[owner(k if route is None else route(t), count)].append(
-                        (k, part, i, base + c, t)
+                        (k, base + c, len(candidates))
                     )
+                    candidates.append((k, part, i, base + c, t))
             if c >> RANK_BITS:
                 raise RuntimeError(f"a state with more than {1 << RANK_BITS} successors")
             if violation is not None:
@@ -271,6 +307,7 @@ class Partition:
         self.frontier = []
         self.load = 0
         self.gifts = None
+        self.candidates = candidates
         self.local = out[me]
         sent_bytes = sent_states = 0
         for q in range(count):
@@ -299,63 +336,81 @@ class Partition:
         batch, self.outbox[q] = self.outbox[q], b""
         return batch
 
-    def absorb(self, batches: list[tuple[int, bytes]]) -> Absorbed:
-        """The batches sent to this partition, as (sender, bytes), with its own kept
-        locally; in sender order, so the parents recorded are deterministic."""
+    def decide(self, batches: list[tuple[int, bytes]]) -> None:
+        """As the owner of the fingerprints claimed in ``batches`` (from every other
+        partition, as (sender, bytes); this one's own claims are kept locally): the
+        candidate that keeps each fingerprint not seen before, the least-ranked, which is
+        the one the single process keeps. The winners go back to their senders
+        (``take_outbox``), as the indices of their candidates."""
         with _no_gc():
             start = time.thread_time()
-            parts = [(q, wire.loads(b) if b else []) for q, b in batches]
-            parts.append((self.index, self.local))
-            parts.sort(key=lambda p: p[0])
+            claims = [(q, wire.loads(b) if b else []) for q, b in batches]
+            claims.append((self.index, self.local))
+            claims.sort(key=lambda c: c[0])
             self.local = []
-            return self._take_new(parts, start)
+            seen, count = self.seen, self.count
+            wins: list[list[int]] = [[] for _ in range(count)]
+            # Each list is in rank order (a partition expands its frontier in rank order,
+            # and claims in the order it meets its candidates), so a merge meets the
+            # claims in the level's BFS order: the first of each fingerprint not seen
+            # before is the least-ranked. Ranks are distinct: no ties to break.
+            lists = [items for _, items in claims]
+            senders = [q for q, _ in claims]
+            ends = [len(items) for items in lists]
+            at = [0] * len(lists)
+            while True:
+                li = -1
+                least = 0
+                for x in range(len(lists)):
+                    i = at[x]
+                    if i < ends[x]:
+                        r: int = lists[x][i][1]
+                        if li < 0 or r < least:
+                            li, least = x, r
+                if li < 0:
+                    break
+                k, _, index = lists[li][at[li]]
+                at[li] += 1
+                if seen.add(k):
+                    wins[senders[li]].append(index)
+            self.won = wins[self.index]
+            for q in range(count):
+                if q != self.index:
+                    self.outbox[q] = wire.dumps(wins[q])
+                    self.bytes_out += len(self.outbox[q])
+            self.spent += time.thread_time() - start
 
-    def _take(self, parts: list[list[Item]]) -> Absorbed:
+    def absorb(self, batches: list[tuple[int, bytes]]) -> Absorbed:
+        """Keep this partition's candidates that won their fingerprints: ``batches`` are
+        the other owners' answers to its claims (``decide``), as (sender, bytes). They
+        make the next frontier, in rank order."""
         with _no_gc():
-            return self._take_new([(-1, items) for items in parts], time.thread_time())
+            start = time.thread_time()
+            won = [i for _, b in batches if b for i in wire.loads(b)]
+            won.extend(self.won)
+            self.won = []
+            # A candidate's index is its place in rank order (``_expand``).
+            won.sort()
+            candidates, self.candidates = self.candidates, []
+            absorbed = self._keep([candidates[i] for i in won], start)
+            sent, self.bytes_out = self.bytes_out, 0
+            return absorbed._replace(sent_bytes=sent)
 
-    def _take_new(self, parts: list[tuple[int, list[Item]]], start: float) -> Absorbed:
-        """Keep the states of ``parts`` (each: its sender, -1 for the driver, and its
-        items) whose fingerprint is new here."""
-        seen, fps, me = self.seen, self.fps, self.index
-        state_violation = self.state_violation
+    def _keep(self, items: list[Item], start: float) -> Absorbed:
+        """The states of ``items``, in rank order, each new: this partition's from now."""
+        fps, me = self.fps, self.index
+        state_violation, work = self.state_violation, self.work
         pp, pi = self.parent_part, self.parent_index
-        # Each list is in rank order (a partition expands its frontier in rank order), so
-        # a merge meets the candidates in the level's BFS order: the first of each
-        # fingerprint not seen before is the least-ranked, the one the single process
-        # keeps, and the next frontier comes out in rank order, with no table or sort.
-        lists = [items for _, items in parts]
-        # Only a state from elsewhere is made of this process's objects (``_shared``).
-        foreign = [sender != me for sender, _ in parts]
-        ends = [len(items) for items in lists]
-        at = [0] * len(lists)
         frontier: list[Entry] = []
-        work = self.work
         load = 0
         violation = None
-        while True:
-            li = -1
-            least = 0
-            for x in range(len(lists)):
-                i = at[x]
-                if i < ends[x]:
-                    r: int = lists[x][i][3]
-                    if li < 0 or r < least:
-                        li, least = x, r
-            if li < 0:
-                break
-            k, part, parent, rank, t = lists[li][at[li]]
-            at[li] += 1
-            if not seen.add(k):
-                continue
+        for k, part, parent, rank, t in items:
             j = len(fps)
             if not j & YIELD_MASK:
                 time.sleep(0)
             fps.append(k)
             pp.append(part)
             pi.append(parent)
-            if foreign[li]:
-                t = self._shared(t)
             v = state_violation(t)
             if v is not None:
                 violation = (rank, j, v)
@@ -364,7 +419,13 @@ class Partition:
             load += 1 if work is None else work(t)
         self.frontier, self.load = frontier, load
         return Absorbed(
-            len(frontier), len(fps), len(frontier), load, violation, time.thread_time() - start
+            len(frontier),
+            len(fps),
+            len(frontier),
+            load,
+            violation,
+            time.thread_time() - start + self._spent(),
+            0,
         )
 
     def _shared(self, t: Any) -> Any:

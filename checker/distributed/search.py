@@ -115,7 +115,9 @@ def available() -> bool:
 class Traffic(NamedTuple):
     """What travelled between workers, and where the time went (for the bench)."""
 
+    #: Bytes sent between partitions: claims, answers and states handed over.
     bytes: int
+    #: Claims on fingerprints sent to their owners.
     states: int
     #: Per partition: CPU seconds expanding and absorbing, and states it owns at the end.
     expand_seconds: tuple[float, ...]
@@ -158,8 +160,9 @@ def local_cluster(workers: int) -> Any:
 
 #: A partition's level: what it expanded, then what it absorbed.
 Step = tuple[Expanded, Absorbed]
-#: The boxes a batch is delivered to: frontier states handed over, successors.
-GIFTS, SUCCESSORS = 0, 1
+#: The boxes a batch is delivered to: frontier states handed over, claims on
+#: fingerprints, the owners' answers.
+GIFTS, CLAIMS, WINNERS = 0, 1, 2
 
 
 class PartitionActor:
@@ -242,17 +245,27 @@ class PartitionActor:
                 return None
             gifts = [b for _, b in got]
         expanded = part.expand(deadline, gifts)
-        for q in range(n):
-            if q != me:
-                sending.append(self.peers[q].deliver(SUCCESSORS, level, me, part.take_outbox(q)))
-        # Delivered before this worker absorbs: the absorption (compiled) holds the GIL,
-        # and a batch still on its way out of this worker's event loop would wait for it.
-        if not self._delivered(sending):
+        got = self._exchange(CLAIMS, level, sending)
+        if got is None:
             return None
-        got = self._collect(SUCCESSORS, level, n - 1)
+        part.decide(got)
+        got = self._exchange(WINNERS, level, [])
         if got is None:
             return None
         return expanded, part.absorb(got)
+
+    def _exchange(self, box: int, level: int, sending: list[Any]) -> list[tuple[int, bytes]] | None:
+        """Send the partition's outbox to every peer (into ``box``), and take what every
+        peer sent here; None if the run was stopped first."""
+        me, part = self.index, self.part
+        for q in range(self.count):
+            if q != me:
+                sending.append(self.peers[q].deliver(box, level, me, part.take_outbox(q)))
+        # Delivered before this worker goes on: its next work (compiled) holds the GIL, and
+        # a batch still on its way out of this worker's event loop would wait for it.
+        if not self._delivered(sending):
+            return None
+        return self._collect(box, level, self.count - 1)
 
     def _delivered(self, sending: list[Any]) -> bool:
         """Whether the peers have taken every batch sent (False: the run was stopped first;
@@ -544,6 +557,7 @@ class _Driver:
             for q, r in enumerate(absorbed):
                 self.absorb_s[q] += r.seconds
                 self.owned[q] = r.distinct
+                self.bytes += r.sent_bytes
             self.distinct = sum(r.distinct for r in absorbed)
             nxt = sum(r.frontier for r in absorbed)
             self.max_queue = max(self.max_queue, nxt + frontier)

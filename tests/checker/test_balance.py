@@ -72,6 +72,9 @@ def _levels(preset: str, n: int, least: int, by_locality: bool) -> tuple[int, in
         assert all(e.violation is None and not e.cut for e in expanded)
         generated += sum(e.generated for e in expanded)
         handed += sum(e.taken for e in expanded)
+        claims = [[(p, parts[p].take_outbox(q)) for p in range(n) if p != q] for q in range(n)]
+        for q in range(n):
+            parts[q].decide(claims[q])
         absorbed = [
             parts[q].absorb([(p, parts[p].take_outbox(q)) for p in range(n) if p != q])
             for q in range(n)
