@@ -26,6 +26,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     import tempfile  # here: 3 ms of every command's start, for the commands that write
 
     p = Path(path)
+    if p.exists() and not p.is_file():
+        # A device or a pipe (``--out /dev/null``, a FIFO): written in place, since a
+        # rename would put a regular file where it was (as root, /dev/null's node).
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:

@@ -149,7 +149,12 @@ def local_cluster(workers: int) -> Any:
                 # cluster (a second run at once), costs a warning on stderr.
                 dashboard_address=":0",
                 memory_limit=0,
-                silence_logs=logging.ERROR,
+                # Only what stops a worker: a worker lost mid-run leaves its peers' calls
+                # to it, and the calls in flight as the actors are released, to fail in
+                # Dask's comms, which log each with a traceback at ERROR. The run itself
+                # reports the loss (``_Driver.run``), and a failing actor call reaches the
+                # driver as an exception.
+                silence_logs=logging.CRITICAL,
             )
     finally:
         if main:
@@ -478,6 +483,10 @@ class _Driver:
         except OSError as e:
             # Dask's word for a worker gone mid-run (killed, out of memory): its partition
             # went with it, so the run ends without a verdict, with the statistics so far.
+            # The calls still in flight to it fail as the run ends, each logged by Dask's
+            # comms with a traceback: said once, here.
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             return self.result(f"a Dask worker was lost ({e})", None, self.depth)
         except KeyboardInterrupt:
             # Calls the interrupt abandoned are reported by asyncio as never retrieved,

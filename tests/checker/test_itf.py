@@ -188,6 +188,28 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
+def test_a_device_or_a_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    # `--out /dev/null` once put a regular file in /dev/null's place (run as root, the
+    # rename succeeds): a path that is not a regular file is written as it is.
+    import os
+    import stat
+    import threading
+
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    itf.write_text_atomic(os.devnull, "{}")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    itf.write_text_atomic(fifo, "through the pipe")
+    reader.join(timeout=10)
+    assert got == ["through the pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
 # --- strict ITF: what the format does not allow is refused, naming the field -------------
 
 TERM29 = EXAMPLES / "term-29-election.itf.json"
