@@ -282,8 +282,20 @@ class PartitionActor:
                     break
                 except TimeoutError:
                     if self._stopped:
+                        self._settle(sending)
                         return False
         return True
+
+    @staticmethod
+    def _settle(sending: list[Any], within: float = 2.0) -> None:
+        """Wait a little for deliveries still in flight once the run has stopped: one that
+        reached a peer after the run released its actor would fail there, and the peer's
+        worker would log it with a traceback. A lost peer's never land: not waited for
+        beyond ``within`` seconds."""
+        end = time.monotonic() + within
+        for f in sending:
+            with contextlib.suppress(Exception):
+                f.result(timeout=max(0.0, end - time.monotonic()))
 
     def has_successors(self) -> bool:
         return self.part.has_successors()
@@ -356,6 +368,7 @@ def check(
         except OSError as e:
             raise BadOption(f"no Dask scheduler at {address}: {e}") from None
     actors: list[Any] = []
+    driver: _Driver | None = None
     try:
         workers = sorted(client.scheduler_info()["workers"])
         n = options.workers if options.workers > 0 else len(workers)
@@ -397,12 +410,15 @@ def check(
             traffic(driver.traffic)
         return result
     finally:
-        # A step still running (Ctrl-C) returns at its next wait for a peer; released,
-        # the actors leave their workers (an existing cluster lives on). A failing
-        # cleanup must not hide the verdict.
+        # A step still running (Ctrl-C) returns at its next wait for a peer, once its
+        # deliveries have landed (``_settle``); the actors are released after that, and
+        # leave their workers (an existing cluster lives on). A failing cleanup must not
+        # hide the verdict.
         with contextlib.suppress(Exception):
             for f in [a.stop() for a in actors]:
                 f.result(timeout=10)
+        if driver is not None:
+            PartitionActor._settle(driver.calls, within=5.0)
         del actors
         client.close()
         if cluster is not None:
@@ -446,10 +462,13 @@ class _Driver:
         self.absorb_s = [0.0] * self.n
         self.owned = [0] * self.n
         self.traffic: Traffic | None = None
+        #: The last calls made to every partition (a stopped run waits for them to end).
+        self.calls: list[Any] = []
 
     def _all(self, method: str, *args: Any) -> list[Any]:
         """Every partition's answer to ``method(*args)``, called on all of them at once."""
-        return _answers([getattr(a, method)(*args) for a in self.actors], self.present)
+        self.calls = [getattr(a, method)(*args) for a in self.actors]
+        return _answers(self.calls, self.present)
 
     def result(
         self, stopped: str | None, cex: Counterexample[Any, Any] | None, depth: int
