@@ -431,7 +431,8 @@ class Partition:
     def _shared(self, t: Any) -> Any:
         """``t`` made of the objects this partition already holds where it has equal ones:
         its tuple and frozenset fields replaced by the first equal value met here. A
-        state another partition sent arrives as new objects (unpickled), and the model's
+        state another partition handed over (``gift``: the only states that travel)
+        arrives as new objects (unpickled), and the model's
         caches find a state's parts by identity first, then by equality (a deep
         comparison): the one process's states share their parts, and so should a
         partition's, whichever partition generated them. On two-terms, two partitions in
